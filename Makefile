@@ -1,0 +1,54 @@
+# Two commands on a fresh machine:  make run   and   make test   (see README.md)
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+VENV     := .venv
+PY       := $(VENV)/bin/python
+BUN_DIR  := .tools/bun
+BUN      := $(BUN_DIR)/node_modules/.bin/bun
+BUN_VERSION := 1.4.5
+
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := false
+export REFLEX_USE_SYSTEM_BUN := 1
+export REFLEX_DIR := $(CURDIR)/.tools/reflex
+export PATH := $(CURDIR)/$(BUN_DIR)/node_modules/.bin:$(PATH)
+# Use the registry npm is configured with (never a hard-coded host).
+export NPM_CONFIG_REGISTRY := $(shell npm config get registry 2>/dev/null)
+
+.PHONY: run test setup migrate chromium lint bench clean
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.txt
+	@touch $@
+
+$(BUN):
+	npm install --silent --prefix $(BUN_DIR) bun@$(BUN_VERSION)
+
+setup: $(VENV)/.installed $(BUN)
+
+migrate: setup
+	$(PY) -m services.persistence.migrate
+
+run: migrate
+	$(PY) scripts/serve.py
+
+/usr/bin/chromium /usr/bin/pdftoppm:
+	apt-get update -q && apt-get install -y -q chromium poppler-utils
+
+chromium: /usr/bin/chromium /usr/bin/pdftoppm
+
+test: setup chromium
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: setup
+	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+bench: setup
+	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf .web .states var

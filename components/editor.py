@@ -1,0 +1,328 @@
+"""The draft editor and the read-only view, generated from a certificate definition.
+
+One static component tree per certificate type is built at compile time from its
+declarative definition; values live in CertificateState.values (flat keys, see
+services.certificates.form_model). Nothing here knows a rule: visibility, mandatory
+stars, errors and missing texts all come from state computed by services.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from services.certificates import all_definitions
+from services.certificates.base import CertificateDefinition, FieldKind, Question, Section
+from services.certificates.form_model import diagnosis_rows
+from state.certificate import CertificateState as S
+
+
+def dom_id(key: str) -> str:
+    return "f-" + key.replace(".", "-").replace("_", "-")
+
+
+def testid(key: str) -> str:
+    return "field-" + key.replace(".", "-").replace("_", "-")
+
+
+def _text_input(key: str, *, placeholder: str = "", width: str = "100%", **props) -> rx.Component:
+    return rx.input(
+        value=S.values[key],
+        on_change=lambda v: S.set_value(key, v),
+        id=dom_id(key),
+        placeholder=placeholder,
+        width=width,
+        read_only=~S.editable,
+        data_testid=testid(key),
+        **props,
+    )
+
+
+def _date_input(key: str, **props) -> rx.Component:
+    return _text_input(key, placeholder="åååå-mm-dd", width="10em", **props)
+
+
+def _checkbox(key: str, label: str) -> rx.Component:
+    return rx.el.label(
+        rx.checkbox(
+            checked=S.values[key] == "true",
+            on_change=lambda c: S.set_checked(key, c),
+            id=dom_id(key),
+            disabled=~S.editable,
+            data_testid=testid(key),
+        ),
+        rx.text(label, as_="span", size="2"),
+        html_for=dom_id(key),
+        display="flex",
+        gap="0.5em",
+        align_items="center",
+    )
+
+
+def _radio(key: str, options: list[tuple[str, str]], direction: str = "column") -> rx.Component:
+    return rx.radio_group.root(
+        rx.flex(
+            *[
+                rx.el.label(
+                    rx.radio_group.item(
+                        value=code, id=dom_id(f"{key}.{code}"), data_testid=testid(f"{key}.{code}")
+                    ),
+                    rx.text(label, as_="span", size="2"),
+                    html_for=dom_id(f"{key}.{code}"),
+                    display="flex",
+                    gap="0.5em",
+                    align_items="center",
+                )
+                for code, label in options
+            ],
+            direction=direction,  # type: ignore[arg-type]
+            gap="0.5em",
+        ),
+        value=S.values[key],
+        on_change=lambda v: S.set_value(key, v),
+        disabled=~S.editable,
+        aria_label="Välj ett alternativ",
+    )
+
+
+def _sick_leave(q: Question) -> rx.Component:
+    rows = []
+    for option in q.options:
+        base = f"{q.id}.{option.code}"
+        rows.append(
+            rx.vstack(
+                rx.hstack(
+                    rx.text(option.label, width="7em", size="2", weight="medium"),
+                    rx.el.label("Fr.o.m", html_for=dom_id(base + ".from"), font_size="0.85em"),
+                    _date_input(base + ".from"),
+                    rx.el.label("t.o.m", html_for=dom_id(base + ".to"), font_size="0.85em"),
+                    _date_input(base + ".to", on_blur=S.apply_end_date_shortcut(base)),
+                    align="center",
+                    spacing="2",
+                    wrap="wrap",
+                ),
+                rx.cond(
+                    S.working_time[option.code] != "",
+                    rx.text(
+                        S.working_time[option.code],
+                        size="1",
+                        color=rx.color("gray", 11),
+                        data_testid=testid(base + ".working-time"),
+                    ),
+                ),
+                spacing="1",
+            )
+        )
+    return rx.vstack(
+        rx.cond(
+            S.previous_period != "",
+            rx.callout(S.previous_period, icon="info", size="1", data_testid="previous-period"),
+        ),
+        *rows,
+        spacing="3",
+    )
+
+
+def _diagnoses(q: Question) -> rx.Component:
+    rows = []
+    for i in range(diagnosis_rows(q)):
+        rows.append(
+            rx.hstack(
+                rx.el.label("Kod", html_for=dom_id(f"{q.id}.{i}.code"), class_name="sr-only"),
+                _text_input(f"{q.id}.{i}.code", placeholder="Kod", width="8em"),
+                rx.el.label("Diagnos", html_for=dom_id(f"{q.id}.{i}.text"), class_name="sr-only"),
+                _text_input(f"{q.id}.{i}.text", placeholder="Diagnos"),
+                width="100%",
+                spacing="2",
+            )
+        )
+    return rx.vstack(
+        _radio(
+            f"{q.id}.system",
+            [("ICD_10_SE", "ICD-10-SE"), ("KSH_97_P", "KSH97-P (Primärvård)")],
+            direction="row",
+        ),
+        *(
+            []
+            if q.sub_label
+            else [rx.text("Diagnoskod enligt ICD-10-SE", size="1", color=rx.color("gray", 11))]
+        ),
+        *rows,
+        width="100%",
+        spacing="2",
+    )
+
+
+def field_input(q: Question) -> rx.Component:
+    match q.kind:
+        case FieldKind.TEXT:
+            return _text_input(q.id, placeholder=q.placeholder)
+        case FieldKind.TEXTAREA:
+            return rx.text_area(
+                value=S.values[q.id],
+                on_change=lambda v: S.set_value(q.id, v),
+                id=dom_id(q.id),
+                width="100%",
+                rows="4",
+                read_only=~S.editable,
+                data_testid=testid(q.id),
+            )
+        case FieldKind.DATE:
+            return _date_input(q.id)
+        case FieldKind.NUMBER:
+            return _text_input(q.id, width="6em", input_mode="numeric")
+        case FieldKind.BOOLEAN:
+            return _radio(q.id, [("true", "Ja"), ("false", "Nej")], direction="row")
+        case FieldKind.RADIO:
+            return _radio(q.id, [(o.code, o.label) for o in q.options])
+        case FieldKind.CHECKBOX:
+            return _checkbox(q.id, q.sub_label or q.label)  # the box carries the label
+        case FieldKind.CHECKBOXES:
+            return rx.vstack(
+                *[_checkbox(f"{q.id}.{o.code}", o.label) for o in q.options], spacing="2"
+            )
+        case FieldKind.DATE_CHECKBOXES:
+            return rx.vstack(
+                *[
+                    rx.hstack(
+                        rx.box(_checkbox(f"{q.id}.{o.code}", o.label), width="20em"),
+                        _date_input(f"{q.id}.{o.code}.date", aria_label=o.label + " datum"),
+                        align="center",
+                        wrap="wrap",
+                    )
+                    for o in q.options
+                ],
+                spacing="2",
+            )
+        case FieldKind.SICK_LEAVE:
+            return _sick_leave(q)
+        case FieldKind.DIAGNOSES:
+            return _diagnoses(q)
+    return rx.text("Fälttypen stöds inte.")
+
+
+def question_block(q: Question) -> rx.Component:
+    label = (
+        rx.fragment()
+        if q.kind == FieldKind.CHECKBOX and not q.sub_label
+        else rx.el.label(
+            rx.cond(S.required[q.id], rx.text("* ", as_="span", color=rx.color("red", 10))),
+            q.label,
+            html_for=dom_id(q.id) if q.kind not in _GROUP_KINDS else None,
+            font_weight="600",
+            font_size="0.95em",
+        )
+    )
+    heading = rx.hstack(
+        label,
+        rx.cond(
+            q.help != "",
+            rx.icon_button(
+                rx.icon("chevron_down", size=14),
+                variant="ghost",
+                size="1",
+                on_click=S.toggle_help(q.id),
+                aria_label=f"Visa hjälptext för {q.label[:40]}",
+                data_testid=testid(q.id) + "-help-toggle",
+            ),
+        ),
+        align="center",
+        spacing="1",
+    )
+    return rx.cond(
+        S.visible[q.id],
+        rx.vstack(
+            heading,
+            rx.cond(
+                S.help_open[q.id],
+                rx.text(
+                    q.help,
+                    size="2",
+                    color=rx.color("gray", 11),
+                    white_space="pre-line",
+                    data_testid=testid(q.id) + "-help",
+                ),
+            ),
+            rx.cond(
+                q.sub_label != "",
+                rx.cond(
+                    q.kind != FieldKind.CHECKBOX,
+                    rx.text(q.sub_label, size="2", color=rx.color("gray", 11)),
+                ),
+            ),
+            field_input(q),
+            rx.cond(
+                S.field_errors.contains(q.id),
+                rx.text(
+                    S.field_errors[q.id],
+                    color=rx.color("red", 11),
+                    size="2",
+                    role="alert",
+                    data_testid=testid(q.id) + "-error",
+                ),
+            ),
+            rx.cond(
+                S.missing.contains(q.id),
+                rx.text(
+                    S.missing[q.id],
+                    color=rx.color("red", 11),
+                    size="2",
+                    data_testid=testid(q.id) + "-missing",
+                ),
+            ),
+            rx.cond(
+                S.field_warnings.contains(q.id),
+                rx.text(
+                    S.field_warnings[q.id],
+                    color=rx.color("amber", 11),
+                    size="2",
+                    data_testid=testid(q.id) + "-warning",
+                ),
+            ),
+            spacing="2",
+            width="100%",
+            padding_y="0.5em",
+            border=rx.cond(
+                S.missing.contains(q.id), f"1px solid {rx.color('red', 8)}", "1px solid transparent"
+            ),
+            border_radius="6px",
+            padding_x="0.5em",
+            id="q-" + q.id.replace(".", "-"),
+        ),
+    )
+
+
+_GROUP_KINDS = {
+    FieldKind.CHECKBOXES,
+    FieldKind.DATE_CHECKBOXES,
+    FieldKind.SICK_LEAVE,
+    FieldKind.DIAGNOSES,
+    FieldKind.RADIO,
+    FieldKind.BOOLEAN,
+    FieldKind.CHECKBOX,
+}
+
+
+def section_block(section: Section) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(section.title, size="4", as_="h2", id="s-" + section.id),
+            *[question_block(q) for q in section.questions],
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        data_testid="section-" + section.id,
+    )
+
+
+def definition_form(definition: CertificateDefinition) -> rx.Component:
+    return rx.vstack(*[section_block(s) for s in definition.sections], spacing="4", width="100%")
+
+
+def certificate_form() -> rx.Component:
+    """The form of the open certificate's type (one static tree per type)."""
+    return rx.match(
+        S.cert_type,
+        *[(d.type, definition_form(d)) for d in all_definitions()],
+        rx.text("Okänd intygstyp."),
+    )

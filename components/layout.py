@@ -1,0 +1,122 @@
+"""Page frame: header with user, role and care unit; sekretess information dialog."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from state.session import SessionState
+
+SEKRETESS_USER_TEXT = (
+    "Du har en sekretessmarkering. Det är upp till dig att avgöra om du vill använda "
+    "Webcert. För läkare/tandläkare gäller att när du signerar ett intyg kommer ditt namn "
+    "och information om den vårdgivare och vårdenhet intyget är utfärdat på att vara "
+    "synligt. För alla användare gäller att vid kommunikation med Försäkringskassan kring "
+    "ett intyg kommer ditt namn att vara synligt. Det innebär att information om dig och "
+    "var du arbetar kan spridas."
+)
+
+
+def header() -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.hstack(
+                rx.icon("file-heart", size=26, color=rx.color("teal", 11)),
+                rx.heading("Webcert", size="5", color=rx.color("teal", 12)),
+                align="center",
+                spacing="2",
+            ),
+            rx.spacer(),
+            rx.cond(
+                SessionState.logged_in,
+                rx.hstack(
+                    rx.cond(
+                        SessionState.user_sekretess,
+                        rx.link(
+                            "Sekretessmarkering",
+                            on_click=SessionState.show_sekretess_info,
+                            color=rx.color("red", 11),
+                            href="#",
+                            data_testid="header-sekretess-link",
+                        ),
+                    ),
+                    rx.vstack(
+                        rx.text(
+                            SessionState.user_name,
+                            weight="bold",
+                            size="2",
+                            data_testid="header-user-name",
+                        ),
+                        rx.text(
+                            SessionState.role_label,
+                            " – ",
+                            SessionState.unit_name,
+                            size="1",
+                            color=rx.color("gray", 11),
+                            data_testid="header-role-unit",
+                        ),
+                        spacing="0",
+                        align="end",
+                    ),
+                    spacing="4",
+                    align="center",
+                ),
+            ),
+            align="center",
+            width="100%",
+        ),
+        padding_x="1.5em",
+        padding_y="0.75em",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        background_color=rx.color("gray", 1),
+        width="100%",
+        role="banner",
+    )
+
+
+def sekretess_user_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Sekretessmarkering"),
+            rx.alert_dialog.description(SEKRETESS_USER_TEXT),
+            rx.flex(
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Jag förstår",
+                        on_click=SessionState.accept_sekretess,
+                        data_testid="sekretess-user-accept",
+                    )
+                ),
+                justify="end",
+                margin_top="1em",
+            ),
+        ),
+        open=SessionState.sekretess_dialog_open,
+    )
+
+
+def page_frame(*children: rx.Component) -> rx.Component:
+    return rx.box(
+        header(),
+        sekretess_user_dialog(),
+        rx.box(
+            *children,
+            padding="1.5em",
+            max_width="1400px",
+            margin_x="auto",
+            width="100%",
+            role="main",
+        ),
+        min_height="100vh",
+        background_color=rx.color("gray", 2),
+    )
+
+
+def error_callout(message: rx.Var, testid: str = "error-message") -> rx.Component:
+    return rx.callout(
+        message,
+        icon="triangle_alert",
+        color_scheme="red",
+        role="alert",
+        data_testid=testid,
+        width="100%",
+    )

@@ -1,0 +1,472 @@
+"""TSTRK1031 Transportstyrelsens läkarintyg diabetes (TS-diabetes, version 4).
+
+Labels and code texts are Transportstyrelsen's, from ``texterTS_TSTRK_1031_v4.2.xml`` (see
+SOURCES.md); help texts are our own. Question ids name the answer, ``ref`` is TS's number.
+
+Rules (Transportstyrelsen's rules for the form):
+
+* mandatory: intyget avser (1), identitet (2), vårdnivå (205), diagnosår (35, not after this
+  year), diabetestyp (18; "Annan" needs its text, max 53 characters), medicinering (207),
+  komplikationer (206, with a text when yes) and bedömning (33);
+* medicinering yes → risk för hypoglykemi (208); 208 yes → behandling (209, "Annan" with text),
+  start date (210) and the hypoglycaemia questions 200, 201, 110, 202, 106 and 107 (200 no → why,
+  106 yes → when; 107 yes → 107.3, and 107.3 yes → when);
+* a certificate for C1 … Taxi (VAR1–VAR9) → 203 (with date when yes) and 204;
+* dates of events may not be after today; bedömning: "Kan inte ta ställning" stands alone and a
+  chosen higher behörighet must be one the certificate concerns.
+"""
+
+from __future__ import annotations
+
+from services.certificates.base import (
+    ALWAYS,
+    CertificateDefinition,
+    Content,
+    FieldKind,
+    Option,
+    Question,
+    Recipient,
+    Rule,
+    Section,
+    Severity,
+    ValidationContext,
+    ValidationMessage,
+    all_,
+    any_,
+    contains,
+    equals,
+)
+
+TEXT_VERSION = "4.2"
+TEXT_SOURCE = "texterTS_TSTRK_1031_v4.2.xml"
+
+# Labels and code texts, copied as data from texterTS_TSTRK_1031_v4.2.xml (version 4.2).
+_T: dict[str, str] = {
+    "KAT_1.RBK": "Intyget avser",
+    "FRG_1.RBK": "Intyget avser följande behörigheter",
+    "KAT_2.RBK": "Identitet",
+    "FRG_2.RBK": "Identitet styrkt genom",
+    "KV_ID_KONTROLL.IDK1.RBK": "ID-kort",
+    "KV_ID_KONTROLL.IDK2.RBK": "Företagskort eller tjänstekort",
+    "KV_ID_KONTROLL.IDK3.RBK": "Svenskt körkort",
+    "KV_ID_KONTROLL.IDK4.RBK": "Personlig kännedom",
+    "KV_ID_KONTROLL.IDK5.RBK": "Försäkran enligt 18 kap 4 §",
+    "KV_ID_KONTROLL.IDK6.RBK": "Pass",
+    "KAT_3.RBK": "Allmänt",
+    "FRG_205.RBK": "Patienten följs avseende sin diabetessjukdom regelbundet av:",
+    "KV_VARDNIVA_VN1.RBK": "Primärvård",
+    "KV_VARDNIVA_VN2.RBK": "Specialistvård",
+    "FRG_35.RBK": "Vilket år ställdes diagnosen diabetes?",
+    "FRG_18.RBK": "Vilken typ av diabetes har patienten?",
+    "FRG_207.RBK": "Har patienten medicinering för sin diabetes?",
+    "FRG_208.RBK": "Har patienten medicinering som medför risk för hypoglykemi?",
+    "SVAR_TYP1.RBK": "Typ 1",
+    "SVAR_TYP2.RBK": "Typ 2",
+    "SVAR_LADA.RBK": "LADA",
+    "SVAR_ANNAN.RBK": "Annan",
+    "DFR_18.2.RBK": "Ange vilken",
+    "FRG_209.RBK": "Ange vilken behandling patienten har:",
+    "DFR_209.1.RBK": "Insulin",
+    "DFR_209.2.RBK": "Tabletter",
+    "DFR_209.3.RBK": "Annan",
+    "DFR_209.4.RBK": "Ange vilken",
+    "FRG_210.RBK": "Ange när patienten började medicineringen som medför risk för hypoglykemi",
+    "SVAR_JA.RBK": "Ja",
+    "SVAR_NEJ.RBK": "Nej",
+    "KAT_4.RBK": "Hypoglykemi",
+    "FRG_200.RBK": (
+        "Har patienten tillräcklig kontroll över sitt sjukdomstillstånd med avseende på "
+        "risken för hypoglykemi?"
+    ),
+    "DFR_200.2.RBK": "Varför?",
+    "FRG_201.RBK": (
+        "Förstår patienten riskerna med hypoglykemi och vilka konsekvenser det kan ha för"
+        " förmågan att köra körkortspliktiga fordon?"
+    ),
+    "FRG_110.RBK": "Har patienten förmåga att känna varningstecken (awareness) på hypoglykemi?",
+    "FRG_202.RBK": (
+        "Kan och har patienten möjlighet att vidta adekvata åtgärder vid tecken på hypoglykemi?"
+    ),
+    "FRG_106.RBK": (
+        "Har patienten haft återkommande allvarlig hypoglykemi under de senaste tolv månaderna?"
+    ),
+    "DFR_106.2.RBK": "När inträffade den senaste allvarliga hypoglykemin?",
+    "DFR_106.3.RBK": "Kontrolleras diabetessjukdomen regelbundet?",
+    "DFR_106.5.RBK": "Utgör tillståndet någon trafiksäkerhetsrisk?",
+    "FRG_107.RBK": (
+        "Har patienten haft återkommande allvarlig hypoglykemi i vaket tillstånd under "
+        "den senaste tolvmånadersperioden?"
+    ),
+    "DFR_107.3.RBK": (
+        "Har i så fall den senaste allvarliga hypoglykemin inträffat under de senaste tre"
+        " månaderna?"
+    ),
+    "DFR_107.5.RBK": "När inträffade det senast?",
+    "FRG_203.RBK": "Har patienten haft allvarlig hypoglykemi under de senaste tolv månaderna?",
+    "DFR_203.2.RBK": "När inträffade det senast?",
+    "FRG_204.RBK": (
+        "Genomför patienten regelbundna blodsockerkontroller minst två gånger om dagen "
+        "och i samband med körning?"
+    ),
+    "KAT_6.RBK": "Övrigt",
+    "FRG_206.RBK": (
+        "Föreligger det några komplikationer till följd av sjukdomen som var för sig "
+        "eller tillsammans kan påverka patientens förmåga att framföra ett "
+        "körkortspliktigt fordon på ett trafiksäkert sätt?"
+    ),
+    "DFR_206.2.RBK": "Ange vilka komplikationer",
+    "FRG_34.RBK": (
+        "Patienten bör före ärendets avgörande undersökas av läkare med specialistkompetens i:"
+    ),
+    "KAT_7.RBK": "Bedömning",
+    "FRG_33.RBK": (
+        "Patienten uppfyller kraven enligt 6 kap. i Transportstyrelsens föreskrifter och "
+        "allmänna råd (TSFS 2010:125) om medicinska krav för innehav av körkort m.m. "
+        "Föreskrivna krav på läkarens specialistkompetens vid diabetessjukdom anges i 17 "
+        "kap."
+    ),
+    "FRG_32.RBK": "Övriga upplysningar och kommentarer",
+    "KV_KORKORTSBEHORIGHET.VAR12.RBK": "AM",
+    "KV_KORKORTSBEHORIGHET.VAR13.RBK": "A1",
+    "KV_KORKORTSBEHORIGHET.VAR14.RBK": "A2",
+    "KV_KORKORTSBEHORIGHET.VAR15.RBK": "A",
+    "KV_KORKORTSBEHORIGHET.VAR16.RBK": "B",
+    "KV_KORKORTSBEHORIGHET.VAR17.RBK": "BE",
+    "KV_KORKORTSBEHORIGHET.VAR18.RBK": "Traktor",
+    "KV_KORKORTSBEHORIGHET.VAR1.RBK": "C1",
+    "KV_KORKORTSBEHORIGHET.VAR2.RBK": "C1E",
+    "KV_KORKORTSBEHORIGHET.VAR3.RBK": "C",
+    "KV_KORKORTSBEHORIGHET.VAR4.RBK": "CE",
+    "KV_KORKORTSBEHORIGHET.VAR5.RBK": "D1",
+    "KV_KORKORTSBEHORIGHET.VAR6.RBK": "D1E",
+    "KV_KORKORTSBEHORIGHET.VAR7.RBK": "D",
+    "KV_KORKORTSBEHORIGHET.VAR8.RBK": "DE",
+    "KV_KORKORTSBEHORIGHET.VAR9.RBK": "Taxi",
+    "KV_KORKORTSBEHORIGHET.VAR11.RBK": "Kan inte ta ställning",
+}
+
+SHORT_MAX = 53  # TS's limit for the short "Ange vilken"/"Varför?" answers
+TEXT_MAX = 250
+TEXTAREA_MAX = 2000
+
+INTYGET_AVSER = "intyget_avser"
+BEDOMNING = "bedomning_behorigheter"
+MEDICINERING = "medicinering"
+HYPO_RISK = "medicinering_hypoglykemirisk"
+
+BEHORIGHET_CODES = (
+    *(f"VAR{n}" for n in range(12, 19)),  # AM, A1, A2, A, B, BE, Traktor
+    *(f"VAR{n}" for n in range(1, 10)),  # C1, C1E, C, CE, D1, D1E, D, DE, Taxi
+)
+HIGHER_CODES = tuple(f"VAR{n}" for n in range(1, 10))
+
+
+def _options(codes: tuple[str, ...]) -> tuple[Option, ...]:
+    return tuple(Option(code, _T[f"KV_KORKORTSBEHORIGHET.{code}.RBK"]) for code in codes)
+
+
+def _yes_no(qid: str, ref: str, label: str, *, mandatory: Rule = ALWAYS, **extra) -> Question:
+    return Question(
+        id=qid, ref=ref, label=label, kind=FieldKind.BOOLEAN, mandatory=mandatory, **extra
+    )
+
+
+def _date(qid: str, ref: str, label: str, visible: Rule) -> Question:
+    return Question(
+        id=qid,
+        ref=ref,
+        label=label,
+        kind=FieldKind.DATE,
+        visible=visible,
+        mandatory=ALWAYS,
+        no_future_date=True,
+    )
+
+
+higher = any_(*(contains(INTYGET_AVSER, code) for code in HIGHER_CODES))
+has_risk = all_(equals(MEDICINERING, True), equals(HYPO_RISK, True))
+
+SECTIONS = (
+    Section(
+        id="intyget_avser",
+        title=_T["KAT_1.RBK"],
+        questions=(
+            Question(
+                id=INTYGET_AVSER,
+                ref="1",
+                label=_T["FRG_1.RBK"],
+                kind=FieldKind.CHECKBOXES,
+                options=_options(BEHORIGHET_CODES),
+                help="Markera både de behörigheter patienten har och dem patienten söker.",
+                mandatory=ALWAYS,
+            ),
+        ),
+    ),
+    Section(
+        id="identitet",
+        title=_T["KAT_2.RBK"],
+        questions=(
+            Question(
+                id="identitet",
+                ref="2",
+                label=_T["FRG_2.RBK"],
+                kind=FieldKind.RADIO,
+                options=tuple(
+                    Option(f"IDK{n}", _T[f"KV_ID_KONTROLL.IDK{n}.RBK"]) for n in range(1, 7)
+                ),
+                help="Hur du har kontrollerat patientens identitet.",
+                mandatory=ALWAYS,
+            ),
+        ),
+    ),
+    Section(
+        id="allmant",
+        title=_T["KAT_3.RBK"],
+        questions=(
+            Question(
+                id="vardniva",
+                ref="205",
+                label=_T["FRG_205.RBK"],
+                kind=FieldKind.RADIO,
+                options=(
+                    Option("VN1", _T["KV_VARDNIVA_VN1.RBK"]),
+                    Option("VN2", _T["KV_VARDNIVA_VN2.RBK"]),
+                ),
+                help=(
+                    "Inom specialistvården ska intygsskrivaren vara specialist i internmedicin, "
+                    "endokrinologi och diabetologi eller barn- och ungdomsmedicin."
+                ),
+                mandatory=ALWAYS,
+            ),
+            Question(
+                id="diagnos_ar",
+                ref="35",
+                label=_T["FRG_35.RBK"],
+                kind=FieldKind.NUMBER,
+                placeholder="åååå",
+                mandatory=ALWAYS,
+                min_value=1900,
+                max_value=2100,
+            ),
+            Question(
+                id="diabetes_typ",
+                ref="18",
+                label=_T["FRG_18.RBK"],
+                kind=FieldKind.RADIO,
+                options=(
+                    Option("E10", _T["SVAR_TYP1.RBK"]),
+                    Option("E11", _T["SVAR_TYP2.RBK"]),
+                    Option("E109", _T["SVAR_LADA.RBK"]),
+                    Option("ANNAN", _T["SVAR_ANNAN.RBK"]),
+                ),
+                mandatory=ALWAYS,
+            ),
+            Question(
+                id="diabetes_typ_annan",
+                ref="18.2",
+                label=_T["DFR_18.2.RBK"],
+                kind=FieldKind.TEXT,
+                visible=equals("diabetes_typ", "ANNAN"),
+                mandatory=ALWAYS,
+                max_length=SHORT_MAX,
+            ),
+            _yes_no(MEDICINERING, "207", _T["FRG_207.RBK"]),
+            _yes_no(
+                HYPO_RISK,
+                "208",
+                _T["FRG_208.RBK"],
+                help="T.ex. insulin och vissa tabletter (sulfonylurea, glinider).",
+                visible=equals(MEDICINERING, True),
+            ),
+            Question(
+                id="behandling",
+                ref="209",
+                label=_T["FRG_209.RBK"],
+                kind=FieldKind.CHECKBOXES,
+                options=(
+                    Option("INSULIN", _T["DFR_209.1.RBK"]),
+                    Option("TABLETTER", _T["DFR_209.2.RBK"]),
+                    Option("ANNAN", _T["DFR_209.3.RBK"]),
+                ),
+                visible=has_risk,
+                mandatory=ALWAYS,
+            ),
+            Question(
+                id="behandling_annan",
+                ref="209.4",
+                label=_T["DFR_209.4.RBK"],
+                kind=FieldKind.TEXT,
+                visible=all_(has_risk, contains("behandling", "ANNAN")),
+                mandatory=ALWAYS,
+                max_length=SHORT_MAX,
+            ),
+            _date("medicinering_startdatum", "210", _T["FRG_210.RBK"], has_risk),
+        ),
+    ),
+    Section(
+        id="hypoglykemi",
+        title=_T["KAT_4.RBK"],
+        questions=(
+            _yes_no("kontroll_sjukdomstillstand", "200", _T["FRG_200.RBK"], visible=has_risk),
+            Question(
+                id="kontroll_sjukdomstillstand_varfor",
+                ref="200.2",
+                label=_T["DFR_200.2.RBK"],
+                kind=FieldKind.TEXT,
+                visible=all_(has_risk, equals("kontroll_sjukdomstillstand", False)),
+                mandatory=ALWAYS,
+                max_length=SHORT_MAX,
+            ),
+            _yes_no("forstar_risker", "201", _T["FRG_201.RBK"], visible=has_risk),
+            _yes_no("kanner_varningstecken", "110", _T["FRG_110.RBK"], visible=has_risk),
+            _yes_no("vidta_atgarder", "202", _T["FRG_202.RBK"], visible=has_risk),
+            _yes_no("aterkommande_allvarlig", "106", _T["FRG_106.RBK"], visible=has_risk),
+            _date(
+                "aterkommande_allvarlig_senast",
+                "106.2",
+                _T["DFR_106.2.RBK"],
+                all_(has_risk, equals("aterkommande_allvarlig", True)),
+            ),
+            _yes_no(
+                "aterkommande_allvarlig_kontrolleras",
+                "106.3",
+                _T["DFR_106.3.RBK"],
+                visible=all_(has_risk, equals("aterkommande_allvarlig", True)),
+            ),
+            _yes_no(
+                "aterkommande_allvarlig_trafikrisk",
+                "106.5",
+                _T["DFR_106.5.RBK"],
+                visible=all_(has_risk, equals("aterkommande_allvarlig", True)),
+            ),
+            _yes_no("aterkommande_vaken", "107", _T["FRG_107.RBK"], visible=has_risk),
+            _yes_no(
+                "aterkommande_vaken_tre_manader",
+                "107.3",
+                _T["DFR_107.3.RBK"],
+                visible=all_(has_risk, equals("aterkommande_vaken", True)),
+            ),
+            _date(
+                "aterkommande_vaken_senast",
+                "107.5",
+                _T["DFR_107.5.RBK"],
+                all_(
+                    has_risk,
+                    equals("aterkommande_vaken", True),
+                    equals("aterkommande_vaken_tre_manader", True),
+                ),
+            ),
+            _yes_no("allvarlig_senaste_aret", "203", _T["FRG_203.RBK"], visible=higher),
+            _date(
+                "allvarlig_senaste_aret_senast",
+                "203.2",
+                _T["DFR_203.2.RBK"],
+                all_(higher, equals("allvarlig_senaste_aret", True)),
+            ),
+            _yes_no(
+                "blodsockerkontroller",
+                "204",
+                _T["FRG_204.RBK"],
+                help="Kontroll före körning och vid längre körning var annan–var tredje timme.",
+                visible=higher,
+            ),
+        ),
+    ),
+    Section(
+        id="ovrigt",
+        title=_T["KAT_6.RBK"],
+        questions=(
+            _yes_no("komplikationer", "206", _T["FRG_206.RBK"]),
+            Question(
+                id="komplikationer_beskrivning",
+                ref="206.2",
+                label=_T["DFR_206.2.RBK"],
+                kind=FieldKind.TEXTAREA,
+                help="T.ex. synpåverkan, neuropati eller hjärt-kärlsjukdom.",
+                visible=equals("komplikationer", True),
+                mandatory=ALWAYS,
+                max_length=TEXT_MAX,
+            ),
+            Question(
+                id="specialist",
+                ref="34",
+                label=_T["FRG_34.RBK"],
+                kind=FieldKind.TEXT,
+                max_length=TEXT_MAX,
+            ),
+        ),
+    ),
+    Section(
+        id="bedomning",
+        title=_T["KAT_7.RBK"],
+        questions=(
+            Question(
+                id=BEDOMNING,
+                ref="33",
+                label=_T["FRG_33.RBK"],
+                kind=FieldKind.CHECKBOXES,
+                options=_options((*BEHORIGHET_CODES, "VAR11")),
+                help="Välj de behörigheter kraven är uppfyllda för, eller Kan inte ta ställning.",
+                mandatory=ALWAYS,
+                exclusive_options=("VAR11",),
+            ),
+            Question(
+                id="ovriga_kommentarer",
+                ref="32",
+                label=_T["FRG_32.RBK"],
+                kind=FieldKind.TEXTAREA,
+                max_length=TEXTAREA_MAX,
+            ),
+        ),
+    ),
+)
+
+
+def year_validator(content: Content, ctx: ValidationContext) -> list[ValidationMessage]:
+    """The diagnosis year may not be after the current year."""
+    value = content.get("diagnos_ar")
+    if isinstance(value, int) and not isinstance(value, bool) and value > ctx.today.year:
+        return [
+            ctx.message(
+                "diagnos_ar", Severity.ERROR, "Årtalet får inte vara senare än innevarande år."
+            )
+        ]
+    return []
+
+
+def bedomning_matches_avser(content: Content, ctx: ValidationContext) -> list[ValidationMessage]:
+    """A higher behörighet (C1 … Taxi) in the assessment must also be one the certificate
+    concerns."""
+    chosen = content.get(BEDOMNING)
+    avser = content.get(INTYGET_AVSER)
+    if not isinstance(chosen, list):
+        return []
+    avser = avser if isinstance(avser, list) else []
+    return [
+        ctx.message(
+            BEDOMNING,
+            Severity.ERROR,
+            "Vald behörighet överensstämmer inte med vilken behörighet intyget avser.",
+            code,
+        )
+        for code in chosen
+        if code in HIGHER_CODES and code not in avser
+    ]
+
+
+DEFINITION = CertificateDefinition(
+    type="tstrk1031",
+    form_id="TSTRK1031",
+    name="Transportstyrelsens läkarintyg diabetes",
+    version=TEXT_VERSION,
+    text_source=TEXT_SOURCE,
+    recipient=Recipient.TS,
+    description=(
+        "Intyget används vid diabetessjukdom. Kraven står i 6 kap. och kraven på läkarens "
+        "specialistkompetens i 17 kap. i Transportstyrelsens föreskrifter (TSFS 2010:125)."
+    ),
+    sections=SECTIONS,
+    validators=(year_validator, bedomning_matches_avser),
+)
+
+__all__ = ["DEFINITION"]

@@ -1,0 +1,369 @@
+"""Identity: launch tokens for EHR deep links, server sessions and the logged-in user.
+
+The browser holds only a random session token (CSPRNG) in an HttpOnly, SameSite cookie;
+everything else lives server-side in ``server_session``. Reflex's own client token is
+never used as a credential. Sessions end after ``session_timeout_minutes`` of inactivity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from http.cookies import SimpleCookie
+from typing import Any
+
+import jwt
+from sqlalchemy.exc import IntegrityError
+
+from services import audit, clock, hsa
+from services.errors import NotAuthorized, WebcertError
+from services.persistence.db import session_scope
+from services.persistence.models import ServerSession, UsedLaunchToken
+from services.settings import get_settings
+
+# Parameters the EHR may pass on a deep link (manual §3.2 / Webcert's integration parameters).
+LAUNCH_PARAMETERS = (
+    "enhet",
+    "sjf",
+    "inaktivEnhet",
+    "kopieringOK",
+    "alternatePatientSSn",
+    "avliden",
+    "fornamn",
+    "mellannamn",
+    "efternamn",
+    "postadress",
+    "postnummer",
+    "postort",
+    "ref",
+    "responsibleHospName",
+)
+_BOOLEAN_PARAMETERS = {"sjf", "inaktivEnhet", "kopieringOK", "avliden"}
+
+
+class InvalidLaunchToken(WebcertError):
+    code = "LAUNCH_INVALID"
+    default_message = (
+        "Länken från journalsystemet är ogiltig eller har gått ut. Öppna intyget på nytt "
+        "från journalsystemet."
+    )
+
+
+class SessionExpired(WebcertError):
+    code = "SESSION_EXPIRED"
+    default_message = (
+        "Du har blivit utloggad eftersom du varit inaktiv längre än 30 minuter. Öppna "
+        "intyget på nytt från journalsystemet."
+    )
+
+
+class UnitRequired(WebcertError):
+    code = "UNIT_REQUIRED"
+    default_message = "Välj den vårdenhet du vill logga in på."
+
+
+@dataclass(frozen=True)
+class LaunchClaims:
+    hsa_id: str
+    unit_id: str | None
+    certificate_id: str | None
+    jti: str
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    hsa_id: str
+    name: str
+    care_provider_id: str = ""
+    care_provider_name: str = ""
+    address: str = ""
+    postal_code: str = ""
+    city: str = ""
+    phone: str = ""
+    workplace_code: str = ""
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    """The logged-in user as services see it: who, in which role, on which care unit."""
+
+    token_hash: str
+    hsa_id: str
+    name: str
+    role: str  # hsa.Role value
+    role_label: str
+    title: str
+    specialities: tuple[str, ...]
+    prescription_code: str
+    sekretess: bool  # the user is themselves sekretessmarkerad (§4.10)
+    sekretess_accepted: bool
+    units: tuple[UnitInfo, ...]
+    unit: UnitInfo | None  # None until a unit is chosen
+    params: dict[str, Any] = field(default_factory=dict)  # deep-link parameters
+    origin: str = "DEV"
+
+    @property
+    def is_doctor(self) -> bool:
+        """Läkare or tandläkare: may sign, revoke, replace (table 3)."""
+        return self.role in (hsa.Role.LAKARE.value, hsa.Role.TANDLAKARE.value)
+
+    def flag(self, name: str) -> bool:
+        return bool(self.params.get(name))
+
+
+# --- launch tokens -----------------------------------------------------------------------
+def issue_launch_token(
+    *, hsa_id: str, unit_id: str | None, certificate_id: str | None, ttl_seconds: int | None = None
+) -> str:
+    """A short-lived signed token the EHR puts on the deep link (single use)."""
+    settings = get_settings()
+    now = clock.now()
+    payload = {
+        "sub": hsa_id,
+        "unit": unit_id,
+        "cert": certificate_id,
+        "jti": secrets.token_hex(16),
+        "iat": int(now.timestamp()),
+        "exp": int(
+            (now + timedelta(seconds=ttl_seconds or settings.launch_token_ttl_seconds)).timestamp()
+        ),
+    }
+    return jwt.encode(payload, settings.launch_token_secret, algorithm="HS256")
+
+
+def verify_launch_token(token: str, *, certificate_id: str | None = None) -> LaunchClaims:
+    """Check signature, expiry (against the app clock), target and single use."""
+    if not token or len(token) > 4096:
+        raise InvalidLaunchToken()
+    try:
+        payload = jwt.decode(
+            token,
+            get_settings().launch_token_secret,
+            algorithms=["HS256"],
+            options={"verify_exp": False, "require": ["sub", "exp", "jti"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidLaunchToken() from exc
+    if int(payload["exp"]) < clock.now().timestamp():
+        raise InvalidLaunchToken()
+    if certificate_id is not None and payload.get("cert") not in (None, certificate_id):
+        raise InvalidLaunchToken()
+    try:
+        with session_scope() as s:
+            s.add(UsedLaunchToken(jti=str(payload["jti"]), used_at=clock.now()))
+    except IntegrityError as exc:
+        raise InvalidLaunchToken() from exc
+    return LaunchClaims(
+        hsa_id=str(payload["sub"]),
+        unit_id=payload.get("unit"),
+        certificate_id=payload.get("cert"),
+        jti=str(payload["jti"]),
+    )
+
+
+def parse_launch_params(query: dict[str, str]) -> dict[str, Any]:
+    """Keep the manual's parameters only; booleans as bool; strings trimmed and bounded."""
+    params: dict[str, Any] = {}
+    for name in LAUNCH_PARAMETERS:
+        if name not in query:
+            continue
+        raw = str(query[name]).strip()[:200]
+        params[name] = raw.lower() in ("true", "1", "ja") if name in _BOOLEAN_PARAMETERS else raw
+    return params
+
+
+# --- sessions ------------------------------------------------------------------------------
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _unit_info(unit: hsa.CareUnit) -> UnitInfo:
+    return UnitInfo(
+        hsa_id=unit.hsa_id,
+        name=unit.name,
+        care_provider_id=unit.care_provider_id,
+        care_provider_name=unit.care_provider_name,
+        address=unit.address,
+        postal_code=unit.postal_code,
+        city=unit.city,
+        phone=unit.phone,
+        workplace_code=unit.workplace_code,
+    )
+
+
+async def login(
+    hsa_id: str, unit_id: str | None, *, origin: str, params: dict[str, Any] | None = None
+) -> str:
+    """Create a server session for an HSA user; returns the cookie token.
+
+    The role is derived from HSA (table 1); a user without a role or without a commission
+    on the requested unit is refused.
+    """
+    user = await hsa.get_user(hsa_id)
+    if user is None or user.role is None:
+        raise NotAuthorized(
+            "Du saknar behörighet att använda Webcert. Det krävs ett medarbetaruppdrag med "
+            "ändamål ”Vård och behandling” i HSA."
+        )
+    units = tuple(_unit_info(u) for u in user.units)
+    chosen: UnitInfo | None = None
+    if unit_id:
+        chosen = next((u for u in units if u.hsa_id == unit_id), None)
+        if chosen is None:
+            raise NotAuthorized("Du har inget medarbetaruppdrag på den valda vårdenheten.")
+    elif len(units) == 1:
+        chosen = units[0]
+    snapshot = {
+        "name": user.full_name,
+        "role": user.role.value,
+        "role_label": user.role.label,
+        "title": user.title or "",
+        "specialities": list(user.specialities),
+        "prescription_code": user.prescription_code or "",
+        "sekretess": bool(user.sekretess),
+        "units": [asdict(u) for u in units],
+    }
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    with session_scope() as s:
+        s.add(
+            ServerSession(
+                token_hash=_hash(token),
+                user_id=user.hsa_id,
+                unit_id=chosen.hsa_id if chosen else None,
+                created_at=now,
+                last_seen_at=now,
+                origin=origin,
+                params={"launch": params or {}, "user": snapshot},
+            )
+        )
+        audit.record(
+            s,
+            user_id=user.hsa_id,
+            user_name=user.full_name,
+            role=user.role.value,
+            unit_id=chosen.hsa_id if chosen else "",
+            action=audit.AuditAction.LOGIN,
+            detail=origin,
+        )
+    return token
+
+
+def _to_user(row: ServerSession) -> SessionUser:
+    snap = row.params.get("user", {})
+    units = tuple(UnitInfo(**u) for u in snap.get("units", []))
+    unit = next((u for u in units if u.hsa_id == row.unit_id), None)
+    return SessionUser(
+        token_hash=row.token_hash,
+        hsa_id=row.user_id,
+        name=snap.get("name", row.user_id),
+        role=snap.get("role", ""),
+        role_label=snap.get("role_label", ""),
+        title=snap.get("title", ""),
+        specialities=tuple(snap.get("specialities", [])),
+        prescription_code=snap.get("prescription_code", ""),
+        sekretess=bool(snap.get("sekretess")),
+        sekretess_accepted=row.sekretess_accepted,
+        units=units,
+        unit=unit,
+        params=dict(row.params.get("launch", {})),
+        origin=row.origin,
+    )
+
+
+def get_session(token: str | None, *, touch: bool = True) -> SessionUser:
+    """The session for a cookie token. Raises SessionExpired when missing or inactive."""
+    if not token or len(token) > 200:
+        raise SessionExpired("Du är inte inloggad. Öppna Webcert från ditt journalsystem.")
+    timeout = timedelta(minutes=get_settings().session_timeout_minutes)
+    now = clock.now()
+    with session_scope() as s:
+        row = s.get(ServerSession, _hash(token))
+        if row is None:
+            raise SessionExpired("Du är inte inloggad. Öppna Webcert från ditt journalsystem.")
+        if row.ended:
+            raise SessionExpired()
+        if now - row.last_seen_at > timeout:
+            row.ended = True  # ended for good: a later request cannot revive it
+            s.add(row)
+            s.commit()
+            raise SessionExpired()
+        if touch:
+            row.last_seen_at = now
+            s.add(row)
+        return _to_user(row)
+
+
+def choose_unit(token: str | None, unit_id: str) -> SessionUser:
+    """Pick the care unit for a session (only one of the user's own units)."""
+    user = get_session(token)
+    if not any(u.hsa_id == unit_id for u in user.units):
+        raise NotAuthorized("Du har inget medarbetaruppdrag på den valda vårdenheten.")
+    with session_scope() as s:
+        row = s.get(ServerSession, user.token_hash)
+        assert row is not None
+        row.unit_id = unit_id
+        s.add(row)
+    return get_session(token)
+
+
+def accept_sekretess(token: str | None) -> SessionUser:
+    """The sekretessmarkerad user accepted the information dialog (§4.10)."""
+    user = get_session(token)
+    with session_scope() as s:
+        row = s.get(ServerSession, user.token_hash)
+        assert row is not None
+        row.sekretess_accepted = True
+        s.add(row)
+    return get_session(token)
+
+
+def require_unit(user: SessionUser) -> UnitInfo:
+    if user.unit is None:
+        raise UnitRequired()
+    return user.unit
+
+
+def token_from_cookie_header(cookie_header: str | None) -> str | None:
+    """Read our session token from a raw Cookie header."""
+    if not cookie_header:
+        return None
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(cookie_header)
+    except Exception:  # noqa: BLE001 - a malformed cookie header is just "no session"
+        return None
+    morsel = jar.get(get_settings().session_cookie_name)
+    return morsel.value if morsel else None
+
+
+async def acting_user(hsa_id: str, unit_id: str, *, origin: str = "API") -> SessionUser:
+    """A SessionUser for an EHR API call made on behalf of ``hsa_id`` on ``unit_id``.
+
+    Nothing is stored: the EHR system is authenticated by its API key, the user's role and
+    commission are checked against HSA exactly as at login.
+    """
+    user = await hsa.get_user(hsa_id)
+    if user is None or user.role is None:
+        raise NotAuthorized("Användaren saknar behörighet att använda Webcert.")
+    units = tuple(_unit_info(u) for u in user.units)
+    unit = next((u for u in units if u.hsa_id == unit_id), None)
+    if unit is None:
+        raise NotAuthorized("Användaren har inget medarbetaruppdrag på vårdenheten.")
+    return SessionUser(
+        token_hash="",
+        hsa_id=user.hsa_id,
+        name=user.full_name,
+        role=user.role.value,
+        role_label=user.role.label,
+        title=user.title or "",
+        specialities=tuple(user.specialities),
+        prescription_code=user.prescription_code or "",
+        sekretess=bool(user.sekretess),
+        sekretess_accepted=True,
+        units=units,
+        unit=unit,
+        origin=origin,
+    )

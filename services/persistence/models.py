@@ -1,0 +1,219 @@
+"""SQLModel tables. Timestamps are timezone-aware UTC (sqlmodel.UTCDateTime)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class CertificateStatus(StrEnum):
+    DRAFT = "DRAFT"  # Utkast (being written)
+    READY_FOR_SIGNING = "READY_FOR_SIGNING"  # Klart för signering (§4.2.1)
+    LOCKED = "LOCKED"  # Låst utkast (§4.1, 14 days)
+    SIGNED = "SIGNED"
+    SENT = "SENT"  # Skickat (signed and sent to the recipient)
+    REVOKED = "REVOKED"  # Makulerat
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+    @property
+    def is_draft(self) -> bool:
+        return self in (CertificateStatus.DRAFT, CertificateStatus.READY_FOR_SIGNING)
+
+
+STATUS_LABELS = {
+    CertificateStatus.DRAFT: "Utkast",
+    CertificateStatus.READY_FOR_SIGNING: "Klart för signering",
+    CertificateStatus.LOCKED: "Låst utkast",
+    CertificateStatus.SIGNED: "Signerat",
+    CertificateStatus.SENT: "Skickat",
+    CertificateStatus.REVOKED: "Makulerat",
+}
+
+
+class RelationKind(StrEnum):
+    REPLACE = "REPLACE"  # Ersätt
+    RENEW = "RENEW"  # Förnya
+    COMPLEMENT = "COMPLEMENT"  # Komplettera
+    COPY = "COPY"  # Kopiera låst utkast
+
+
+_OPEN_CHILD_WHERE = (
+    "status IN ('DRAFT', 'READY_FOR_SIGNING') AND relation_kind IN ('RENEW', 'REPLACE', 'COPY')"
+)
+
+
+class Certificate(SQLModel, table=True):
+    """A draft or a certificate. Signed content is immutable (enforced in services)."""
+
+    __tablename__ = "certificate"
+    __table_args__ = (
+        Index("ix_certificate_unit_status", "unit_id", "status"),
+        Index("ix_certificate_parent", "parent_id", "relation_kind"),
+        # At most one open (unsigned) renewal/replacement/copy draft per original and care
+        # unit: two quick clicks on Förnya/Ersätt/Kopiera make one draft, on every worker.
+        Index(
+            "uq_certificate_open_child",
+            "parent_id",
+            "relation_kind",
+            "unit_id",
+            unique=True,
+            sqlite_where=text(_OPEN_CHILD_WHERE),
+            postgresql_where=text(_OPEN_CHILD_WHERE),
+        ),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    type: str = Field(max_length=32)  # "fk7804"
+    type_version: str = Field(max_length=16)
+    status: CertificateStatus = Field(default=CertificateStatus.DRAFT, max_length=32)
+
+    patient_id: str = Field(index=True, max_length=12)  # personnummer, 12 digits
+    patient: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+    unit_id: str = Field(max_length=64)
+    unit_name: str = Field(default="", max_length=200)
+    care_provider_id: str = Field(default="", max_length=64)
+    care_provider_name: str = Field(default="", max_length=200)
+
+    content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = Field(default=1)  # optimistic locking (compare-and-set)
+
+    created_at: datetime
+    created_by: str = Field(max_length=64)
+    created_by_name: str = Field(default="", max_length=200)
+    updated_at: datetime
+    updated_by: str = Field(max_length=64)
+    updated_by_name: str = Field(default="", max_length=200)
+
+    ready_for_signing_at: datetime | None = None
+    locked_at: datetime | None = None
+    signed_at: datetime | None = None
+    signed_by: str | None = Field(default=None, max_length=64)
+    signed_by_name: str | None = Field(default=None, max_length=200)
+    signed_by_role: str | None = Field(default=None, max_length=32)
+    issuer: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    signature_hash: str | None = Field(default=None, max_length=128)
+    sent_at: datetime | None = None
+    revoked_at: datetime | None = None
+    revoked_by: str | None = Field(default=None, max_length=64)
+    revoke_reason: str | None = Field(default=None, max_length=64)
+    revoke_message: str | None = None
+
+    # The certificate this one was made from, and how (replace/renew/complement/copy).
+    parent_id: str | None = Field(default=None, foreign_key="certificate.id", max_length=64)
+    relation_kind: RelationKind | None = Field(default=None, max_length=16)
+
+    ehr_ref: str | None = Field(default=None, max_length=200)  # the EHR's own reference
+    created_alive: bool = True  # the patient was alive when the draft was created (§8)
+
+
+class QuestionThread(SQLModel, table=True):
+    """Ärende: a question to or from Försäkringskassan and its answer (§6)."""
+
+    __tablename__ = "question_thread"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    certificate_id: str = Field(foreign_key="certificate.id", index=True, max_length=64)
+    external_id: str | None = Field(default=None, max_length=128, unique=True)
+    topic: str = Field(max_length=32)  # AVSTMN, KOMPLT, KONTKT, OVRIGT, PAMINN
+    direction: str = Field(max_length=16)  # FROM_FK | TO_FK
+    subject: str = Field(default="", max_length=255)
+    message: str = Field(default="")
+    sent_at: datetime
+    author_name: str = Field(default="", max_length=200)
+    complements: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    reminder_of: str | None = Field(default=None, max_length=64)
+    answer: str | None = None
+    answered_at: datetime | None = None
+    answered_by_name: str | None = Field(default=None, max_length=200)
+    answer_draft: str = Field(default="")  # autosaved answer being written
+    handled: bool = False
+    handled_at: datetime | None = None
+    answered_with_certificate_id: str | None = Field(default=None, max_length=64)
+
+
+class NotificationOutbox(SQLModel, table=True):
+    """Notifications to the care unit's EHR (§7), written with the change they describe."""
+
+    __tablename__ = "notification_outbox"
+    __table_args__ = (Index("ix_outbox_pending", "delivered_at", "failed", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    certificate_id: str = Field(index=True, max_length=64)
+    unit_id: str = Field(max_length=64)
+    event: str = Field(max_length=16)  # SKAPAT, KFSIGN, SIGNAT, ...
+    legacy_event: str | None = Field(default=None, max_length=8)  # HAN1 ... HAN11
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime
+    attempts: int = 0
+    next_attempt_at: datetime
+    delivered_at: datetime | None = None
+    failed: bool = False
+    last_error: str | None = None
+
+
+class AuditRecord(SQLModel, table=True):
+    """PDL log: who did what with which patient's data, when and where."""
+
+    __tablename__ = "audit_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    user_id: str = Field(max_length=64)
+    user_name: str = Field(default="", max_length=200)
+    role: str = Field(default="", max_length=32)
+    unit_id: str = Field(default="", max_length=64)
+    action: str = Field(max_length=32)  # READ, CREATE, WRITE, SIGN, PRINT, SEND, REVOKE, DELETE
+    certificate_id: str | None = Field(default=None, max_length=64)
+    patient_id: str | None = Field(default=None, max_length=12)
+    detail: str = Field(default="", max_length=500)
+
+
+class ServerSession(SQLModel, table=True):
+    """A logged-in user's server-side session; the cookie carries only a random token."""
+
+    __tablename__ = "server_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)  # sha256 of the cookie value
+    user_id: str = Field(max_length=64)
+    unit_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime
+    last_seen_at: datetime
+    ended: bool = False
+    origin: str = Field(default="", max_length=16)  # DJUPINTEGRATION | DEV
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    sekretess_accepted: bool = False
+
+
+class UsedLaunchToken(SQLModel, table=True):
+    """Launch tokens are single use."""
+
+    __tablename__ = "used_launch_token"
+    __table_args__ = (UniqueConstraint("jti"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    jti: str = Field(max_length=64)
+    used_at: datetime
+
+
+class KeyValue(SQLModel, table=True):
+    """Small shared settings (e.g. the testability clock offset) visible to every worker."""
+
+    __tablename__ = "key_value"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(default="")

@@ -1,0 +1,444 @@
+"""Who may do what with which certificate: every rule of manual §2.4, §4, §4.10 and §8, once.
+
+The tables of §2.4 are data (``TYPES_BY_ROLE``, ``FUNCTIONS_BY_ROLE``); :func:`decide` is a pure
+function of the session user, the certificate (or, for CREATE, the type), the action, the
+patient's flags from PU-tjänsten and the certificate's relations. It returns a
+:class:`Decision` with a Swedish reason; :meth:`Decision.raise_if_denied` turns a refusal into
+the typed error the UI shows. :func:`available_actions` is what the UI uses to show buttons —
+the services still call :func:`decide` themselves.
+
+The order of the checks decides which reason a user sees when several rules refuse:
+PU-tjänsten, care unit chosen, the user's own sekretess dialog, type per role (table 2),
+care unit / sammanhållen journalföring, the patient's sekretessmarkering, function per role
+(table 3), the EHR's launch parameters, deceased patient, the certificate's state, its
+relations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from services.errors import Conflict, NotAuthorized, PuUnavailable, WebcertError
+from services.hsa import Role
+from services.identity import SessionUser, UnitRequired
+from services.persistence.models import CertificateStatus as S
+
+__all__ = [
+    "FUNCTIONS_BY_ROLE",
+    "REVOKE_REASONS",
+    "TYPES_BY_ROLE",
+    "Action",
+    "Decision",
+    "InvalidState",
+    "PatientFlags",
+    "RelationFlags",
+    "available_actions",
+    "decide",
+    "questions_auto_handled_after_revoke",
+]
+
+
+class InvalidState(Conflict):
+    """The certificate's state (or its relations) does not allow the action."""
+
+    code = "INVALID_STATE"
+    default_message = "Åtgärden går inte att utföra på intyget i dess nuvarande status."
+
+
+class Action(StrEnum):
+    CREATE = "CREATE"  # Skapa utkast
+    READ = "READ"  # Öppna / visa
+    EDIT = "EDIT"  # Redigera utkast
+    DELETE = "DELETE"  # Radera utkast
+    SIGN = "SIGN"  # Signera intyget
+    MARK_READY = "MARK_READY"  # Markera klart för signering
+    SEND = "SEND"  # Skicka till mottagaren
+    RENEW = "RENEW"  # Förnya
+    REPLACE = "REPLACE"  # Ersätt
+    COPY = "COPY"  # Kopiera låst utkast
+    REVOKE = "REVOKE"  # Makulera
+    PRINT = "PRINT"  # Skriv ut
+    QUESTIONS = "QUESTIONS"  # Ärendekommunikation med Försäkringskassan
+
+    @property
+    def label(self) -> str:
+        return _ACTION_LABELS[self]
+
+
+_ACTION_LABELS = {
+    Action.CREATE: "skapa intyg",
+    Action.READ: "öppna intyget",
+    Action.EDIT: "redigera utkast",
+    Action.DELETE: "radera utkast",
+    Action.SIGN: "signera intyg",
+    Action.MARK_READY: "markera klart för signering",
+    Action.SEND: "skicka intyg till mottagare",
+    Action.RENEW: "förnya intyg",
+    Action.REPLACE: "ersätta intyg",
+    Action.COPY: "kopiera låst utkast",
+    Action.REVOKE: "makulera intyg eller låst utkast",
+    Action.PRINT: "skriva ut intyg",
+    Action.QUESTIONS: "hantera ärendekommunikation med Försäkringskassan",
+}
+
+# --- table 2: certificate types per role ------------------------------------------------------
+_ALL_ROLES = frozenset(Role)
+TYPES_BY_ROLE: dict[str, frozenset[Role]] = {
+    "fk7800": frozenset({Role.LAKARE, Role.VARDADMINISTRATOR}),
+    "fk7801": frozenset({Role.LAKARE, Role.VARDADMINISTRATOR}),
+    "fk7802": frozenset({Role.LAKARE, Role.VARDADMINISTRATOR}),
+    "fk7804": _ALL_ROLES,
+    "tstrk1007": frozenset({Role.LAKARE, Role.VARDADMINISTRATOR}),
+    "tstrk1031": frozenset({Role.LAKARE, Role.VARDADMINISTRATOR}),
+    "fk7263": _ALL_ROLES,  # endast visning och utskrift
+}
+TS_TYPES = frozenset({"tstrk1007", "tstrk1031"})
+FK_TYPES = frozenset({"fk7800", "fk7801", "fk7802", "fk7804", "fk7263"})
+# FK7263: "Endast visning och utskrift". Revoking and handling existing question threads stay
+# possible (§4.9: a certificate can always be revoked; §4.9.1 describes FK7263 questions).
+READ_ONLY_TYPES: dict[str, frozenset[Action]] = {
+    "fk7263": frozenset({Action.READ, Action.PRINT, Action.REVOKE, Action.QUESTIONS}),
+}
+
+# --- table 3: functions per role --------------------------------------------------------------
+_DOCTORS = frozenset({Role.LAKARE, Role.TANDLAKARE})
+FUNCTIONS_BY_ROLE: dict[Action, frozenset[Role]] = {
+    Action.SIGN: _DOCTORS,
+    Action.REVOKE: _DOCTORS,
+    Action.REPLACE: _DOCTORS,
+    Action.RENEW: _ALL_ROLES,
+    Action.MARK_READY: frozenset({Role.VARDADMINISTRATOR}),
+    Action.EDIT: _ALL_ROLES,
+    Action.DELETE: _ALL_ROLES,
+    Action.COPY: _ALL_ROLES,
+    Action.PRINT: _ALL_ROLES,
+    Action.QUESTIONS: _ALL_ROLES,
+    Action.SEND: _ALL_ROLES,
+    Action.CREATE: _ALL_ROLES,
+    Action.READ: _ALL_ROLES,
+}
+SEKRETESS_ROLES = _DOCTORS  # "Hantera sekretessmarkerad patient"
+
+# --- revocation reasons for Försäkringskassan (§4.9, figure 9) --------------------------------
+REVOKE_REASONS: dict[str, str] = {
+    "FELAKTIG_PATIENT": "Intyget har utfärdats på fel patient",
+    "ANNAT_ALLVARLIGT_FEL": "Annat allvarligt fel",
+}
+REVOKE_MESSAGE_REQUIRED = frozenset({"ANNAT_ALLVARLIGT_FEL"})
+
+# --- the state machine ------------------------------------------------------------------------
+DRAFTS = frozenset({S.DRAFT, S.READY_FOR_SIGNING})
+SIGNED = frozenset({S.SIGNED, S.SENT})
+ALLOWED_STATES: dict[Action, frozenset[S]] = {
+    Action.READ: frozenset(S),
+    Action.PRINT: frozenset(S),
+    Action.EDIT: DRAFTS,
+    Action.DELETE: DRAFTS,
+    Action.SIGN: DRAFTS,
+    Action.MARK_READY: frozenset({S.DRAFT}),
+    Action.SEND: frozenset({S.SIGNED}),
+    Action.RENEW: SIGNED,
+    Action.REPLACE: SIGNED,
+    Action.COPY: frozenset({S.LOCKED}),
+    Action.REVOKE: frozenset({S.SIGNED, S.SENT, S.LOCKED}),
+    Action.QUESTIONS: frozenset({S.SENT}),
+}
+# Actions that make a new draft for the patient (§8: not for a deceased patient).
+NEW_DRAFT_ACTIONS = frozenset({Action.CREATE, Action.RENEW, Action.REPLACE, Action.COPY})
+# Actions on another unit's signed certificate allowed through sammanhållen journalföring.
+SJF_ACTIONS = frozenset({Action.READ, Action.PRINT, Action.RENEW})
+
+_STATE_TEXT = {
+    S.DRAFT: "Åtgärden går inte att utföra på ett utkast.",
+    S.READY_FOR_SIGNING: "Åtgärden går inte att utföra på ett utkast.",
+    S.LOCKED: (
+        "Utkastet är låst. Ett låst utkast kan endast kopieras, skrivas ut eller makuleras."
+    ),
+    S.SIGNED: "Intyget är signerat och kan inte längre ändras eller raderas.",
+    S.SENT: "Intyget är signerat och kan inte längre ändras eller raderas.",
+    S.REVOKED: "Intyget är makulerat och kan inte användas.",
+}
+
+
+class CertificateLike(Protocol):
+    """What decide() reads from a certificate (a persistence Certificate fits)."""
+
+    type: str
+    status: S
+    unit_id: str
+    created_alive: bool
+
+
+@dataclass(frozen=True)
+class PatientFlags:
+    """The patient as PU-tjänsten reports them now; ``pu_available`` False when it is down."""
+
+    sekretess: bool = False
+    deceased: bool = False
+    pu_available: bool = True
+
+    @classmethod
+    def from_patient(cls, patient: Any) -> PatientFlags:
+        return cls(sekretess=bool(patient.sekretess), deceased=bool(patient.deceased))
+
+    @classmethod
+    def from_snapshot(cls, snapshot: dict[str, Any] | None) -> PatientFlags:
+        snap = snapshot or {}
+        return cls(sekretess=bool(snap.get("sekretess")), deceased=bool(snap.get("deceased")))
+
+
+PU_DOWN = PatientFlags(pu_available=False)
+
+
+@dataclass(frozen=True)
+class RelationFlags:
+    """The certificate's relations that matter for rights (§4.7, §6.3.4)."""
+
+    replaced_by_signed: bool = False  # a signed, unrevoked certificate replaces this one
+    complemented_by_signed: bool = False  # answered a kompletteringsbegäran with a new one
+
+
+NO_RELATIONS = RelationFlags()
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+    code: str = ""  # machine-readable reason code when refused
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+    def error(self) -> WebcertError:
+        """The typed error for a refusal."""
+        if self.code == "PU_UNAVAILABLE":
+            return PuUnavailable(self.reason)
+        if self.code == "NO_UNIT":
+            return UnitRequired(self.reason)
+        if self.code in ("INVALID_STATE", "RELATION"):
+            return InvalidState(self.reason, code=self.code)
+        return NotAuthorized(self.reason, code=self.code)
+
+    def raise_if_denied(self) -> None:
+        if not self.allowed:
+            raise self.error()
+
+
+ALLOW = Decision(True)
+
+
+def _deny(code: str, reason: str) -> Decision:
+    return Decision(False, reason, code)
+
+
+def _role(user: SessionUser) -> Role | None:
+    try:
+        return Role(user.role)
+    except ValueError:
+        return None
+
+
+def type_label(cert_type: str) -> str:
+    """The form id shown to users ("FK7804"), without loading definitions."""
+    return cert_type.upper()
+
+
+def questions_auto_handled_after_revoke(cert_type: str) -> bool:
+    """§4.9.1: a question arriving after revocation is handled automatically, except FK7263."""
+    return cert_type.lower() != "fk7263"
+
+
+def decide(
+    user: SessionUser,
+    subject: CertificateLike | str,
+    action: Action,
+    patient: PatientFlags,
+    *,
+    relations: RelationFlags = NO_RELATIONS,
+) -> Decision:
+    """May ``user`` perform ``action`` on ``subject`` (a certificate, or a type for CREATE)?
+
+    ``patient`` must come from PU-tjänsten now (``PU_DOWN`` when it did not answer). The
+    EHR's launch parameters in ``user.params`` (sjf, inaktivEnhet, kopieringOK, avliden) count.
+    """
+    action = Action(action)
+    cert = None if isinstance(subject, str) else subject
+    cert_type = (subject if isinstance(subject, str) else subject.type).strip().lower()
+
+    # 1. PU-tjänsten (§4.10.2): everything with certificates and questions is locked.
+    if not patient.pu_available:
+        return _deny("PU_UNAVAILABLE", PuUnavailable.default_message)
+    # 2. Access is always for one care unit (§2).
+    if user.unit is None:
+        return _deny("NO_UNIT", UnitRequired.default_message)
+    # 3. A sekretessmarkerad user must accept the information dialog first (§4.10).
+    if user.sekretess and not user.sekretess_accepted:
+        return _deny(
+            "SEKRETESS_NOT_ACCEPTED",
+            "Du har en sekretessmarkering. Läs och godkänn informationen om sekretessmarkering "
+            "innan du använder Webcert.",
+        )
+    role = _role(user)
+    if role is None:
+        return _deny("ROLE", "Du saknar behörighet att använda Webcert.")
+    # 4. Table 2: certificate types per role; FK7263 view and print only.
+    roles_for_type = TYPES_BY_ROLE.get(cert_type)
+    if roles_for_type is None:
+        return _deny("UNKNOWN_TYPE", "Okänd intygstyp.")
+    if role not in roles_for_type:
+        return _deny(
+            "TYPE_NOT_ALLOWED",
+            f"Du har inte behörighet att hantera intyg av typen {type_label(cert_type)} "
+            f"i rollen {role.label.lower()}.",
+        )
+    read_only = READ_ONLY_TYPES.get(cert_type)
+    if read_only is not None and action not in read_only:
+        return _deny(
+            "READ_ONLY_TYPE",
+            f"Läkarintyg {type_label(cert_type)} kan endast visas och skrivas ut.",
+        )
+    # 5. The session's care unit; other units only via sammanhållen journalföring.
+    other_unit = cert is not None and cert.unit_id != user.unit.hsa_id
+    if other_unit:
+        assert cert is not None
+        if not (user.flag("sjf") and action in SJF_ACTIONS and cert.status in SIGNED):
+            return _deny(
+                "OTHER_UNIT",
+                "Intyget är utfärdat på en annan vårdenhet än den du är inloggad på.",
+            )
+    # 6. Sekretessmarkering (§4.10.1, §4.10.3).
+    if patient.sekretess:
+        if role not in SEKRETESS_ROLES:
+            return _deny(
+                "SEKRETESS",
+                "Patienten har sekretessmarkering. Du är inte behörig att hantera intyg för "
+                "patienter med sekretessmarkering.",
+            )
+        if other_unit:
+            return _deny(
+                "SEKRETESS",
+                "Patienten har sekretessmarkering. Intyg utfärdade på andra vårdenheter eller "
+                "med sammanhållen journalföring är inte tillgängliga.",
+            )
+        if cert_type in TS_TYPES:
+            if cert is None:
+                return _deny(
+                    "SEKRETESS",
+                    "Transportstyrelsens intyg kan inte utfärdas för patienter med "
+                    "sekretessmarkering.",
+                )
+            return _deny(
+                "SEKRETESS",
+                "Patienten har sekretessmarkering. Transportstyrelsens intyg är inte "
+                "tillgängliga för patienter med sekretessmarkering.",
+            )
+    # 7. Table 3: functions per role.
+    if role not in FUNCTIONS_BY_ROLE[action]:
+        return _deny(
+            "ROLE_FUNCTION",
+            f"Du har inte behörighet att {action.label} i rollen {role.label.lower()}.",
+        )
+    # 8. The EHR's launch parameters.
+    if action in (Action.CREATE, Action.RENEW, Action.REPLACE, Action.COPY) and user.flag(
+        "inaktivEnhet"
+    ):
+        return _deny(
+            "INACTIVE_UNIT",
+            "Vårdenheten är inaktiv i journalsystemet. Det går inte att skapa nya intyg.",
+        )
+    if action in (Action.RENEW, Action.COPY) and user.params.get("kopieringOK") is False:
+        return _deny(
+            "COPY_NOT_ALLOWED",
+            "Journalsystemet tillåter inte att intyg förnyas eller kopieras.",
+        )
+    # 9. Deceased patient (§8), from PU-tjänsten or the EHR's avliden parameter.
+    if patient.deceased or user.flag("avliden"):
+        if action in NEW_DRAFT_ACTIONS:
+            return _deny(
+                "DECEASED",
+                "Patienten är avliden. Det går inte att skapa, förnya eller ersätta intyg för "
+                "en avliden patient.",
+            )
+        if (
+            action in (Action.SIGN, Action.MARK_READY)
+            and cert is not None
+            and not bool(cert.created_alive)
+        ):
+            return _deny(
+                "DECEASED",
+                "Patienten är avliden. Utkastet skapades efter att patienten avled och kan "
+                "därför inte signeras.",
+            )
+    if cert is None:
+        return ALLOW if action == Action.CREATE else _deny("INVALID_STATE", "Intyget finns inte.")
+    if action == Action.CREATE:
+        return _deny("INVALID_STATE", "Intyget finns redan.")
+    # 10. The state machine.
+    status = S(cert.status)
+    fk7263_revoked_questions = (
+        action == Action.QUESTIONS and status == S.REVOKED and cert_type == "fk7263"
+    )  # §4.9.1: questions arriving after revocation of an FK7263 are handled by hand
+    if status not in ALLOWED_STATES[action] and not fk7263_revoked_questions:
+        return _deny("INVALID_STATE", _state_reason(action, status))
+    if action in (Action.RENEW, Action.QUESTIONS) and cert_type not in FK_TYPES:
+        return _deny(
+            "INVALID_STATE",
+            "Endast Försäkringskassans intyg kan förnyas."
+            if action == Action.RENEW
+            else "Ärendekommunikation finns endast för Försäkringskassans intyg.",
+        )
+    # 11. Relations (§4.7, §6.3.4).
+    if action in (Action.RENEW, Action.REPLACE, Action.SEND):
+        if relations.replaced_by_signed:
+            return _deny(
+                "RELATION",
+                "Intyget har ersatts av ett annat intyg och kan endast läsas och skrivas ut.",
+            )
+        if relations.complemented_by_signed and action != Action.SEND:
+            return _deny(
+                "RELATION",
+                "Intyget har kompletterats med ett nytt intyg och kan inte förnyas eller ersättas.",
+            )
+    return ALLOW
+
+
+def _state_reason(action: Action, status: S) -> str:
+    if action == Action.SIGN and status in SIGNED:
+        return "Intyget är redan signerat."
+    if action == Action.MARK_READY and status == S.READY_FOR_SIGNING:
+        return "Utkastet är redan markerat klart för signering."
+    if action == Action.SEND and status == S.SENT:
+        return "Intyget är redan skickat till mottagaren."
+    if action == Action.SEND and status in DRAFTS:
+        return "Intyget måste signeras innan det kan skickas."
+    if action in (Action.RENEW, Action.REPLACE) and status in DRAFTS | {S.LOCKED}:
+        return "Endast signerade intyg kan förnyas eller ersättas."
+    if action == Action.COPY:
+        return "Endast låsta utkast kan kopieras."
+    if action == Action.REVOKE and status in DRAFTS:
+        return "Ett utkast kan inte makuleras. Radera utkastet i stället."
+    if action == Action.REVOKE and status == S.REVOKED:
+        return "Intyget är redan makulerat."
+    if action == Action.QUESTIONS and status in SIGNED | DRAFTS:
+        return "Intyget måste skickas till Försäkringskassan innan ärendekommunikation kan ske."
+    return _STATE_TEXT[status]
+
+
+def available_actions(
+    user: SessionUser,
+    cert: CertificateLike,
+    patient: PatientFlags,
+    *,
+    relations: RelationFlags = NO_RELATIONS,
+    actions: Iterable[Action] = tuple(Action),
+) -> set[Action]:
+    """The actions whose buttons the UI shows for ``cert`` (CREATE is never among them)."""
+    return {
+        a
+        for a in actions
+        if a != Action.CREATE and decide(user, cert, a, patient, relations=relations).allowed
+    }

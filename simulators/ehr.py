@@ -1,0 +1,406 @@
+"""Demo EHR (journalsystem): try the Webcert integration end to end from a browser.
+
+Server-rendered HTML with plain forms (no JavaScript). It talks to Webcert's EHR API exactly
+as a real journalsystem would, with the demo system's API key:
+
+GET  /                 patient list, "Skapa utkast", created drafts with "Öppna i Webcert",
+                       the unit's certificates (ListCertificatesForCareWithQA) and the
+                       notifications received, each with its signature check
+POST /drafts           form: patient, user@unit, type, ref → POST /api/v1/certificates
+POST /open             form: certificate, user@unit → POST /api/v1/launch-tokens, then a
+                       303 redirect of the browser to the deep link
+POST /notifications    Webcert's webhook: store the notification, check X-Webcert-Signature
+GET  /notifications    JSON list of received notifications, oldest first
+
+Webcert's address and the API key come from settings (public_url, the "demo-ehr" system);
+tests may pass them, and an httpx transport, to :func:`create_app`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from simulators.common import (
+    SimulatorState,
+    build_app,
+    error,
+    load_hsa,
+    load_pu_persons,
+    new_id,
+    now_iso,
+)
+
+SYSTEM_NAME = "demo-ehr"
+VOB = "Vård och behandling"
+TOLVAN = "191212121212"  # the patient chosen by default
+
+
+class EhrState(SimulatorState):
+    def reset(self) -> None:
+        super().reset()
+        self.notifications: list[dict[str, Any]] = []
+        self.drafts: list[dict[str, Any]] = []
+
+
+def _settings() -> Any:
+    from services.settings import get_settings
+
+    return get_settings()
+
+
+def _default_webcert_url() -> str:
+    return _settings().public_url
+
+
+def _default_api_key() -> str:
+    system = _settings().ehr_system(SYSTEM_NAME)
+    return system.api_key if system else ""
+
+
+def _default_secret() -> str:
+    settings = _settings()
+    system = settings.ehr_system(SYSTEM_NAME)
+    return (system.hmac_secret if system else None) or settings.notification_hmac_secret
+
+
+def signature_ok(body: bytes, header: str | None, secret: str) -> bool:
+    """The receiver's check of ``X-Webcert-Signature: sha256=<hex HMAC-SHA256 of the body>``."""
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), header.strip().encode())
+
+
+def _units() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for provider in load_hsa()["care_providers"]:
+        for unit in provider["units"]:
+            names[unit["id"]] = unit["name"]
+            for sub in unit.get("subunits") or []:
+                names[sub["id"]] = sub["name"]
+    return names
+
+
+def _users() -> list[dict[str, str]]:
+    """(user, unit) pairs of staff with a "Vård och behandling" commission."""
+    unit_names = _units()
+    pairs = []
+    for person in load_hsa()["persons"]:
+        name = " ".join(p for p in (person.get("first_name"), person.get("last_name")) if p)
+        for commission in person.get("commissions", []):
+            if VOB not in commission.get("purposes", []):
+                continue
+            unit_id = commission["unit_id"]
+            pairs.append(
+                {
+                    "value": f"{person['hsa_id']}|{unit_id}",
+                    "label": f"{name} ({person.get('title') or person['hsa_id']}) – "
+                    f"{unit_names.get(unit_id, unit_id)}",
+                    "hsa_id": person["hsa_id"],
+                    "unit_id": unit_id,
+                }
+            )
+    return pairs
+
+
+def _types() -> list[tuple[str, str]]:
+    from services.certificates import all_definitions
+
+    return [(d.type, f"{d.form_id} – {d.name}") for d in all_definitions() if not d.read_only]
+
+
+def _esc(value: Any) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _options(items: list[tuple[str, str]], selected: str | None = None) -> str:
+    return "".join(
+        f'<option value="{_esc(v)}"{" selected" if v == selected else ""}>{_esc(label)}</option>'
+        for v, label in items
+    )
+
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:1.5rem;max-width:80rem;color:#1b1b1b}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem}
+td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
+th{background:#eef5f4}.ok{color:#0a6b2d;font-weight:600}
+.bad{color:#b00020;font-weight:600}.msg{padding:.5rem 1rem;border-radius:4px;background:#e6f4ea}
+.err{background:#fdecea}form.inline{display:inline}pre{margin:0;white-space:pre-wrap;
+font-size:.8rem;max-width:40rem}section{margin-bottom:2rem}
+"""
+
+
+def _page(state: EhrState, request: Request, unit_listing: str = "") -> str:
+    users = _users()
+    user_items = [(u["value"], u["label"]) for u in users]
+    q = request.query_params
+    message = ""
+    if q.get("fel"):
+        message = f'<p class="msg err" role="alert">{_esc(q["fel"])}</p>'
+    elif q.get("meddelande"):
+        message = f'<p class="msg" role="status">{_esc(q["meddelande"])}</p>'
+    persons = load_pu_persons()
+    patient_rows = "".join(
+        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>".format(
+            _esc(f"{p['personnummer'][:8]}-{p['personnummer'][8:]}"),
+            _esc(" ".join(x for x in (p.get("first_name"), p.get("last_name")) if x)),
+            _esc(
+                ", ".join(
+                    t
+                    for t, on in (
+                        ("sekretessmarkerad", p.get("sekretess")),
+                        ("avliden", p.get("deceased")),
+                    )
+                    if on
+                )
+            ),
+        )
+        for p in persons
+    )
+    patient_items = [
+        (
+            p["personnummer"],
+            f"{p['personnummer'][:8]}-{p['personnummer'][8:]} "
+            + " ".join(x for x in (p.get("first_name"), p.get("last_name")) if x),
+        )
+        for p in persons
+    ]
+    default_user = next((u["value"] for u in users if "DRAA" in u["value"]), None)
+    draft_rows = "".join(
+        "<tr><td>{created}</td><td>{type}</td><td>{patient}</td><td>{who}</td><td>{id}</td>"
+        '<td><form class="inline" method="post" action="/open">'
+        '<input type="hidden" name="certificate_id" value="{id}">'
+        '<select name="user" aria-label="Användare">{users}</select> '
+        '<button type="submit">Öppna i Webcert</button></form></td></tr>'.format(
+            created=_esc(d["created_at"]),
+            type=_esc(d["type"]),
+            patient=_esc(d["patient"]),
+            who=_esc(d["user_label"]),
+            id=_esc(d["id"]),
+            users=_options(user_items, d["user"]),
+        )
+        for d in reversed(state.drafts)
+    )
+    notification_rows = "".join(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><pre>{}</pre></td></tr>".format(
+            _esc(n["received_at"]),
+            _esc(n["notification"].get("event") or n["notification"].get("type", "")),
+            _esc(n["notification"].get("legacyEvent") or ""),
+            _esc(n["notification"].get("certificateId") or ""),
+            '<span class="ok">Giltig</span>'
+            if n.get("signature_ok")
+            else '<span class="bad">Ogiltig eller saknas</span>',
+            _esc(json.dumps(n["notification"], ensure_ascii=False, indent=1)),
+        )
+        for n in reversed(state.notifications)
+    )
+    unit_items = sorted({(u["unit_id"], u["label"].split(" – ")[-1]) for u in users})
+    return f"""<!doctype html><html lang="sv"><head><meta charset="utf-8">
+<title>Demo-journalsystem</title><style>{_STYLE}</style></head><body>
+<h1>Demo-journalsystem</h1>
+<p>Ett påhittat journalsystem som använder Webcerts API. Skapa ett utkast för en patient och
+öppna det i Webcert som vald användare; Webcerts notifieringar visas längst ned.</p>
+{message}
+<section><h2>Skapa utkast</h2>
+<form method="post" action="/drafts">
+<p><label>Patient <select name="patient">{_options(patient_items, TOLVAN)}</select></label></p>
+<p><label>Användare och vårdenhet <select name="user">{_options(user_items, default_user)}
+</select></label></p>
+<p><label>Intygstyp <select name="type">{_options(_types())}</select></label></p>
+<p><label>Referens (valfri) <input name="ref" maxlength="200"></label></p>
+<p><button type="submit">Skapa utkast</button></p>
+</form></section>
+<section><h2>Skapade utkast</h2>
+<table><thead><tr><th>Skapat</th><th>Typ</th><th>Patient</th><th>Skapat av</th><th>Id</th>
+<th>Öppna</th></tr></thead><tbody>{draft_rows}</tbody></table></section>
+<section><h2>Vårdenhetens intyg</h2>
+<form method="get" action="/"><label>Vårdenhet <select name="enhet">
+{_options(unit_items, q.get("enhet"))}</select></label>
+<button type="submit">Hämta intyg</button></form>{unit_listing}</section>
+<section><h2>Notifieringar från Webcert</h2>
+<p>Mottagna notifieringar: {len(state.notifications)}</p>
+<table><thead><tr><th>Mottagen</th><th>Händelse</th><th>Äldre kod</th><th>Intyg</th>
+<th>Signatur</th><th>Innehåll</th></tr></thead><tbody>{notification_rows}</tbody></table>
+</section>
+<section><h2>Patienter i PU-tjänsten</h2>
+<table><thead><tr><th>Personnummer</th><th>Namn</th><th>Markering</th></tr></thead>
+<tbody>{patient_rows}</tbody></table></section>
+</body></html>"""
+
+
+def _unit_listing(data: dict[str, Any]) -> str:
+    rows = "".join(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
+            _esc(c["typeName"]),
+            _esc(c["statusLabel"]),
+            _esc(c["patient"]["personnummer"]),
+            _esc(c["updatedAt"]),
+            _esc(f"{c['questions']['fromFk']['unhandled']} / {c['questions']['fromFk']['total']}"),
+            _esc(c["id"]),
+        )
+        for c in data.get("certificates", [])
+    )
+    return (
+        "<table><thead><tr><th>Intyg</th><th>Status</th><th>Patient</th><th>Ändrat</th>"
+        "<th>Ohanterade frågor från FK / totalt</th><th>Id</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+async def _form(request: Request) -> dict[str, str]:
+    body = (await request.body()).decode("utf-8", errors="replace")
+    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+
+
+def _back(**query: str) -> RedirectResponse:
+    return RedirectResponse("/?" + urlencode(query), status_code=303)
+
+
+def _api_error(response: httpx.Response) -> str:
+    try:
+        err = response.json()["error"]
+        field = f" (fält: {err['field']})" if err.get("field") else ""
+        return f"Webcert svarade {response.status_code}: {err['message']}{field}"
+    except (ValueError, KeyError, TypeError):
+        return f"Webcert svarade {response.status_code}."
+
+
+def create_app(
+    *,
+    webcert_url: str | Callable[[], str] | None = None,
+    api_key: str | Callable[[], str] | None = None,
+    hmac_secret: str | Callable[[], str] | None = None,
+    webcert_transport: httpx.AsyncBaseTransport | None = None,
+) -> Starlette:
+    state = EhrState()
+
+    def value(v: str | Callable[[], str] | None, default: Callable[[], str]) -> str:
+        if v is None:
+            return default()
+        return v() if callable(v) else v
+
+    def client() -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=value(webcert_url, _default_webcert_url),
+            headers={"X-Api-Key": value(api_key, _default_api_key)},
+            transport=webcert_transport,
+            timeout=10.0,
+        )
+
+    async def receive(request: Request) -> Response:
+        raw = await request.body()
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return error(400, "Notifieringen måste skickas som ett JSON-objekt.")
+        ok = signature_ok(
+            raw,
+            request.headers.get("x-webcert-signature"),
+            value(hmac_secret, _default_secret),
+        )
+        record = {
+            "id": new_id(),
+            "received_at": now_iso(),
+            "notification": body,
+            "signature_ok": ok,
+            "delivery": request.headers.get("x-webcert-delivery"),
+        }
+        state.notifications.append(record)
+        return JSONResponse({"id": record["id"], "signature_ok": ok}, status_code=201)
+
+    async def list_notifications(request: Request) -> Response:
+        return JSONResponse(state.notifications)
+
+    async def index(request: Request) -> Response:
+        listing = ""
+        unit_id = request.query_params.get("enhet")
+        if unit_id:
+            try:
+                async with client() as c:
+                    r = await c.get(f"/api/v1/units/{unit_id}/certificates")
+                listing = (
+                    _unit_listing(r.json())
+                    if r.is_success
+                    else f'<p class="msg err">{_esc(_api_error(r))}</p>'
+                )
+            except httpx.HTTPError as exc:
+                listing = f'<p class="msg err">Webcert svarar inte: {_esc(exc)}</p>'
+        return HTMLResponse(_page(state, request, listing))
+
+    async def create_draft(request: Request) -> Response:
+        form = await _form(request)
+        hsa_id, _, unit_id = form.get("user", "").partition("|")
+        body = {
+            "type": form.get("type", ""),
+            "patient": {"personnummer": form.get("patient", "")},
+            "user_hsa_id": hsa_id,
+            "unit_id": unit_id,
+        }
+        if form.get("ref"):
+            body["ref"] = form["ref"]
+        try:
+            async with client() as c:
+                r = await c.post("/api/v1/certificates", json=body)
+        except httpx.HTTPError as exc:
+            return _back(fel=f"Webcert svarar inte: {exc}")
+        if r.status_code != 201:
+            return _back(fel=_api_error(r))
+        created = r.json()
+        label = next((u["label"] for u in _users() if u["value"] == form.get("user")), hsa_id)
+        state.drafts.append(
+            {
+                "id": created["id"],
+                "type": created["type"],
+                "patient": form.get("patient", ""),
+                "user": form.get("user", ""),
+                "user_label": label,
+                "created_at": now_iso(),
+                "url": created["url"],
+            }
+        )
+        return _back(meddelande=f"Utkastet skapades ({created['id']}).")
+
+    async def open_in_webcert(request: Request) -> Response:
+        form = await _form(request)
+        hsa_id, _, unit_id = form.get("user", "").partition("|")
+        body: dict[str, Any] = {
+            "user_hsa_id": hsa_id,
+            "certificate_id": form.get("certificate_id", ""),
+        }
+        if unit_id:
+            body["unit_id"] = unit_id
+        try:
+            async with client() as c:
+                r = await c.post("/api/v1/launch-tokens", json=body)
+        except httpx.HTTPError as exc:
+            return _back(fel=f"Webcert svarar inte: {exc}")
+        if r.status_code != 200:
+            return _back(fel=_api_error(r))
+        return RedirectResponse(r.json()["url"], status_code=303)
+
+    return build_app(
+        "ehr",
+        state,
+        [
+            Route("/notifications", receive, methods=["POST"]),
+            Route("/notifications", list_notifications, methods=["GET"]),
+            Route("/drafts", create_draft, methods=["POST"]),
+            Route("/open", open_in_webcert, methods=["POST"]),
+            Route("/", index, methods=["GET"]),
+        ],
+    )

@@ -1,0 +1,154 @@
+"""End-to-end fixtures: the real app (production build) with its simulators, in Chromium.
+
+The app is started once per test session by scripts/serve.py — exactly what `make run`
+does — on free ports with a fresh SQLite database and the testability API on.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from scripts import serve
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+DOCTOR = "TSTNMT2321000156-DRAA"  # Ajla Doktor, befattningskod 204010 → läkare, 3 units
+ADMIN = "TSTNMT2321000156-VAAA"  # Alva Vårdadministratör
+UNIT = "TSTNMT2321000156-ALVC"  # Alfa Vårdcentral
+TOLVAN = "191212121212"
+
+
+def _free_port_block(n: int) -> int:
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            base = s.getsockname()[1]
+        if base + n < 65000 and all(_free(base + i) for i in range(n)):
+            return base
+    raise RuntimeError("no free ports")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+class App:
+    def __init__(self, base_url: str, ehr_api_key: str) -> None:
+        self.base_url = base_url
+        self.api = httpx.Client(base_url=base_url, timeout=30)
+        self.ehr_headers = {"x-api-key": ehr_api_key}
+
+    def create_draft(
+        self, cert_type: str = "fk7804", pnr: str = TOLVAN, user: str = DOCTOR, unit: str = UNIT
+    ) -> str:
+        r = self.api.post(
+            "/api/v1/certificates",
+            json={
+                "type": cert_type,
+                "patient": {"personnummer": pnr},
+                "user_hsa_id": user,
+                "unit_id": unit,
+            },
+            headers=self.ehr_headers,
+        )
+        assert r.status_code == 201, r.text
+        return r.json()["id"]
+
+    def deep_link(self, cert_id: str, user: str = DOCTOR, unit: str | None = UNIT, **params) -> str:
+        body = {"user_hsa_id": user, "certificate_id": cert_id}
+        if unit:
+            body["unit_id"] = unit
+        r = self.api.post("/api/v1/launch-tokens", json=body, headers=self.ehr_headers)
+        assert r.status_code == 200, r.text
+        url = r.json()["url"]
+        for k, v in params.items():
+            url += f"&{k}={v}"
+        return url
+
+    def testability(self, path: str, body: dict) -> httpx.Response:
+        return self.api.post("/testability" + path, json=body)
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    if not Path("/usr/bin/chromium").exists():
+        pytest.fail("Debian's chromium is required for e2e tests (make test installs it)")
+    tmp = tmp_path_factory.mktemp("app")
+    db_url = f"sqlite:///{tmp / 'e2e.db'}"
+    base = _free_port_block(7)
+    port, sim_base = base, base + 1
+    key = "e2e-key"
+    env = {
+        "WEBCERT_DATABASE_URL": db_url,
+        "WEBCERT_TESTABILITY_ENABLED": "true",
+        "WEBCERT_EHR_API_KEYS": f"demo-ehr:{key}",
+        "WEBCERT_LAUNCH_TOKEN_SECRET": "e2e-secret",
+    }
+    from services.persistence.migrate import upgrade
+
+    upgrade(db_url)
+    app, sims = serve.start(port, sim_base, extra_env=env, log_dir=tmp)
+    try:
+        yield App(f"http://127.0.0.1:{port}", key)
+    finally:
+        serve.stop(app, sims)
+        for log in tmp.glob("*.log"):
+            dest = ROOT / "artifacts" / "logs"
+            dest.mkdir(parents=True, exist_ok=True)
+            shutil.copy(log, dest / log.name)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}, "locale": "sv-SE"}
+
+
+@pytest.fixture
+def shot(page):
+    """Save a screenshot under artifacts/screenshots (kept by CI) and return its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+os.environ.setdefault("PW_TEST_SCREENSHOT_DIR", str(SCREENSHOTS))

@@ -1,0 +1,671 @@
+"""Backend HTTP routes mounted in front of the Reflex app (one port in production).
+
+- the EHR deep link ``/visa/intyg/{id}`` (launch token → HttpOnly session cookie → page)
+- the dev login (testability only)
+- the EHR service API under ``/api/v1`` (JSON; every error is a JSON body, never a 500 page),
+  described by the OpenAPI document at ``/api/v1/openapi.json`` (docs/api.md)
+- the testability API under ``/testability`` (refused unless enabled in settings)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import logging
+import re
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session, col, select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Match, Route
+
+from services import audit, clock, identity, lifecycle, notifications
+from services import personnummer as pnr
+from services.certificates import creatable_types, get_definition
+from services.errors import (
+    Conflict,
+    InvalidInput,
+    NotAuthorized,
+    NotFound,
+    ServiceUnavailable,
+    WebcertError,
+)
+from services.persistence.db import session_scope
+from services.persistence.models import Certificate, CertificateStatus
+from services.settings import EhrSystem, get_settings
+from webcert_ui import routes
+
+if TYPE_CHECKING:
+    from services.pdf import PrintableCertificate
+
+HSA_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_.]{0,63}")
+
+log = logging.getLogger(__name__)
+
+
+def _set_session_cookie(response: Response, token: str) -> None:
+    settings = get_settings()
+    response.set_cookie(
+        settings.session_cookie_name,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+
+
+def _error_redirect(exc: WebcertError) -> RedirectResponse:
+    return RedirectResponse(routes.error(exc.code.lower().replace("_", "-")), status_code=303)
+
+
+async def deep_link(request: Request) -> Response:
+    """EHR deep link: validate the launch token, start a session, open the page (§3.2)."""
+    cert_id = request.path_params["cert_id"]
+    query = dict(request.query_params)
+    try:
+        claims = identity.verify_launch_token(query.get("token", ""), certificate_id=cert_id)
+        params = identity.parse_launch_params(query)
+        unit_id = params.get("enhet") or claims.unit_id
+        token = await identity.login(
+            claims.hsa_id, unit_id, origin="DJUPINTEGRATION", params=params
+        )
+        user = identity.get_session(token, touch=False)
+    except WebcertError as exc:
+        return _error_redirect(exc)
+    except Exception:
+        log.exception("deep link failed")
+        return RedirectResponse(routes.error("tekniskt-fel"), status_code=303)
+    target = routes.certificate(cert_id)
+    if request.url.path.endswith("/fragor"):
+        target += "?flik=fragor"
+    if user.unit is None:
+        target = routes.CHOOSE_UNIT + "?nasta=" + target
+    response = RedirectResponse(target, status_code=303)
+    _set_session_cookie(response, token)
+    return response
+
+
+async def dev_login(request: Request) -> Response:
+    """Fake login as a test user (testability only), like Webcert's welcome page."""
+    if not get_settings().testability_enabled:
+        return JSONResponse(_err("NOT_ENABLED", "Testinloggningen är inte påslagen."), 404)
+    hsa_id = request.query_params.get("anvandare", "")
+    unit_id = request.query_params.get("enhet") or None
+    next_path = request.query_params.get("nasta") or routes.INDEX
+    if not next_path.startswith("/") or next_path.startswith("//"):
+        next_path = routes.INDEX
+    try:
+        token = await identity.login(hsa_id, unit_id, origin="DEV", params={})
+        user = identity.get_session(token, touch=False)
+    except WebcertError as exc:
+        return _error_redirect(exc)
+    target = next_path if user.unit else routes.CHOOSE_UNIT + "?nasta=" + next_path
+    response = RedirectResponse(target, status_code=303)
+    _set_session_cookie(response, token)
+    return response
+
+
+# --- JSON API ---------------------------------------------------------------------------
+def _err(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "field": field}}
+
+
+def _status_for(exc: WebcertError) -> int:
+    if exc.code == "UNAUTHENTICATED":
+        return 401
+    if isinstance(exc, InvalidInput):
+        return 400
+    if isinstance(exc, NotAuthorized):
+        return 403
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, Conflict):
+        return 409
+    if isinstance(exc, ServiceUnavailable):
+        return 503
+    if exc.code == "NOT_IMPLEMENTED":
+        return 501
+    return 400
+
+
+class NotImplementedYet(WebcertError):
+    code = "NOT_IMPLEMENTED"
+    default_message = "Funktionen är inte införd ännu."
+
+
+def api(handler):  # type: ignore[no-untyped-def]
+    """Wrap a JSON endpoint: typed errors become JSON with a status, never a 500 page."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except WebcertError as exc:
+            return JSONResponse(
+                _err(exc.code, exc.message, getattr(exc, "field", None)), _status_for(exc)
+            )
+        except Exception:
+            log.exception("API call failed")
+            return JSONResponse(_err("INTERNAL", "Ett tekniskt fel uppstod."), 503)
+
+    return wrapped
+
+
+# --- authentication: one API key per EHR system, scoped to its care units ------------------
+def _api_system(request: Request) -> EhrSystem:
+    """The calling EHR system, from ``X-Api-Key`` or ``Authorization: Bearer``."""
+    key = request.headers.get("x-api-key", "")
+    if not key:
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        key = value.strip() if scheme.lower() == "bearer" else ""
+    if key:
+        for system in get_settings().ehr_system_list():
+            if secrets.compare_digest(key.encode(), system.api_key.encode()):
+                return system
+    raise NotAuthorized(
+        "Ogiltig eller saknad API-nyckel (ange den i huvudet X-Api-Key).", code="UNAUTHENTICATED"
+    )
+
+
+def _require_unit(system: EhrSystem, unit_id: str, field: str | None = None) -> None:
+    if not system.covers(unit_id):
+        raise _Refused(
+            f"Journalsystemet {system.name} får inte hantera vårdenheten {unit_id}.", field=field
+        )
+
+
+class _Refused(NotAuthorized):
+    code = "UNIT_NOT_ALLOWED"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+def _system_audit(
+    s: Session, system: EhrSystem, action: audit.AuditAction, cert: Certificate, detail: str = ""
+) -> None:
+    audit.record(
+        s,
+        user_id=f"system:{system.name}"[:64],
+        user_name=system.name,
+        role="JOURNALSYSTEM",
+        unit_id=cert.unit_id,
+        action=action,
+        certificate_id=cert.id,
+        patient_id=cert.patient_id,
+        detail=detail or "EHR API",
+    )
+
+
+# --- input helpers ---------------------------------------------------------------------------
+async def _json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except Exception as exc:
+        raise InvalidInput("Begäran måste vara ett JSON-objekt.", field="$") from exc
+    if not isinstance(body, dict):
+        raise InvalidInput("Begäran måste vara ett JSON-objekt.", field="$")
+    return body
+
+
+def _str(body: dict[str, Any], path: str, *, required: bool = True, max_len: int = 200) -> str:
+    value: Any = body
+    parts = path.split(".")
+    for i, part in enumerate(parts):
+        if i and not isinstance(value, dict):
+            raise InvalidInput(
+                f"Fältet {'.'.join(parts[:i])} måste vara ett objekt.", field=".".join(parts[:i])
+            )
+        value = value.get(part)
+        if value is None:
+            break
+    if value is None or value == "":
+        if required:
+            raise InvalidInput(f"Fältet {path} saknas.", field=path)
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"Fältet {path} måste vara en textsträng.", field=path)
+    if len(value) > max_len:
+        raise InvalidInput(f"Fältet {path} får vara högst {max_len} tecken.", field=path)
+    if not value.strip() and required:
+        raise InvalidInput(f"Fältet {path} saknas.", field=path)
+    return value.strip()
+
+
+def _hsa_id(body: dict[str, Any], path: str, *, required: bool = True) -> str:
+    value = _str(body, path, required=required, max_len=64)
+    if value and not HSA_ID.fullmatch(value):
+        raise InvalidInput(f"Fältet {path} är inte ett giltigt HSA-id.", field=path)
+    return value
+
+
+def _personnummer(value: str, field: str) -> str:
+    """12 digits of a valid personnummer or samordningsnummer (python-stdnum)."""
+    try:
+        return pnr.normalize(value)
+    except pnr.InvalidPersonnummer as exc:
+        raise pnr.InvalidPersonnummer(exc.message, field=field) from None
+
+
+def _only_query(request: Request, *allowed: str) -> None:
+    """Refuse query parameters the endpoint does not know (a typo must not be ignored)."""
+    for name in request.query_params:
+        if name not in allowed:
+            raise InvalidInput(f"Okänd parameter {name!r}.", field=name or "?")
+
+
+def _path_id(request: Request, name: str = "cert_id") -> str:
+    value = request.path_params[name]
+    if not value or len(value) > 64:
+        raise NotFound("Intyget finns inte.")
+    return value
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _deep_link_url(cert_id: str) -> str:
+    return get_settings().public_url + routes.DEEP_LINK.format(cert_id=cert_id)
+
+
+def _type_name(cert_type: str) -> str:
+    try:
+        return get_definition(cert_type).name
+    except KeyError:
+        return cert_type
+
+
+def _summary(cert: Certificate, counts: dict[str, Any]) -> dict[str, Any]:
+    patient = cert.patient or {}
+    return {
+        "id": cert.id,
+        "type": cert.type,
+        "typeVersion": cert.type_version,
+        "typeName": _type_name(cert.type),
+        "status": cert.status.value,
+        "statusLabel": cert.status.label,
+        "patient": {
+            "personnummer": cert.patient_id,
+            "firstName": patient.get("first_name", ""),
+            "middleName": patient.get("middle_name", ""),
+            "lastName": patient.get("last_name", ""),
+        },
+        "unitId": cert.unit_id,
+        "unitName": cert.unit_name,
+        "careProviderId": cert.care_provider_id,
+        "createdAt": _iso(cert.created_at),
+        "createdBy": cert.created_by,
+        "updatedAt": _iso(cert.updated_at),
+        "signedAt": _iso(cert.signed_at),
+        "signedBy": cert.signed_by,
+        "sentAt": _iso(cert.sent_at),
+        "revokedAt": _iso(cert.revoked_at),
+        "ref": cert.ehr_ref,
+        "questions": counts,
+        "url": _deep_link_url(cert.id),
+    }
+
+
+def _detail(cert: Certificate, counts: dict[str, Any]) -> dict[str, Any]:
+    patient = cert.patient or {}
+    return {
+        **_summary(cert, counts),
+        "version": cert.version,
+        "patient": {
+            "personnummer": cert.patient_id,
+            "firstName": patient.get("first_name", ""),
+            "middleName": patient.get("middle_name", ""),
+            "lastName": patient.get("last_name", ""),
+            "address": patient.get("address", ""),
+            "postalCode": patient.get("postal_code", ""),
+            "city": patient.get("city", ""),
+            "sekretess": bool(patient.get("sekretess")),
+            "deceased": bool(patient.get("deceased")),
+        },
+        "careProviderName": cert.care_provider_name,
+        "createdByName": cert.created_by_name,
+        "updatedBy": cert.updated_by,
+        "updatedByName": cert.updated_by_name,
+        "readyForSigningAt": _iso(cert.ready_for_signing_at),
+        "lockedAt": _iso(cert.locked_at),
+        "signedByName": cert.signed_by_name,
+        "revokeReason": cert.revoke_reason,
+        "parentId": cert.parent_id,
+        "relationKind": cert.relation_kind.value if cert.relation_kind else None,
+        "content": cert.content,
+    }
+
+
+def _load_cert(s: Session, system: EhrSystem, cert_id: str) -> Certificate:
+    cert = s.get(Certificate, cert_id)
+    if cert is None:
+        raise NotFound("Intyget finns inte.")
+    _require_unit(system, cert.unit_id)
+    return cert
+
+
+# --- endpoints -------------------------------------------------------------------------------
+@api
+async def create_certificate(request: Request) -> Response:
+    """Create a draft (the counterpart of CreateDraftCertificate v3)."""
+    system = _api_system(request)
+    body = await _json_body(request)
+    cert_type = _str(body, "type", max_len=32)
+    try:
+        definition = get_definition(cert_type)
+    except KeyError:
+        raise InvalidInput(
+            "Okänd intygstyp. Giltiga typer: " + ", ".join(creatable_types()) + ".", field="type"
+        ) from None
+    if definition.read_only:
+        raise InvalidInput(
+            f"{definition.form_id} kan endast visas och skrivas ut, inte skapas.", field="type"
+        )
+    pnr_digits = _personnummer(
+        _str(body, "patient.personnummer", max_len=20), "patient.personnummer"
+    )
+    user_id = _hsa_id(body, "user_hsa_id")
+    unit_id = _hsa_id(body, "unit_id")
+    _require_unit(system, unit_id, "unit_id")
+    overrides = {
+        "first_name": _str(body, "patient.fornamn", required=False),
+        "middle_name": _str(body, "patient.mellannamn", required=False),
+        "last_name": _str(body, "patient.efternamn", required=False),
+        "address": _str(body, "patient.postadress", required=False),
+        "postal_code": _str(body, "patient.postnummer", required=False, max_len=10),
+        "city": _str(body, "patient.postort", required=False),
+    }
+    ref = _str(body, "ref", required=False) or None
+    user = await identity.acting_user(user_id, unit_id)
+    try:
+        cert = await lifecycle.create_draft(
+            user,
+            cert_type=definition.type,
+            personnummer=pnr_digits,
+            ehr_ref=ref,
+            patient_overrides=overrides,
+        )
+    except NotFound as exc:
+        raise NotFound(exc.message, code="PATIENT_NOT_FOUND") from None
+    return JSONResponse(
+        {
+            "id": cert.id,
+            "type": cert.type,
+            "status": cert.status.value,
+            "url": _deep_link_url(cert.id),
+        },
+        201,
+    )
+
+
+@api
+async def create_launch_token(request: Request) -> Response:
+    """A short-lived single-use token for deep-linking a user into a certificate."""
+    system = _api_system(request)
+    body = await _json_body(request)
+    hsa_id = _hsa_id(body, "user_hsa_id")
+    unit_id = _hsa_id(body, "unit_id", required=False) or None
+    cert_id = _str(body, "certificate_id", max_len=64)
+    raw_params = body.get("parameters")
+    raw_params = {} if raw_params is None else raw_params
+    if not isinstance(raw_params, dict):
+        raise InvalidInput("Fältet parameters måste vara ett objekt.", field="parameters")
+    params: dict[str, str] = {}
+    for name, value in raw_params.items():
+        if name not in identity.LAUNCH_PARAMETERS:
+            raise InvalidInput(f"Okänd parameter {name}.", field=f"parameters.{name}")
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        if not isinstance(value, str) or len(value) > 200:
+            raise InvalidInput(
+                f"Parametern {name} måste vara en textsträng.", field=f"parameters.{name}"
+            )
+        params[name] = value
+    if unit_id:
+        _require_unit(system, unit_id, "unit_id")
+    with session_scope() as s:
+        cert = s.get(Certificate, cert_id)
+        if cert is None:
+            raise NotFound("Intyget finns inte.", code="CERTIFICATE_NOT_FOUND")
+        _require_unit(system, cert.unit_id, "certificate_id")
+    if unit_id:
+        await identity.acting_user(hsa_id, unit_id)  # the user must have a commission there
+    token = identity.issue_launch_token(hsa_id=hsa_id, unit_id=unit_id, certificate_id=cert_id)
+    return JSONResponse(
+        {
+            "token": token,
+            "url": get_settings().public_url + routes.deep_link(cert_id, token, **params),
+            "expiresIn": get_settings().launch_token_ttl_seconds,
+        }
+    )
+
+
+@api
+async def list_unit_certificates(request: Request) -> Response:
+    """Certificates of a care unit with status and Q&A counts (ListCertificatesForCareWithQA)."""
+    system = _api_system(request)
+    unit_id = request.path_params["unit_id"]
+    if not unit_id or len(unit_id) > 64:
+        raise InvalidInput("Vårdenhetens HSA-id är ogiltigt.", field="unit_id")
+    _require_unit(system, unit_id, "unit_id")
+    _only_query(request, "patient", "status", "limit")
+    query = request.query_params
+    stmt = select(Certificate).where(Certificate.unit_id == unit_id)
+    if "patient" in query:
+        digits = _personnummer(query["patient"], "patient")
+        stmt = stmt.where(Certificate.patient_id == digits)
+    if "status" in query:
+        statuses = []
+        for value in query["status"].split(","):
+            try:
+                statuses.append(CertificateStatus(value.strip()))
+            except ValueError:
+                raise InvalidInput(
+                    "Okänd status. Giltiga: " + ", ".join(s.value for s in CertificateStatus),
+                    field="status",
+                ) from None
+        stmt = stmt.where(col(Certificate.status).in_(statuses))
+    limit = 200
+    if "limit" in query:
+        text = query["limit"]
+        if not text.isdigit() or not 1 <= int(text) <= 1000:
+            raise InvalidInput("limit måste vara ett heltal 1–1000.", field="limit")
+        limit = int(text)
+    stmt = stmt.order_by(col(Certificate.updated_at).desc(), col(Certificate.id)).limit(limit)
+    with session_scope() as s:
+        certs = list(s.exec(stmt).all())
+        counts = notifications.question_counts_for(s, [c.id for c in certs])
+    return JSONResponse(
+        {"unitId": unit_id, "certificates": [_summary(c, counts[c.id]) for c in certs]}
+    )
+
+
+@api
+async def get_certificate(request: Request) -> Response:
+    """One certificate as JSON (content, status, patient, Q&A counts)."""
+    system = _api_system(request)
+    cert_id = _path_id(request)
+    _only_query(request)
+    with session_scope() as s:
+        cert = _load_cert(s, system, cert_id)
+        counts = notifications.question_counts(s, cert.id)
+        _system_audit(s, system, audit.AuditAction.READ, cert)
+        return JSONResponse(_detail(cert, counts))
+
+
+def printable(cert: Certificate) -> PrintableCertificate:
+    """Map a certificate row to the PDF renderer's input."""
+    from services.pdf import PrintableCertificate, PrintIssuer, PrintPatient
+
+    status = {
+        CertificateStatus.DRAFT: "draft",
+        CertificateStatus.READY_FOR_SIGNING: "draft",
+        CertificateStatus.LOCKED: "locked",
+        CertificateStatus.SIGNED: "signed",
+        CertificateStatus.SENT: "sent",
+        CertificateStatus.REVOKED: "signed" if cert.signed_at else "locked",
+    }[cert.status]
+    patient = cert.patient or {}
+    name = " ".join(
+        p for p in (patient.get(k) for k in ("first_name", "middle_name", "last_name")) if p
+    )
+    issuer_data = dict(cert.issuer or {})
+    known = {f.name for f in dataclasses.fields(PrintIssuer)}
+    issuer_kwargs = {k: v for k, v in issuer_data.items() if k in known}
+    if isinstance(issuer_kwargs.get("specialities"), list):
+        issuer_kwargs["specialities"] = tuple(issuer_kwargs["specialities"])
+    issuer_kwargs.setdefault("name", cert.signed_by_name or cert.created_by_name or cert.created_by)
+    issuer_kwargs.setdefault("hsa_id", cert.signed_by or cert.created_by)
+    issuer_kwargs.setdefault("care_unit_name", cert.unit_name)
+    issuer_kwargs.setdefault("care_giver_name", cert.care_provider_name)
+    return PrintableCertificate(
+        definition=get_definition(cert.type),
+        content=cert.content,
+        certificate_id=cert.id,
+        status=status,
+        patient=PrintPatient(
+            name=name or cert.patient_id,
+            personnummer=f"{cert.patient_id[:8]}-{cert.patient_id[8:]}",
+            sekretess=bool(patient.get("sekretess")),
+        ),
+        issuer=PrintIssuer(**issuer_kwargs),
+        signed_at=cert.signed_at,
+        revoked_at=cert.revoked_at,
+        sent_at=cert.sent_at,
+    )
+
+
+@api
+async def get_certificate_pdf(request: Request) -> Response:
+    """The certificate as a PDF (§4.5); ``?minimal=true`` for the minimal print (§4.5.3)."""
+    system = _api_system(request)
+    cert_id = _path_id(request)
+    _only_query(request, "minimal")
+    minimal_text = request.query_params.get("minimal", "false").lower()
+    if minimal_text not in ("true", "false", "1", "0"):
+        raise InvalidInput("minimal måste vara true eller false.", field="minimal")
+    minimal = minimal_text in ("true", "1")
+    try:
+        from services.pdf import render_pdf_async
+    except ImportError:  # pragma: no cover - services.pdf is part of the app
+        raise NotImplementedYet("PDF-utskrift är inte tillgänglig ännu.") from None
+    with session_scope() as s:
+        cert = _load_cert(s, system, cert_id)
+        printable_cert = printable(cert)
+    try:
+        data = await render_pdf_async(printable_cert, minimal=minimal)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="minimal", code="NOT_PRINTABLE") from None
+    with session_scope() as s:
+        _system_audit(s, system, audit.AuditAction.PRINT, cert, "minimal" if minimal else "")
+    filename = f"intyg-{cert.type}-{cert.id}.pdf"
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+MESSAGE_TOPICS = ("AVSTMN", "KOMPLT", "KONTKT", "OVRIGT", "PAMINN")
+
+
+@api
+async def receive_message(request: Request) -> Response:
+    """Inbound message from Försäkringskassan (SendMessageToCare): skeleton.
+
+    The body is validated here; the business rules (threads, complements, reminders, the
+    NYFRFM/NYSVFM notifications) belong to ``services.questions.receive_message`` — until it
+    exists the endpoint answers 501.
+    """
+    body = await _json_body(request)
+    cert_id = _str(body, "certificateId", max_len=64)
+    topic = _str(body, "topic", max_len=16)
+    if topic not in MESSAGE_TOPICS:
+        raise InvalidInput("Okänt ämne. Giltiga: " + ", ".join(MESSAGE_TOPICS) + ".", field="topic")
+    _str(body, "text", max_len=20_000)
+    _str(body, "id", required=False, max_len=128)
+    with session_scope() as s:
+        if s.get(Certificate, cert_id) is None:
+            raise NotFound("Intyget finns inte.", code="CERTIFICATE_NOT_FOUND")
+    try:
+        from services import questions  # type: ignore[attr-defined]
+
+        receive = questions.receive_message
+    except (ImportError, AttributeError):
+        raise NotImplementedYet(
+            "Mottagning av meddelanden från Försäkringskassan är inte införd ännu."
+        ) from None
+    result = await receive(body) if asyncio.iscoroutinefunction(receive) else receive(body)
+    return JSONResponse(result if isinstance(result, dict) else {"ok": True}, 201)
+
+
+async def openapi_document(_request: Request) -> Response:
+    from webcert_ui.openapi import build_openapi
+
+    return JSONResponse(build_openapi())
+
+
+async def health(_request: Request) -> Response:
+    return JSONResponse({"status": "ok", "time": clock.now().isoformat()})
+
+
+def _api_routes() -> list[Route]:
+    p = routes.API_PREFIX
+    return [
+        Route(p + "/openapi.json", openapi_document, methods=["GET"]),
+        Route(p + "/certificates", create_certificate, methods=["POST"]),
+        Route(p + "/certificates/{cert_id}", get_certificate, methods=["GET"]),
+        Route(p + "/certificates/{cert_id}/pdf", get_certificate_pdf, methods=["GET"]),
+        Route(p + "/launch-tokens", create_launch_token, methods=["POST"]),
+        Route(p + "/units/{unit_id}/certificates", list_unit_certificates, methods=["GET"]),
+        Route(p + "/messages", receive_message, methods=["POST"]),
+    ]
+
+
+def _api_fallback(api_routes: list[Route]):  # type: ignore[no-untyped-def]
+    """JSON 404/405 for anything else under /api/v1 (instead of the Reflex page)."""
+
+    async def fallback(request: Request) -> Response:
+        allowed: set[str] = set()
+        for route in api_routes:
+            match, _ = route.matches({**request.scope, "method": "__NONE__"})
+            if match != Match.NONE and route.methods:
+                allowed |= route.methods
+        if allowed:
+            return JSONResponse(
+                _err("METHOD_NOT_ALLOWED", "Metoden stöds inte för adressen."),
+                405,
+                headers={"Allow": ", ".join(sorted(allowed))},
+            )
+        return JSONResponse(_err("NOT_FOUND", "Adressen finns inte i API:t."), 404)
+
+    return fallback
+
+
+def build_routes() -> list[Route]:
+    from webcert_ui import testability
+
+    api_routes = _api_routes()
+    all_methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+    return [
+        Route(routes.DEEP_LINK, deep_link, methods=["GET"]),
+        Route(routes.DEEP_LINK_QUESTIONS, deep_link, methods=["GET"]),
+        Route(routes.DEV_LOGIN, dev_login, methods=["GET"]),
+        *api_routes,
+        Route(routes.API_PREFIX + "/{rest:path}", _api_fallback(api_routes), methods=all_methods),
+        Route("/health", health, methods=["GET"]),
+        *testability.build_routes(),
+    ]
+
+
+def make_api() -> Starlette:
+    """The Starlette app Reflex mounts itself into (our routes are matched first)."""
+    return Starlette(routes=build_routes())

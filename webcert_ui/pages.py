@@ -1,0 +1,275 @@
+"""The pages. Each page function is small; behaviour lives in state/, rules in services/."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from components.editor import certificate_form
+from components.layout import error_callout, page_frame
+from state.certificate import CertificateState as C
+from state.lists import UnitListState
+from state.session import DevLoginState, SessionState
+from webcert_ui import routes
+
+
+def not_logged_in() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Du är inte inloggad", size="6"),
+        rx.text(SessionState.session_error, data_testid="session-error"),
+        spacing="3",
+    )
+
+
+@rx.page(route=routes.INDEX, title="Webcert", on_load=[SessionState.load, UnitListState.load])
+def index() -> rx.Component:
+    return page_frame(
+        rx.cond(
+            SessionState.logged_in,
+            rx.vstack(
+                rx.heading("Intyg på vårdenheten", size="6"),
+                rx.cond(UnitListState.error != "", error_callout(UnitListState.error)),
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            rx.table.column_header_cell("Intyg"),
+                            rx.table.column_header_cell("Patient"),
+                            rx.table.column_header_cell("Status"),
+                            rx.table.column_header_cell("Senast sparat"),
+                        )
+                    ),
+                    rx.table.body(
+                        rx.foreach(
+                            UnitListState.rows,
+                            lambda r: rx.table.row(
+                                rx.table.cell(rx.link(r["name"], href=r["href"])),
+                                rx.table.cell(r["patient"]),
+                                rx.table.cell(r["status"]),
+                                rx.table.cell(r["updated"]),
+                            ),
+                        )
+                    ),
+                    width="100%",
+                    data_testid="unit-certificates",
+                ),
+                spacing="4",
+                width="100%",
+            ),
+            not_logged_in(),
+        )
+    )
+
+
+@rx.page(route=routes.DEV_LOGIN_PAGE, title="Webcert – testinloggning", on_load=DevLoginState.load)
+def dev_login_page() -> rx.Component:
+    return page_frame(
+        rx.vstack(
+            rx.heading("Testinloggning", size="6"),
+            rx.text(
+                "Välj en testanvändare ur HSA-simulatorn. I drift loggar man in via "
+                "journalsystemet."
+            ),
+            rx.cond(DevLoginState.error != "", error_callout(DevLoginState.error)),
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Användare"),
+                        rx.table.column_header_cell("Roll"),
+                        rx.table.column_header_cell("Vårdenhet"),
+                    )
+                ),
+                rx.table.body(
+                    rx.foreach(
+                        DevLoginState.users,
+                        lambda u: rx.table.row(
+                            rx.table.cell(
+                                # /dev/login is a backend route: reloadDocument makes the router
+                                # link do a full navigation instead of a client-side one.
+                                rx.link(
+                                    u["name"],
+                                    href=u["href"],
+                                    data_testid=u["testid"],
+                                    custom_attrs={"reloadDocument": True},
+                                )
+                            ),
+                            rx.table.cell(u["role"]),
+                            rx.table.cell(u["unit"]),
+                        ),
+                    )
+                ),
+                width="100%",
+            ),
+            spacing="4",
+            width="100%",
+        )
+    )
+
+
+@rx.page(route=routes.CHOOSE_UNIT, title="Webcert – välj vårdenhet", on_load=SessionState.load)
+def choose_unit_page() -> rx.Component:
+    return page_frame(
+        rx.cond(
+            SessionState.logged_in,
+            rx.card(
+                rx.vstack(
+                    rx.heading("Välj vårdenhet", size="5"),
+                    rx.text("Du har uppdrag på flera vårdenheter. Välj den du vill logga in på."),
+                    rx.cond(
+                        SessionState.session_error != "", error_callout(SessionState.session_error)
+                    ),
+                    rx.foreach(
+                        SessionState.units,
+                        lambda u: rx.button(
+                            u["name"],
+                            on_click=SessionState.choose_unit(u["id"]),
+                            variant="soft",
+                            width="100%",
+                            data_testid="choose-unit-" + u["id"],
+                        ),
+                    ),
+                    spacing="3",
+                ),
+                max_width="32em",
+            ),
+            not_logged_in(),
+        )
+    )
+
+
+def save_indicator() -> rx.Component:
+    return rx.match(
+        C.save_state,
+        (
+            "saved",
+            rx.hstack(
+                rx.icon("check", size=16, color=rx.color("green", 10)),
+                rx.text(C.save_message, size="2"),
+                data_testid="save-indicator",
+                data_state="saved",
+            ),
+        ),
+        ("saving", rx.text("Sparar…", size="2", data_testid="save-indicator", data_state="saving")),
+        (
+            "error",
+            rx.hstack(
+                rx.text(C.save_message, size="2", color=rx.color("red", 11)),
+                rx.button("Försök igen", size="1", on_click=C.retry_save, data_testid="retry-save"),
+                data_testid="save-indicator",
+                data_state="error",
+                role="alert",
+            ),
+        ),
+        rx.fragment(),
+    )
+
+
+def patient_line() -> rx.Component:
+    return rx.hstack(
+        rx.text(
+            C.patient_name,
+            " – ",
+            C.patient_pnr,
+            weight="bold",
+            color=rx.cond(C.patient_sekretess, rx.color("red", 11), rx.color("gray", 12)),
+            data_testid="patient-line",
+        ),
+        rx.cond(
+            C.patient_sekretess,
+            rx.badge(
+                "Sekretessmarkerad uppgift", color_scheme="red", data_testid="patient-sekretess"
+            ),
+        ),
+        rx.cond(
+            C.patient_deceased,
+            rx.badge("Avliden", color_scheme="gray", data_testid="patient-deceased"),
+        ),
+        spacing="3",
+        align="center",
+    )
+
+
+def missing_list() -> rx.Component:
+    return rx.cond(
+        C.show_missing & (C.missing_sections.length() > 0),
+        rx.callout.root(
+            rx.callout.text(
+                rx.text("Utkastet saknar uppgifter i följande avsnitt:", weight="bold")
+            ),
+            rx.foreach(
+                C.missing_sections,
+                lambda s: rx.link(s["title"], href="#s-" + s["id"], display="block"),
+            ),
+            color_scheme="amber",
+            data_testid="missing-list",
+        ),
+    )
+
+
+@rx.page(route=routes.CERTIFICATE, title="Webcert – intyg", on_load=[SessionState.load, C.load])
+def certificate_page() -> rx.Component:
+    return page_frame(
+        rx.cond(
+            C.loading,
+            rx.center(rx.spinner(size="3"), padding="3em", data_testid="loading"),
+            rx.cond(
+                C.page_error != "",
+                error_callout(C.page_error, "page-error"),
+                rx.vstack(
+                    rx.hstack(
+                        rx.vstack(
+                            rx.heading(C.cert_name, size="6", data_testid="certificate-title"),
+                            patient_line(),
+                            spacing="1",
+                        ),
+                        rx.spacer(),
+                        rx.badge(C.status_label, size="2", data_testid="certificate-status"),
+                        save_indicator(),
+                        width="100%",
+                        align="center",
+                    ),
+                    missing_list(),
+                    certificate_form(),
+                    rx.cond(
+                        C.editable,
+                        rx.button(
+                            "Visa vad som saknas",
+                            on_click=C.show_what_is_missing,
+                            variant="outline",
+                            data_testid="show-missing",
+                        ),
+                    ),
+                    spacing="4",
+                    width="100%",
+                    max_width="900px",
+                ),
+            ),
+        )
+    )
+
+
+ERROR_TEXTS = {
+    "launch-invalid": "Länken från journalsystemet är ogiltig eller har gått ut. Öppna intyget "
+    "på nytt från journalsystemet.",
+    "not-authorized": "Du saknar behörighet för detta.",
+    "session-expired": "Du har blivit utloggad på grund av inaktivitet.",
+}
+
+
+@rx.page(route=routes.ERROR, title="Webcert – fel")
+def error_page() -> rx.Component:
+    return page_frame(
+        rx.card(
+            rx.vstack(
+                rx.heading("Det gick inte att öppna Webcert", size="5"),
+                rx.match(
+                    rx.State.kod,  # type: ignore[attr-defined]
+                    *[(k, rx.text(v, data_testid="error-text")) for k, v in ERROR_TEXTS.items()],
+                    rx.text(
+                        "Ett fel uppstod. Öppna intyget på nytt från journalsystemet.",
+                        data_testid="error-text",
+                    ),
+                ),
+                spacing="3",
+            ),
+            max_width="40em",
+        )
+    )

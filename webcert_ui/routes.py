@@ -1,0 +1,40 @@
+"""Route constants and URL builders (one place for every path of the app)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+INDEX = "/"
+DEV_LOGIN_PAGE = "/login"
+CHOOSE_UNIT = "/valj-enhet"
+CERTIFICATE = "/intyg/[cert_id]"
+ERROR = "/fel/[kod]"
+
+# Backend HTTP routes (Starlette, matched before the Reflex pages).
+DEEP_LINK = "/visa/intyg/{cert_id}"
+DEEP_LINK_QUESTIONS = "/visa/intyg/{cert_id}/fragor"
+DEV_LOGIN = "/dev/login"
+API_PREFIX = "/api/v1"
+TESTABILITY_PREFIX = "/testability"
+
+
+def certificate(cert_id: str) -> str:
+    return f"/intyg/{cert_id}"
+
+
+def error(code: str) -> str:
+    return f"/fel/{code}"
+
+
+def deep_link(cert_id: str, token: str, **params: str) -> str:
+    query = urlencode({"token": token, **{k: v for k, v in params.items() if v is not None}})
+    return DEEP_LINK.format(cert_id=cert_id) + "?" + query
+
+
+def dev_login(hsa_id: str, unit_id: str | None = None, next_path: str | None = None) -> str:
+    query = {"anvandare": hsa_id}
+    if unit_id:
+        query["enhet"] = unit_id
+    if next_path:
+        query["nasta"] = next_path
+    return DEV_LOGIN + "?" + urlencode(query)

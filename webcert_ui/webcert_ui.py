@@ -1,0 +1,27 @@
+"""The Reflex app. Thin: builds the app and imports the pages (which registers them)."""
+
+import logging
+
+import reflex as rx
+
+from services import notifications
+from webcert_ui import api, pages  # noqa: F401  (pages register themselves with @rx.page)
+
+log = logging.getLogger(__name__)
+
+
+def _backend_exception_handler(exception: Exception) -> rx.event.EventSpec:
+    log.error("unhandled error in an event handler", exc_info=exception)
+    return rx.toast.error(
+        "Ett tekniskt fel uppstod. Dina uppgifter finns kvar; försök igen om en stund.",
+        duration=8000,
+    )
+
+
+app = rx.App(
+    api_transformer=api.make_api(),
+    backend_exception_handler=_backend_exception_handler,
+    stylesheets=["/styles.css"],
+)
+# Deliver EHR notifications (§7) from the outbox while the backend runs (every worker may).
+app.register_lifespan_task(notifications.run_forever)
