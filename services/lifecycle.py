@@ -452,6 +452,7 @@ def save_draft(
                 "ändringar har inte sparats — ladda om utkastet."
             )
         _audit(s, user, audit.AuditAction.WRITE, cert)
+        notifications.enqueue(s, cert, notifications.Event.ANDRAT)  # coalesced in enqueue
         return SaveResult(version=expected_version + 1, saved_at=now.isoformat())
 
 

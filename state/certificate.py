@@ -1,4 +1,8 @@
-"""The certificate page: load, edit (autosave, compare-and-set) and show a certificate."""
+"""The certificate page: open, edit (autosave, compare-and-set), act on and print a certificate.
+
+Handlers are public endpoints: they trust no argument and decide nothing; every rule is in
+services (lifecycle, rights, printing), which raise typed errors shown here in Swedish.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,32 @@ from typing import Any
 
 import reflex as rx
 
-from services import clock, lifecycle
+from services import clock, lifecycle, printing
 from services.certificates import form_model, get_definition
 from services.certificates.base import FieldKind, Severity
+from services.certificates.formatting import format_answer
 from services.certificates.validation import missing_sections, validate
-from services.errors import Conflict, WebcertError
-from state.session import SessionState, current_user
+from services.errors import WebcertError
+from services.rights import REVOKE_REASONS
+from state.session import current_user
 
 log = logging.getLogger(__name__)
 GENERIC_ERROR = "Ett tekniskt fel uppstod. Dina uppgifter finns kvar; försök igen om en stund."
+DIALOGS = {
+    "send",
+    "renew",
+    "replace",
+    "replace_existing",
+    "copy",
+    "revoke",
+    "delete",
+    "print",
+    "print_sekretess",
+}
+
+
+def _fmt(ts: Any) -> str:
+    return ts.astimezone(clock.SWEDEN).strftime("%Y-%m-%d %H:%M") if ts else ""
 
 
 class CertificateState(rx.State):
@@ -27,11 +48,14 @@ class CertificateState(rx.State):
     cert_type: str = ""
     form_id: str = ""
     cert_name: str = ""
+    recipient: str = ""
     status: str = ""
     status_label: str = ""
+    status_text: str = ""
     editable: bool = False
     version: int = 0
     values: dict[str, str] = {}
+    display: dict[str, list[str]] = {}
     visible: dict[str, bool] = {}
     required: dict[str, bool] = {}
     field_errors: dict[str, str] = {}
@@ -48,9 +72,21 @@ class CertificateState(rx.State):
     patient_deceased: bool = False
     working_time: dict[str, str] = {}
     previous_period: str = ""
+    tips: str = ""
+    minimal_print: bool = False
+    actions: list[str] = []
+    relation_links: list[dict[str, str]] = []
+    replacement_draft_id: str = ""
+    dialog: str = ""
+    busy: bool = False
+    action_error: str = ""
+    action_notice: str = ""
+    revoke_reason: str = ""
+    revoke_message: str = ""
+    print_minimal: bool = False
     _content: dict[str, Any] = {}
 
-    # --- helpers (not events) ---------------------------------------------------------
+    # --- helpers (not events) -----------------------------------------------------------
     def _definition(self):  # type: ignore[no-untyped-def]
         return get_definition(self.cert_type)
 
@@ -59,7 +95,7 @@ class CertificateState(rx.State):
         content = self._content
         self.visible = {q.id: bool(q.visible(content)) for q in definition.questions()}
         self.required = {q.id: bool(q.mandatory(content)) for q in definition.questions()}
-        messages = validate(definition, content, today=clock.today())
+        messages = validate(definition, content, today=clock.today()) if self.editable else []
         errors: dict[str, str] = {}
         warnings: dict[str, str] = {}
         missing: dict[str, str] = {}
@@ -70,11 +106,14 @@ class CertificateState(rx.State):
         self.field_errors = errors
         self.field_warnings = warnings
         self.missing = missing if self.show_missing else {}
-        if self.show_missing:
-            self.missing_sections = [
+        self.missing_sections = (
+            [
                 {"id": s.id, "title": s.title}
                 for s in missing_sections(definition, content, today=clock.today())
             ]
+            if self.show_missing and self.editable
+            else []
+        )
 
     def _working_time(self, definition, content: dict[str, Any]) -> dict[str, str]:  # type: ignore[no-untyped-def]
         """Resulting working time per reduced period (§5.8), from the services."""
@@ -87,9 +126,16 @@ class CertificateState(rx.State):
             if not leave or not hours:
                 continue
             raw_hours = content.get(hours[0].id)
+            if isinstance(raw_hours, str):
+                try:
+                    raw_hours = float(raw_hours.replace(",", "."))
+                except ValueError:
+                    continue
             if not isinstance(raw_hours, int | float) or raw_hours <= 0:
                 continue
             for code, period in (content.get(leave[0].id) or {}).items():
+                if not isinstance(period, dict):
+                    continue
                 start = periods.parse_date(str(period.get("from") or ""))
                 end = periods.parse_date(str(period.get("to") or ""))
                 if start and end and end >= start:
@@ -99,37 +145,35 @@ class CertificateState(rx.State):
                         continue
         return result
 
-    # --- events -------------------------------------------------------------------------
-    @rx.event
-    async def load(self):
-        self.loading = True
-        self.page_error = ""
-        self.show_missing = False
-        self.missing_sections = []
-        cert_id = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]
-        try:
-            user = current_user(self)
-            cert = lifecycle.get_certificate(user, cert_id)
-            definition = get_definition(cert.type)
-        except WebcertError as exc:
-            self.page_error = exc.message
-            self.loading = False
-            return
-        except Exception:
-            log.exception("loading certificate failed")
-            self.page_error = GENERIC_ERROR
-            self.loading = False
-            return
+    def _fail(self, exc: Exception) -> None:
+        if isinstance(exc, WebcertError):
+            self.action_error = exc.message
+        else:
+            log.exception("certificate action failed", exc_info=exc)
+            self.action_error = GENERIC_ERROR
+
+    async def _open(self, cert_id: str) -> None:
+        user = current_user(self)
+        view = await lifecycle.open_certificate(user, cert_id)
+        cert = view.certificate
+        definition = get_definition(cert.type)
         self.cert_id = cert.id
         self.cert_type = definition.type
         self.form_id = definition.form_id
         self.cert_name = definition.name
+        self.recipient = definition.recipient.label
+        self.tips = definition.description
+        self.minimal_print = definition.minimal_print
         self.status = cert.status.value
         self.status_label = cert.status.label
-        self.editable = cert.status.is_draft and not definition.read_only
+        self.editable = cert.status.is_draft and "EDIT" in {a.value for a in view.actions}
         self.version = cert.version
         self._content = dict(cert.content)
         self.values = form_model.to_form(definition, cert.content)
+        self.display = {
+            q.id: format_answer(q, cert.content.get(q.id), cert.content)
+            for q in definition.questions()
+        }
         patient = cert.patient or {}
         self.patient_name = " ".join(
             p
@@ -142,11 +186,59 @@ class CertificateState(rx.State):
         )
         pnr = cert.patient_id
         self.patient_pnr = f"{pnr[:8]}-{pnr[8:]}" if len(pnr) == 12 else pnr
-        self.patient_sekretess = bool(patient.get("sekretess"))
-        self.patient_deceased = bool(patient.get("deceased"))
+        self.patient_sekretess = bool(view.patient.sekretess)
+        self.patient_deceased = bool(view.patient.deceased)
+        self.actions = sorted(a.value for a in view.actions)
+        self.relation_links = [
+            {"text": r.text, "link_text": r.link_text, "href": r.href, "kind": r.kind}
+            for r in view.relations.links
+        ]
+        self.previous_period = view.relations.previous_period or ""
+        self.replacement_draft_id = view.relations.replacement_draft_id or ""
+        self.status_text = self._status_text(cert)
+        self._recompute()
+
+    def _status_text(self, cert) -> str:  # type: ignore[no-untyped-def]
+        match cert.status.value:
+            case "DRAFT":
+                return "Utkastet sparas automatiskt."
+            case "READY_FOR_SIGNING":
+                return "Utkastet är klart för signering."
+            case "LOCKED":
+                return (
+                    "Utkastet är låst. Det har inte signerats inom 14 dagar och kan endast "
+                    "kopieras, skrivas ut eller makuleras."
+                )
+            case "SIGNED":
+                return f"Intyget är signerat {_fmt(cert.signed_at)} av {cert.signed_by_name}."
+            case "SENT":
+                return (
+                    f"Intyget är signerat och skickat till {self.recipient} {_fmt(cert.sent_at)}."
+                )
+            case "REVOKED":
+                return f"Intyget är makulerat {_fmt(cert.revoked_at)}."
+        return ""
+
+    # --- loading and editing ------------------------------------------------------------
+    @rx.event
+    async def load(self):
+        self.loading = True
+        self.page_error = ""
+        self.show_missing = False
+        self.dialog = ""
+        self.action_error = ""
+        self.action_notice = ""
         self.save_state = ""
         self.save_message = ""
-        self._recompute()
+        self.help_open = {}
+        cert_id = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]
+        try:
+            await self._open(cert_id)
+        except WebcertError as exc:
+            self.page_error = exc.message
+        except Exception:
+            log.exception("loading certificate failed")
+            self.page_error = GENERIC_ERROR
         self.loading = False
 
     @rx.event
@@ -154,7 +246,9 @@ class CertificateState(rx.State):
         """An input changed: update, validate and autosave (compare-and-set)."""
         if not self.editable or not isinstance(key, str) or key not in self.values:
             return
-        self.values[key] = value if isinstance(value, str) else ("true" if value is True else "")
+        if not isinstance(value, str):
+            value = "true" if value is True else ""
+        self.values[key] = value[:20000]
         self._save()
 
     @rx.event
@@ -171,18 +265,11 @@ class CertificateState(rx.State):
             result = lifecycle.save_draft(
                 current_user(self), self.cert_id, content=content, expected_version=self.version
             )
-        except Conflict as exc:
+        except Exception as exc:
             self.save_state = "error"
-            self.save_message = exc.message
-            return
-        except WebcertError as exc:
-            self.save_state = "error"
-            self.save_message = exc.message
-            return
-        except Exception:
-            log.exception("saving draft failed")
-            self.save_state = "error"
-            self.save_message = GENERIC_ERROR
+            self.save_message = exc.message if isinstance(exc, WebcertError) else GENERIC_ERROR
+            if not isinstance(exc, WebcertError):
+                log.exception("saving draft failed")
             return
         self.version = result.version
         self.save_state = "saved"
@@ -219,9 +306,149 @@ class CertificateState(rx.State):
         self.show_missing = True
         self._recompute()
 
+    # --- dialogs ------------------------------------------------------------------------
+    @rx.event
+    def open_dialog(self, name: str):
+        if name not in DIALOGS:
+            return
+        self.action_error = ""
+        if name == "replace" and self.replacement_draft_id:
+            name = "replace_existing"
+        if name == "revoke":
+            self.revoke_reason = ""
+            self.revoke_message = ""
+        if name == "print":
+            self.print_minimal = False
+        self.dialog = name
 
-def kind_of(cert_type: str, qid: str) -> FieldKind:
-    return get_definition(cert_type).question(qid).kind
+    @rx.event
+    def close_dialog(self):
+        self.dialog = ""
 
+    @rx.event
+    def set_revoke_reason(self, value: str):
+        self.revoke_reason = value if value in REVOKE_REASONS else ""
 
-__all__ = ["CertificateState", "SessionState"]
+    @rx.event
+    def set_revoke_message(self, value: str):
+        self.revoke_message = str(value)[:2000]
+
+    @rx.event
+    def set_print_minimal(self, value: str):
+        self.print_minimal = value == "minimal"
+
+    # --- actions ------------------------------------------------------------------------
+    @rx.event
+    async def sign(self):
+        """Signera intyget: shows what is missing (§5.6), otherwise signs (§4.2)."""
+        if self.busy:
+            return
+        self.show_missing = True
+        self._recompute()
+        if self.missing_sections:
+            return
+        await self._run("sign")
+
+    @rx.event
+    async def mark_ready(self):
+        self.show_missing = True
+        self._recompute()
+        if self.missing_sections:
+            return
+        await self._run("mark_ready")
+
+    @rx.event
+    async def confirm(self):
+        """The confirm button of the open dialog."""
+        action = {
+            "send": "send",
+            "renew": "renew",
+            "replace": "replace",
+            "copy": "copy",
+            "revoke": "revoke",
+            "delete": "delete",
+        }.get(self.dialog)
+        if action:
+            return await self._run(action)
+        return None
+
+    async def _run(self, action: str):  # type: ignore[no-untyped-def]
+        if self.busy:
+            return None
+        self.busy = True
+        self.action_error = ""
+        try:
+            user = current_user(self)
+            target: str | None = None
+            match action:
+                case "sign":
+                    await lifecycle.sign(user, self.cert_id, expected_version=self.version)
+                    self.action_notice = "Intyget är signerat."
+                case "mark_ready":
+                    await lifecycle.mark_ready_for_signing(user, self.cert_id)
+                    self.action_notice = "Utkastet är markerat klart för signering."
+                case "send":
+                    await lifecycle.send(user, self.cert_id, patient_consent=True)
+                    self.action_notice = f"Intyget är skickat till {self.recipient}."
+                case "renew":
+                    target = (await lifecycle.renew(user, self.cert_id)).id
+                case "replace":
+                    target = (await lifecycle.replace(user, self.cert_id)).id
+                case "copy":
+                    target = (await lifecycle.copy_locked(user, self.cert_id)).id
+                case "revoke":
+                    await lifecycle.revoke(
+                        user,
+                        self.cert_id,
+                        reason_code=self.revoke_reason,
+                        message=self.revoke_message,
+                    )
+                    self.action_notice = "Intyget är makulerat."
+                case "delete":
+                    await lifecycle.delete_draft(user, self.cert_id)
+                    self.dialog = ""
+                    self.busy = False
+                    return [
+                        rx.toast.success("Utkastet är raderat."),
+                        rx.redirect("/"),
+                    ]
+            self.dialog = ""
+            if target:
+                self.busy = False
+                return rx.redirect(lifecycle.href(target))
+            await self._open(self.cert_id)
+        except Exception as exc:  # noqa: BLE001 - shown as a Swedish message
+            self._fail(exc)
+        finally:
+            self.busy = False
+        return None
+
+    @rx.event
+    async def continue_replacement(self):
+        if self.replacement_draft_id:
+            return rx.redirect(lifecycle.href(self.replacement_draft_id))
+        return None
+
+    @rx.event
+    async def print_pdf(self):
+        """Skriv ut: download the PDF; a sekretess patient gets a warning first (§4.10.4)."""
+        if self.patient_sekretess and self.dialog != "print_sekretess":
+            self.dialog = "print_sekretess"
+            return None
+        return await self._download()
+
+    @rx.event
+    async def print_confirmed(self):
+        return await self._download()
+
+    async def _download(self):  # type: ignore[no-untyped-def]
+        self.action_error = ""
+        try:
+            doc = await printing.print_certificate(
+                current_user(self), self.cert_id, minimal=bool(self.print_minimal)
+            )
+        except Exception as exc:  # noqa: BLE001
+            self._fail(exc)
+            return None
+        self.dialog = ""
+        return rx.download(data=doc.data, filename=doc.filename)

@@ -52,6 +52,30 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     engine_for(url).dispose()
 
 
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL database of this test session's own (several runs may share the server)."""
+    require_or_skip(postgres_available(), "PostgreSQL at 127.0.0.1:5432")
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(PG_URL)
+    name = f"webcert_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        engine_for(url).dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def reset_postgres(url: str) -> None:
     from sqlalchemy import text
 
@@ -71,8 +95,7 @@ def migrated_db(
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'migrated.db'}"
     else:
-        require_or_skip(postgres_available(), "PostgreSQL at 127.0.0.1:5432")
-        url = PG_URL
+        url = request.getfixturevalue("pg_url")
         reset_postgres(url)
     monkeypatch.setattr(get_settings(), "database_url", url)
     upgrade(url)

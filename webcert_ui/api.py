@@ -10,13 +10,12 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import functools
 import logging
 import re
 import secrets
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlmodel import Session, col, select
 from starlette.applications import Starlette
@@ -39,9 +38,6 @@ from services.persistence.db import session_scope
 from services.persistence.models import Certificate, CertificateStatus
 from services.settings import EhrSystem, get_settings
 from webcert_ui import routes
-
-if TYPE_CHECKING:
-    from services.pdf import PrintableCertificate
 
 HSA_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_.]{0,63}")
 
@@ -501,48 +497,6 @@ async def get_certificate(request: Request) -> Response:
         return JSONResponse(_detail(cert, counts))
 
 
-def printable(cert: Certificate) -> PrintableCertificate:
-    """Map a certificate row to the PDF renderer's input."""
-    from services.pdf import PrintableCertificate, PrintIssuer, PrintPatient
-
-    status = {
-        CertificateStatus.DRAFT: "draft",
-        CertificateStatus.READY_FOR_SIGNING: "draft",
-        CertificateStatus.LOCKED: "locked",
-        CertificateStatus.SIGNED: "signed",
-        CertificateStatus.SENT: "sent",
-        CertificateStatus.REVOKED: "signed" if cert.signed_at else "locked",
-    }[cert.status]
-    patient = cert.patient or {}
-    name = " ".join(
-        p for p in (patient.get(k) for k in ("first_name", "middle_name", "last_name")) if p
-    )
-    issuer_data = dict(cert.issuer or {})
-    known = {f.name for f in dataclasses.fields(PrintIssuer)}
-    issuer_kwargs = {k: v for k, v in issuer_data.items() if k in known}
-    if isinstance(issuer_kwargs.get("specialities"), list):
-        issuer_kwargs["specialities"] = tuple(issuer_kwargs["specialities"])
-    issuer_kwargs.setdefault("name", cert.signed_by_name or cert.created_by_name or cert.created_by)
-    issuer_kwargs.setdefault("hsa_id", cert.signed_by or cert.created_by)
-    issuer_kwargs.setdefault("care_unit_name", cert.unit_name)
-    issuer_kwargs.setdefault("care_giver_name", cert.care_provider_name)
-    return PrintableCertificate(
-        definition=get_definition(cert.type),
-        content=cert.content,
-        certificate_id=cert.id,
-        status=status,
-        patient=PrintPatient(
-            name=name or cert.patient_id,
-            personnummer=f"{cert.patient_id[:8]}-{cert.patient_id[8:]}",
-            sekretess=bool(patient.get("sekretess")),
-        ),
-        issuer=PrintIssuer(**issuer_kwargs),
-        signed_at=cert.signed_at,
-        revoked_at=cert.revoked_at,
-        sent_at=cert.sent_at,
-    )
-
-
 @api
 async def get_certificate_pdf(request: Request) -> Response:
     """The certificate as a PDF (§4.5); ``?minimal=true`` for the minimal print (§4.5.3)."""
@@ -553,10 +507,9 @@ async def get_certificate_pdf(request: Request) -> Response:
     if minimal_text not in ("true", "false", "1", "0"):
         raise InvalidInput("minimal måste vara true eller false.", field="minimal")
     minimal = minimal_text in ("true", "1")
-    try:
-        from services.pdf import render_pdf_async
-    except ImportError:  # pragma: no cover - services.pdf is part of the app
-        raise NotImplementedYet("PDF-utskrift är inte tillgänglig ännu.") from None
+    from services.pdf import render_pdf_async
+    from services.printing import printable  # shared with the certificate page's "Skriv ut"
+
     with session_scope() as s:
         cert = _load_cert(s, system, cert_id)
         printable_cert = printable(cert)

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import reflex as rx
 
-from components.editor import certificate_form
+from components.certificate_page import (
+    action_bar,
+    action_button,
+    certificate_form,
+    certificate_view,
+    dialogs,
+    status_bar,
+)
+from components.fmb import fmb_panel
 from components.layout import error_callout, page_frame
+from components.questions import question_panel
 from state.certificate import CertificateState as C
 from state.lists import UnitListState
 from state.session import DevLoginState, SessionState
@@ -204,6 +213,29 @@ def missing_list() -> rx.Component:
     )
 
 
+def side_panel() -> rx.Component:
+    """Right of the certificate: Ärendekommunikation, FMB, Tips & Hjälp (§5.3, §5.5, §6)."""
+    return rx.tabs.root(
+        rx.tabs.list(
+            rx.tabs.trigger("Ärendekommunikation", value="fragor", data_testid="tab-questions"),
+            rx.tabs.trigger("FMB", value="fmb", data_testid="tab-fmb"),
+            rx.tabs.trigger("Tips & Hjälp", value="tips", data_testid="tab-tips"),
+        ),
+        rx.tabs.content(rx.box(question_panel(), padding_y="1em"), value="fragor"),
+        rx.tabs.content(rx.box(fmb_panel(), padding_y="1em"), value="fmb"),
+        rx.tabs.content(
+            rx.box(
+                rx.heading(C.cert_name, size="3"),
+                rx.text(C.tips, size="2", white_space="pre-line", data_testid="tips-text"),
+                padding_y="1em",
+            ),
+            value="tips",
+        ),
+        default_value="fragor",
+        width="100%",
+    )
+
+
 @rx.page(route=routes.CERTIFICATE, title="Webcert – intyg", on_load=[SessionState.load, C.load])
 def certificate_page() -> rx.Component:
     return page_frame(
@@ -214,9 +246,11 @@ def certificate_page() -> rx.Component:
                 C.page_error != "",
                 error_callout(C.page_error, "page-error"),
                 rx.vstack(
+                    status_bar(),
                     rx.hstack(
                         rx.vstack(
                             rx.heading(C.cert_name, size="6", data_testid="certificate-title"),
+                            rx.text(C.form_id, size="1", color=rx.color("gray", 11)),
                             patient_line(),
                             spacing="1",
                         ),
@@ -226,20 +260,44 @@ def certificate_page() -> rx.Component:
                         width="100%",
                         align="center",
                     ),
-                    missing_list(),
-                    certificate_form(),
-                    rx.cond(
-                        C.editable,
-                        rx.button(
-                            "Visa vad som saknas",
-                            on_click=C.show_what_is_missing,
-                            variant="outline",
-                            data_testid="show-missing",
+                    action_bar(),
+                    dialogs(),
+                    rx.flex(
+                        rx.vstack(
+                            missing_list(),
+                            rx.cond(C.editable, certificate_form(), certificate_view()),
+                            rx.cond(
+                                C.editable,
+                                rx.hstack(
+                                    action_button(
+                                        "Signera intyget", "SIGN", C.sign, "action-sign-bottom"
+                                    ),
+                                    action_button(
+                                        "Markera klart för signering",
+                                        "MARK_READY",
+                                        C.mark_ready,
+                                        "action-mark-ready-bottom",
+                                    ),
+                                ),
+                            ),
+                            spacing="4",
+                            flex="3",
+                            min_width="0",
                         ),
+                        rx.box(
+                            side_panel(),
+                            flex="2",
+                            min_width="320px",
+                            position="sticky",
+                            top="1em",
+                            align_self="flex-start",
+                        ),
+                        gap="1.5em",
+                        width="100%",
+                        direction=rx.breakpoints(initial="column", md="row"),
                     ),
                     spacing="4",
                     width="100%",
-                    max_width="900px",
                 ),
             ),
         )
