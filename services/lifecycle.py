@@ -564,27 +564,15 @@ async def sign(
         return signed
 
 
-def _handle_complement_requests(s: Session, parent_id: str) -> None:
+def _handle_complement_requests(
+    s: Session, parent_id: str, *, answered_with: str | None = None
+) -> None:
     """§4.6: signing a renewal marks open kompletteringsbegäran on the original as handled;
-    administrative questions stay open."""
-    parent = s.get(Certificate, parent_id)
-    if parent is None:
-        return
-    now = clock.now()
-    threads = s.exec(
-        select(QuestionThread).where(
-            QuestionThread.certificate_id == parent_id,
-            QuestionThread.topic == KOMPLT,
-            QuestionThread.handled == False,  # noqa: E712
-        )
-    ).all()
-    for thread in threads:
-        thread.handled = True
-        thread.handled_at = now
-        s.add(thread)
-        notifications.enqueue(
-            s, parent, notifications.Event.HANFRFM, questionId=thread.id, topic=thread.topic
-        )
+    administrative questions stay open. §6.3.1/§6.3.4: sending a complementing certificate
+    (``answered_with``) answers them all with it. Reminders of them are handled too (§6.4)."""
+    from services import questions  # the Q&A rules live there (it imports this module)
+
+    questions.handle_complement_requests(s, parent_id, answered_with=answered_with)
 
 
 async def mark_ready_for_signing(user: SessionUser, certificate_id: str) -> Certificate:
@@ -770,6 +758,8 @@ async def send(user: SessionUser, certificate_id: str, *, patient_consent: Any) 
                 )
             _audit(s, user, audit.AuditAction.SEND, latest, detail=recipient.value)
             notifications.enqueue(s, latest, notifications.Event.SKICKA)
+            if latest.relation_kind == RelationKind.COMPLEMENT and latest.parent_id:
+                _handle_complement_requests(s, latest.parent_id, answered_with=latest.id)
             return latest
 
 
@@ -894,6 +884,8 @@ _MODES = {
     RelationKind.RENEW: (Action.RENEW, CarryOver.RENEW),
     RelationKind.REPLACE: (Action.REPLACE, CarryOver.REPLACE),
     RelationKind.COPY: (Action.COPY, CarryOver.COPY),
+    # Komplettera (§6.3.1): part of ärendekommunikation; rights.decide_complement adds the rest.
+    RelationKind.COMPLEMENT: (Action.QUESTIONS, CarryOver.COMPLEMENT),
 }
 
 
@@ -902,7 +894,12 @@ async def _derive(user: SessionUser, certificate_id: str, kind: RelationKind) ->
     unit = require_unit(user)
     action, mode = _MODES[kind]
     prepared = await _prepare(user, certificate_id, action)
-    prepared.decision.raise_if_denied()
+    if kind == RelationKind.COMPLEMENT:
+        rights.decide_complement(
+            user, prepared.cert, prepared.flags, relations=prepared.relations
+        ).raise_if_denied()
+    else:
+        prepared.decision.raise_if_denied()
     parent = prepared.cert
     with session_scope() as s:
         existing = _open_child(s, parent.id, kind, unit.hsa_id)
@@ -968,6 +965,21 @@ async def copy_locked(user: SessionUser, certificate_id: str) -> Certificate:
     """Kopiera låst utkast (§4.8): a new editable draft with everything; the locked one stays.
     Returns the open copy on the unit if there is one."""
     return await _derive(user, certificate_id, RelationKind.COPY)
+
+
+async def complement(user: SessionUser, certificate_id: str) -> Certificate:
+    """Komplettera (§6.3.1 A): a new draft where everything follows, answering the
+    kompletteringsbegäran of a sent FK certificate. Returns the open complement draft on the
+    unit if there is one ("Öppna utkastet", §6.3.2); a deleted one frees the original for a
+    new one. Refused once a complementing certificate is signed (§6.3.4). Sending the new
+    certificate handles every open kompletteringsbegäran (see :func:`send`). Callers normally
+    go through :mod:`services.questions`, which also requires an open kompletteringsbegäran."""
+    return await _derive(user, certificate_id, RelationKind.COMPLEMENT)
+
+
+def open_complement_draft(s: Session, certificate_id: str, unit_id: str) -> Certificate | None:
+    """The unsigned complement draft of ``certificate_id`` on the unit, if any (§6.3.2)."""
+    return _open_child(s, certificate_id, RelationKind.COMPLEMENT, unit_id)
 
 
 def existing_replacement_draft(user: SessionUser, certificate_id: str) -> Certificate | None:
@@ -1089,6 +1101,7 @@ __all__ = [
     "RelationLink",
     "RelationsView",
     "SaveResult",
+    "complement",
     "content_hash",
     "copy_locked",
     "create_draft",

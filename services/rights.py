@@ -37,6 +37,7 @@ __all__ = [
     "RelationFlags",
     "available_actions",
     "decide",
+    "decide_complement",
     "questions_auto_handled_after_revoke",
 ]
 
@@ -403,6 +404,52 @@ def decide(
                 "RELATION",
                 "Intyget har kompletterats med ett nytt intyg och kan inte förnyas eller ersättas.",
             )
+    return ALLOW
+
+
+def decide_complement(
+    user: SessionUser,
+    cert: CertificateLike,
+    patient: PatientFlags,
+    *,
+    relations: RelationFlags = NO_RELATIONS,
+    no_more_info: bool = False,
+) -> Decision:
+    """May ``user`` answer a kompletteringsbegäran with a new certificate (§6.3.1)?
+
+    Scenario A "Komplettera intyg" (``no_more_info`` False, every role; a vårdadministratör
+    only prepares the draft and marks it ready) and scenario B "Kan ej komplettera – Ingen
+    ytterligare medicinsk information kan anges" (``no_more_info`` True, läkare/tandläkare
+    only). Both make a new draft: first every rule of ärendekommunikation (QUESTIONS), then
+    the role limit of B, then "a certificate complemented with a new one cannot be
+    complemented again" (§6.3.4), an inactive care unit and a deceased patient (§8: no new
+    certificate; scenario C, answering with a message, stays possible).
+    """
+    decision = decide(user, cert, Action.QUESTIONS, patient, relations=relations)
+    if not decision.allowed:
+        return decision
+    if no_more_info and _role(user) not in _DOCTORS:
+        return _deny(
+            "ROLE_FUNCTION",
+            "Endast läkare och tandläkare kan svara att ingen ytterligare medicinsk "
+            "information kan anges.",
+        )
+    if relations.complemented_by_signed:
+        return _deny(
+            "RELATION",
+            "Intyget har redan kompletterats med ett nytt intyg och kan inte kompletteras igen.",
+        )
+    if user.flag("inaktivEnhet"):
+        return _deny(
+            "INACTIVE_UNIT",
+            "Vårdenheten är inaktiv i journalsystemet. Det går inte att skapa nya intyg.",
+        )
+    if patient.deceased or user.flag("avliden"):
+        return _deny(
+            "DECEASED",
+            "Patienten är avliden. Det går inte att komplettera med ett nytt intyg; svara "
+            "Försäkringskassan med ett meddelande i stället.",
+        )
     return ALLOW
 
 

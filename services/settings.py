@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     ehr_systems: str = ""
     ehr_api_keys: str = "demo-ehr:demo-ehr-key"
     notification_hmac_secret: str = "dev-notification-secret"
+    # Försäkringskassan's credential for the inbound message endpoint (POST /api/v1/messages,
+    # SendMessageToCare), sent as X-Api-Key; the FK simulator sends the same setting.
+    fk_api_key: str = "dev-fk-key"
     notification_poll_seconds: float = 5.0  # how often the delivery worker looks for work
     notification_coalesce_seconds: int = 30  # "utkast ändrat" waits this long for more edits
 

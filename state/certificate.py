@@ -255,6 +255,26 @@ class CertificateState(rx.State):
     def set_checked(self, key: str, checked: Any):
         self.set_value(key, "true" if checked is True else "")
 
+    @rx.event
+    def set_icf(self, qid: str, codes: list[str]):
+        """ICF categories chosen for an ICF field (§5.4): validate, store and autosave."""
+        from services.certificates.base import ICF_SUFFIX
+        from services.icf import icf_category
+
+        if not self.editable or not isinstance(qid, str) or not isinstance(codes, list):
+            return
+        if len(codes) > 100 or not any(q.id == qid and q.icf for q in self._definition().questions()):
+            return
+        categories: list[dict[str, str]] = []
+        for code in codes:
+            category = icf_category(code) if isinstance(code, str) and len(code) <= 10 else None
+            if category is None:
+                return
+            if all(c["code"] != category.code for c in categories):
+                categories.append({"code": category.code, "name": category.name})
+        self._content = {**self._content, qid + ICF_SUFFIX: categories}
+        self._save()
+
     def _save(self) -> None:
         definition = self._definition()
         content = form_model.from_form(definition, self.values, self._content)

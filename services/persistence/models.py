@@ -50,7 +50,8 @@ class RelationKind(StrEnum):
 
 
 _OPEN_CHILD_WHERE = (
-    "status IN ('DRAFT', 'READY_FOR_SIGNING') AND relation_kind IN ('RENEW', 'REPLACE', 'COPY')"
+    "status IN ('DRAFT', 'READY_FOR_SIGNING') "
+    "AND relation_kind IN ('RENEW', 'REPLACE', 'COPY', 'COMPLEMENT')"
 )
 
 
@@ -61,8 +62,9 @@ class Certificate(SQLModel, table=True):
     __table_args__ = (
         Index("ix_certificate_unit_status", "unit_id", "status"),
         Index("ix_certificate_parent", "parent_id", "relation_kind"),
-        # At most one open (unsigned) renewal/replacement/copy draft per original and care
-        # unit: two quick clicks on Förnya/Ersätt/Kopiera make one draft, on every worker.
+        # At most one open (unsigned) renewal/replacement/copy/complement draft per original
+        # and care unit: two quick clicks on Förnya/Ersätt/Kopiera/Komplettera make one draft,
+        # on every worker.
         Index(
             "uq_certificate_open_child",
             "parent_id",
@@ -144,6 +146,20 @@ class QuestionThread(SQLModel, table=True):
     handled: bool = False
     handled_at: datetime | None = None
     answered_with_certificate_id: str | None = Field(default=None, max_length=64)
+
+
+class QuestionDraft(SQLModel, table=True):
+    """A new question to Försäkringskassan being written (§6: autosaved, survives leaving the
+    page). One per certificate and care unit; removed when the question is sent."""
+
+    __tablename__ = "question_draft"
+
+    certificate_id: str = Field(foreign_key="certificate.id", primary_key=True, max_length=64)
+    unit_id: str = Field(primary_key=True, max_length=64)
+    topic: str = Field(default="", max_length=32)
+    text: str = Field(default="")
+    updated_at: datetime
+    updated_by: str = Field(default="", max_length=64)
 
 
 class NotificationOutbox(SQLModel, table=True):

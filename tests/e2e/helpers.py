@@ -1,0 +1,37 @@
+"""Helpers for the browser tests: fill the FK7804 draft the way a user does."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from playwright.sync_api import Page, expect
+
+
+def tid(key: str) -> str:
+    """The data-testid of a form field (same rule as components/editor.testid)."""
+    return "field-" + key.replace(".", "-").replace("_", "-")
+
+
+def wait_saved(page: Page) -> None:
+    expect(page.get_by_test_id("save-indicator")).to_have_attribute("data-state", "saved")
+
+
+def fill_complete_fk7804(page: Page, *, today: date | None = None) -> None:
+    """Fill every mandatory FK7804 field (not smittbärarpenning) through the UI."""
+    today = today or date.today()
+    page.get_by_test_id(tid("grund_for_mu.UNDERSOKNING")).click()
+    page.get_by_test_id(tid("grund_for_mu.UNDERSOKNING.date")).fill(today.isoformat())
+    page.get_by_test_id(tid("sysselsattning.NUVARANDE_ARBETE")).click()
+    page.get_by_test_id(tid("nuvarande_arbete")).fill("Snickare, tunga lyft hela dagarna")
+    page.get_by_test_id(tid("diagnoser.0.code")).fill("J20")
+    page.get_by_test_id(tid("diagnoser.0.text")).fill("Akut bronkit")
+    page.get_by_test_id(tid("funktionsnedsattning")).fill("Hosta och andfåddhet vid ansträngning")
+    page.get_by_test_id(tid("aktivitetsbegransning")).fill("Klarar inte tunga lyft")
+    page.get_by_test_id(tid("sjukskrivningar.HELT_NEDSATT.from")).fill(today.isoformat())
+    page.get_by_test_id(tid("sjukskrivningar.HELT_NEDSATT.to")).fill(
+        (today + timedelta(days=13)).isoformat()
+    )
+    page.get_by_test_id(tid("prognos.STOR_SANNOLIKHET")).click()
+    page.get_by_test_id(tid("atgarder.EJ_AKTUELLT")).click()
+    page.get_by_test_id(tid("ovrigt")).click()  # leave the last field so it is sent
+    wait_saved(page)

@@ -1,0 +1,146 @@
+"""Issue 4 in the browser: sign and send, roles, renew, replace, revoke, sekretess."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import ADMIN, DOCTOR, TOLVAN, UNIT
+from tests.e2e.helpers import fill_complete_fk7804
+
+MAJ_SEKRETESS = "195401232540"
+
+
+def complete_content() -> dict:
+    today = date.today()
+    return {
+        "grund_for_mu": {"UNDERSOKNING": today.isoformat()},
+        "sysselsattning": ["NUVARANDE_ARBETE"],
+        "nuvarande_arbete": "Snickare",
+        "diagnoser": [{"code": "J20", "text": "Akut bronkit", "system": "ICD_10_SE"}],
+        "funktionsnedsattning": "Hosta",
+        "aktivitetsbegransning": "Inga tunga lyft",
+        "sjukskrivningar": {
+            "HALFTEN": {"from": today.isoformat(), "to": (today + timedelta(days=13)).isoformat()}
+        },
+        "arbetstidsforlaggning": False,
+        "prognos": "STOR_SANNOLIKHET",
+        "atgarder": ["EJ_AKTUELLT"],
+    }
+
+
+def certificate(app_server, status: str, pnr: str = TOLVAN) -> str:
+    r = app_server.testability(
+        "/certificates",
+        {
+            "type": "fk7804",
+            "personnummer": pnr,
+            "hsa_id": DOCTOR,
+            "unit_id": UNIT,
+            "status": status,
+            "content": complete_content(),
+        },
+    )
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def test_doctor_signs_and_sends(app_server, page: Page, shot) -> None:
+    cert_id = app_server.create_draft()
+    page.goto(app_server.deep_link(cert_id))
+    fill_complete_fk7804(page)
+    page.get_by_test_id("action-sign").click()
+    expect(page.get_by_test_id("certificate-status")).to_have_text("Signerat")
+    page.get_by_test_id("action-send").click()
+    expect(page.get_by_test_id("dialog-send")).to_contain_text("samtycke")
+    page.get_by_test_id("dialog-confirm-send").click()
+    expect(page.get_by_test_id("certificate-status")).to_have_text("Skickat")
+    expect(page.get_by_test_id("status-text")).to_contain_text("skickat till Försäkringskassan")
+    shot("certificate-sent")
+
+
+def test_administrator_marks_ready_and_cannot_sign(app_server, page: Page) -> None:
+    cert_id = app_server.create_draft(user=ADMIN)
+    page.goto(app_server.deep_link(cert_id, user=ADMIN))
+    expect(page.get_by_test_id("action-sign")).to_have_count(0)
+    fill_complete_fk7804(page)
+    page.get_by_test_id("action-mark-ready").click()
+    expect(page.get_by_test_id("certificate-status")).to_have_text("Klart för signering")
+
+
+def test_renew_creates_a_draft_with_previous_period(app_server, page: Page) -> None:
+    cert_id = certificate(app_server, "SENT")
+    page.goto(app_server.deep_link(cert_id))
+    page.get_by_test_id("action-renew").click()
+    page.get_by_test_id("dialog-confirm-renew").click()
+    expect(page).not_to_have_url(re.compile(cert_id))
+    expect(page.get_by_test_id("certificate-status")).to_have_text("Utkast")
+    expect(page.get_by_test_id("previous-period")).to_contain_text("50 procent")
+    expect(page.get_by_test_id("field-funktionsnedsattning")).to_have_value("Hosta")
+    expect(page.get_by_test_id("field-sjukskrivningar-HALFTEN-from")).to_have_value("")
+
+
+def test_replace_then_continue_dialog_then_revoke_replacing(app_server, page: Page, shot) -> None:
+    original = certificate(app_server, "SIGNED")
+    page.goto(app_server.deep_link(original))
+    page.get_by_test_id("action-replace").click()
+    page.get_by_test_id("dialog-confirm-replace").click()
+    expect(page).not_to_have_url(re.compile(original))
+    replacing = page.url.rstrip("/").rsplit("/", 1)[-1]
+    expect(page.get_by_test_id("field-funktionsnedsattning")).to_have_value("Hosta")
+    # back on the original: Ersätt again asks whether to continue on the existing draft
+    page.goto(app_server.base_url + f"/intyg/{original}")
+    page.get_by_test_id("action-replace").click()
+    expect(page.get_by_test_id("dialog-replace-existing")).to_be_visible()
+    page.get_by_test_id("dialog-confirm-continue").click()
+    expect(page).to_have_url(re.compile(replacing))
+    page.get_by_test_id("action-sign").click()
+    expect(page.get_by_test_id("certificate-status")).to_have_text("Signerat")
+    # the original now says it has been replaced, with a link; Förnya/Ersätt are gone
+    page.goto(app_server.base_url + f"/intyg/{original}")
+    expect(page.get_by_test_id("relation-replace")).to_contain_text("ersatts")
+    expect(page.get_by_test_id("action-replace")).to_have_count(0)
+    expect(page.get_by_test_id("action-renew")).to_have_count(0)
+    # revoke the replacing certificate: a link back to the replaced one
+    page.goto(app_server.base_url + f"/intyg/{replacing}")
+    page.get_by_test_id("action-revoke").click()
+    page.get_by_test_id("revoke-reason-ANNAT_ALLVARLIGT_FEL").click()
+    page.get_by_test_id("revoke-message").fill("Fel diagnos angiven")
+    page.get_by_test_id("dialog-confirm-revoke").click()
+    expect(page.get_by_test_id("certificate-status")).to_have_text("Makulerat")
+    relation = page.get_by_test_id("relation-replace")
+    expect(relation).to_contain_text("också kan behöva makuleras")
+    shot("certificate-revoked")
+    relation.get_by_role("link").click()
+    expect(page).to_have_url(re.compile(original))
+
+
+def test_escape_and_cancel_change_nothing(app_server, page: Page) -> None:
+    cert_id = certificate(app_server, "SIGNED")
+    page.goto(app_server.deep_link(cert_id))
+    page.get_by_test_id("action-revoke").click()
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("dialog-revoke")).to_have_count(0)
+    page.get_by_test_id("action-revoke").click()
+    page.get_by_test_id("dialog-cancel").click()
+    expect(page.get_by_test_id("certificate-status")).to_have_text("Signerat")
+
+
+def test_sekretess_patient_is_red_and_administrator_is_refused(
+    app_server, page: Page, shot
+) -> None:
+    cert_id = app_server.create_draft(pnr=MAJ_SEKRETESS)
+    page.goto(app_server.deep_link(cert_id))
+    line = page.get_by_test_id("patient-line")
+    expect(line).to_contain_text("19540123-2540")
+    expect(page.get_by_test_id("patient-sekretess")).to_be_visible()
+    assert "rgb(" in line.evaluate("e => getComputedStyle(e).color")
+    color = line.evaluate("e => getComputedStyle(e).color")
+    r, g, b = (int(x) for x in re.findall(r"\d+", color)[:3])
+    assert r > 150 and g < 100 and b < 100, color
+    shot("sekretess-patient")
+    page.context.clear_cookies()
+    page.goto(app_server.deep_link(cert_id, user=ADMIN))
+    expect(page.get_by_test_id("page-error")).to_contain_text("behörig")

@@ -1,0 +1,136 @@
+"""Reflex event handlers are public endpoints: call them directly with forged payloads.
+
+A browser can send any event with any arguments and any state it likes; the services
+must refuse. These tests build the real state objects and call the real handlers with a
+real session cookie, bypassing the UI entirely.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("PYTEST_CURRENT_TEST", "forged")  # lets states be built outside the app
+
+import reflex as rx  # noqa: E402
+from reflex.istate.data import RouterData  # noqa: E402
+
+from services import identity, lifecycle  # noqa: E402
+from services.persistence.db import session_scope  # noqa: E402
+from services.persistence.models import Certificate, CertificateStatus  # noqa: E402
+from services.settings import get_settings  # noqa: E402
+from state.certificate import CertificateState  # noqa: E402
+from state.session import SessionState  # noqa: E402
+from tests.integration.test_lifecycle import complete_fk7804  # noqa: E402
+
+DOCTOR = "TSTNMT2321000156-DRAA"
+ADMIN = "TSTNMT2321000156-VAAA"
+UNIT = "TSTNMT2321000156-ALVC"
+OTHER_UNIT = "TSTNMT2321000156-ALMC"
+TOLVAN = "191212121212"
+
+
+def _state(cls, token: str, path: str = "/"):  # type: ignore[no-untyped-def]
+    root = rx.State(_reflex_internal_init=True)
+    st = root.get_substate(cls.get_full_name().split("."))
+    st.router = RouterData.from_router_data(
+        {
+            "headers": {"cookie": f"{get_settings().session_cookie_name}={token}"},
+            "pathname": path,
+            "asPath": path,
+        }
+    )
+    return st
+
+
+async def _other_unit_certificate(status: CertificateStatus) -> Certificate:
+    user = await identity.acting_user(DOCTOR, OTHER_UNIT)
+    cert = await lifecycle.create_draft(user, cert_type="fk7804", personnummer=TOLVAN)
+    lifecycle.save_draft(user, cert.id, content=complete_fk7804(), expected_version=1)
+    if status == CertificateStatus.SIGNED:
+        await lifecycle.sign(user, cert.id)
+    return cert
+
+
+def _status(cert_id: str) -> CertificateStatus | None:
+    with session_scope() as s:
+        row = s.get(Certificate, cert_id)
+        return row.status if row else None
+
+
+@pytest.fixture
+async def doctor_token(migrated_db, sim) -> str:
+    return await identity.login(DOCTOR, UNIT, origin="TEST")
+
+
+@pytest.mark.parametrize("dialog", ["revoke", "delete", "send", "renew", "replace", "copy"])
+async def test_actions_on_another_units_certificate_are_refused(doctor_token, dialog) -> None:
+    cert = await _other_unit_certificate(CertificateStatus.SIGNED)
+    st = _state(CertificateState, doctor_token)
+    st.cert_id = cert.id  # forged: not the page the user opened
+    st.dialog = dialog
+    st.revoke_reason = "FELAKTIG_PATIENT"
+    result = await CertificateState.confirm.fn(st)
+    assert result is None or "redirect" not in str(result)
+    assert st.action_error != ""
+    assert _status(cert.id) == CertificateStatus.SIGNED
+
+
+async def test_forged_load_and_print_of_another_units_certificate(doctor_token) -> None:
+    cert = await _other_unit_certificate(CertificateStatus.DRAFT)
+    st = _state(CertificateState, doctor_token, f"/intyg/{cert.id}")
+    await CertificateState.load.fn(st)
+    assert "vårdenhet" in st.page_error
+    st.cert_id = cert.id
+    assert await CertificateState.print_confirmed.fn(st) is None
+    assert st.action_error != ""
+
+
+async def test_forged_save_on_another_units_draft_is_refused(doctor_token) -> None:
+    cert = await _other_unit_certificate(CertificateStatus.DRAFT)
+    st = _state(CertificateState, doctor_token)
+    st.cert_id, st.cert_type, st.editable, st.version = cert.id, "fk7804", True, 2
+    st.values = {"ovrigt": ""}
+    CertificateState.set_value.fn(st, "ovrigt", "skrivet av fel person")
+    assert st.save_state == "error"
+    with session_scope() as s:
+        assert "ovrigt" not in s.get(Certificate, cert.id).content
+
+
+async def test_administrator_cannot_sign_by_calling_the_handler(migrated_db, sim) -> None:
+    token = await identity.login(ADMIN, UNIT, origin="TEST")
+    admin = identity.get_session(token)
+    cert = await lifecycle.create_draft(admin, cert_type="fk7804", personnummer=TOLVAN)
+    lifecycle.save_draft(admin, cert.id, content=complete_fk7804(), expected_version=1)
+    st = _state(CertificateState, token)
+    st.cert_id, st.cert_type, st.editable, st.version = cert.id, "fk7804", True, 2
+    st._content = complete_fk7804()  # the page's own check passes: the service must refuse
+    await CertificateState.sign.fn(st)
+    assert "signera" in st.action_error.lower()
+    assert _status(cert.id) == CertificateStatus.DRAFT
+
+
+async def test_bad_arguments_are_ignored_not_crashing(doctor_token) -> None:
+    st = _state(CertificateState, doctor_token)
+    st.editable = True
+    CertificateState.set_value.fn(st, {"not": "a key"}, 123)  # type: ignore[arg-type]
+    CertificateState.open_dialog.fn(st, "<script>")
+    assert st.dialog == ""
+    CertificateState.set_revoke_reason.fn(st, "HITTEPÅ")
+    assert st.revoke_reason == ""
+
+
+async def test_choosing_a_unit_without_commission_is_refused(migrated_db, sim) -> None:
+    token = await identity.login(DOCTOR, None, origin="TEST")
+    st = _state(SessionState, token)
+    SessionState.choose_unit.fn(st, "TSTNMT2321000156-1077")
+    assert "medarbetaruppdrag" in st.session_error
+    assert identity.get_session(token).unit is None
+
+
+async def test_no_session_cookie_means_nothing_happens(migrated_db, sim) -> None:
+    st = _state(CertificateState, "forged-token")
+    st.cert_id, st.dialog = "anything", "revoke"
+    await CertificateState.confirm.fn(st)
+    assert "inte inloggad" in st.action_error
