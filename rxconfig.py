@@ -17,7 +17,7 @@ config = rx.Config(
     react_strict_mode=False,
     plugins=[
         rx.plugins.RadixThemesPlugin(
-            theme=rx.theme(appearance="light", accent_color="teal", radius="medium")
+            theme=rx.theme(appearance="light", accent_color="indigo", radius="medium")
         )
     ],
     disable_plugins=[SitemapPlugin],

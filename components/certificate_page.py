@@ -361,7 +361,7 @@ def status_bar() -> rx.Component:
             C.status_text,
             icon=rx.cond(C.status == "REVOKED", "ban", "info"),
             color_scheme=rx.cond(
-                C.status == "REVOKED", "red", rx.cond(C.status == "LOCKED", "amber", "teal")
+                C.status == "REVOKED", "red", rx.cond(C.status == "LOCKED", "amber", "indigo")
             ),
             size="1",
             width="100%",

@@ -20,8 +20,8 @@ def header() -> rx.Component:
     return rx.box(
         rx.hstack(
             rx.hstack(
-                rx.icon("file-heart", size=26, color=rx.color("teal", 11)),
-                rx.heading("Webcert", size="5", color=rx.color("teal", 12)),
+                rx.icon("file-heart", size=26, color=rx.color("indigo", 11)),
+                rx.heading("Webcert", size="5", color=rx.color("indigo", 12)),
                 align="center",
                 spacing="2",
             ),

@@ -4,6 +4,7 @@ import logging
 
 import reflex as rx
 
+from components import overlay
 from services import notifications
 from webcert_ui import api, pages  # noqa: F401  (pages register themselves with @rx.page)
 
@@ -22,6 +23,11 @@ app = rx.App(
     api_transformer=api.make_api(),
     backend_exception_handler=_backend_exception_handler,
     stylesheets=["/styles.css"],
+    # Swedish connection banner and error page instead of Reflex's English defaults.
+    app_wraps={
+        (55, "ErrorBoundary"): overlay.error_boundary,
+        (5, "Overlay"): overlay.overlay,
+    },
 )
 # Deliver EHR notifications (§7) from the outbox while the backend runs (every worker may).
 app.register_lifespan_task(notifications.run_forever)

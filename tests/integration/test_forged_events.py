@@ -13,16 +13,16 @@ import pytest
 
 os.environ.setdefault("PYTEST_CURRENT_TEST", "forged")  # lets states be built outside the app
 
-import reflex as rx  # noqa: E402
-from reflex.istate.data import RouterData  # noqa: E402
+import reflex as rx
+from reflex.istate.data import RouterData
 
-from services import identity, lifecycle  # noqa: E402
-from services.persistence.db import session_scope  # noqa: E402
-from services.persistence.models import Certificate, CertificateStatus  # noqa: E402
-from services.settings import get_settings  # noqa: E402
-from state.certificate import CertificateState  # noqa: E402
-from state.session import SessionState  # noqa: E402
-from tests.integration.test_lifecycle import complete_fk7804  # noqa: E402
+from services import identity, lifecycle
+from services.persistence.db import session_scope
+from services.persistence.models import Certificate, CertificateStatus
+from services.settings import get_settings
+from state.certificate import CertificateState
+from state.session import SessionState
+from tests.integration.test_lifecycle import complete_fk7804
 
 DOCTOR = "TSTNMT2321000156-DRAA"
 ADMIN = "TSTNMT2321000156-VAAA"
