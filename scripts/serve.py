@@ -36,6 +36,13 @@ def build_env(port: int, sim_base_port: int, extra: dict[str, str] | None = None
         }
     )
     env.update(extra or {})
+    redis_url = env.get("WEBCERT_REDIS_URL") or env.get("REDIS_URL")
+    if redis_url:
+        # Several backend workers share Reflex state (and our presence registry) in Redis.
+        env["REFLEX_REDIS_URL"] = redis_url
+        env.setdefault("GRANIAN_WORKERS", "2")
+    else:
+        env["GRANIAN_WORKERS"] = "1"  # the embedded default: SQLite, one worker
     return env
 
 
@@ -134,6 +141,8 @@ def main() -> None:
     print(f"\nWebcert körs på http://127.0.0.1:{args.port}/login  (Ctrl-C avslutar)", flush=True)
     print(f"Demojournalsystemet: http://127.0.0.1:{args.sim_base_port + 4}/", flush=True)
     print(f"Loggar: {ROOT / 'var'}", flush=True)
+    workers = build_env(args.port, args.sim_base_port)["GRANIAN_WORKERS"]
+    print(f"Backend-processer: {workers}", flush=True)
     try:
         while app.poll() is None and sims.poll() is None:
             time.sleep(1)

@@ -5,7 +5,7 @@ import logging
 import reflex as rx
 
 from components import overlay
-from services import notifications
+from services import jobs, notifications
 from webcert_ui import api, pages  # noqa: F401  (pages register themselves with @rx.page)
 
 log = logging.getLogger(__name__)
@@ -31,3 +31,5 @@ app = rx.App(
 )
 # Deliver EHR notifications (§7) from the outbox while the backend runs (every worker may).
 app.register_lifespan_task(notifications.run_forever)
+# Lock drafts 14 days after creation (§4.1); an idempotent UPDATE, safe on several workers.
+app.register_lifespan_task(jobs.lock_drafts_forever)

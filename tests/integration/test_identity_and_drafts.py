@@ -142,3 +142,26 @@ async def test_pu_outage_blocks_creating_drafts(migrated_db, sim) -> None:
     httpx.post(sim.pu_url + "/admin/outage", json={"down": True}).raise_for_status()
     with pytest.raises(PuUnavailable):
         await lifecycle.create_draft(doctor, cert_type="fk7804", personnummer=TOLVAN)
+
+
+async def test_lock_job_loop_locks_old_drafts(migrated_db, sim, monkeypatch) -> None:
+    from services import jobs
+    from services.persistence.models import Certificate, CertificateStatus
+
+    _, doctor = await _login()
+    cert = await lifecycle.create_draft(doctor, cert_type="fk7804", personnummer=TOLVAN)
+    with session_scope() as s:
+        row = s.get(Certificate, cert.id)
+        row.created_at = clock.now() - timedelta(days=15)
+        s.add(row)
+    task = asyncio.create_task(jobs.lock_drafts_forever(interval=0.05))
+    try:
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            with session_scope() as s:
+                if s.get(Certificate, cert.id).status == CertificateStatus.LOCKED:
+                    break
+    finally:
+        task.cancel()
+    with session_scope() as s:
+        assert s.get(Certificate, cert.id).status == CertificateStatus.LOCKED

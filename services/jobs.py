@@ -1,0 +1,24 @@
+"""Periodic jobs run inside every backend worker (safe to run on several at once)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from services import lifecycle
+
+log = logging.getLogger(__name__)
+LOCK_INTERVAL_SECONDS = 600
+
+
+async def lock_drafts_forever(interval: float = LOCK_INTERVAL_SECONDS) -> None:
+    """Lock drafts 14 days after creation (§4.1). The job is one idempotent UPDATE, so running
+    it on several workers at once only locks each draft once."""
+    while True:
+        try:
+            locked = await asyncio.to_thread(lifecycle.lock_expired_drafts)
+            if locked:
+                log.info("locked %d drafts older than 14 days", locked)
+        except Exception:  # noqa: BLE001 - a failed run is retried at the next interval
+            log.exception("draft lock job failed")
+        await asyncio.sleep(interval)
