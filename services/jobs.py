@@ -19,6 +19,6 @@ async def lock_drafts_forever(interval: float = LOCK_INTERVAL_SECONDS) -> None:
             locked = await asyncio.to_thread(lifecycle.lock_expired_drafts)
             if locked:
                 log.info("locked %d drafts older than 14 days", locked)
-        except Exception:  # noqa: BLE001 - a failed run is retried at the next interval
+        except Exception:  # a failed run is retried at the next interval
             log.exception("draft lock job failed")
         await asyncio.sleep(interval)
