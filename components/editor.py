@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from components.diagnosis import diagnosis_field
+from components.icf import icf_controls
 from services.certificates import all_definitions
 from services.certificates.base import CertificateDefinition, FieldKind, Question, Section
-from services.certificates.form_model import diagnosis_rows
 from state.certificate import CertificateState as S
 
 
@@ -123,33 +124,7 @@ def _sick_leave(q: Question) -> rx.Component:
 
 
 def _diagnoses(q: Question) -> rx.Component:
-    rows = []
-    for i in range(diagnosis_rows(q)):
-        rows.append(
-            rx.hstack(
-                rx.el.label("Kod", html_for=dom_id(f"{q.id}.{i}.code"), class_name="sr-only"),
-                _text_input(f"{q.id}.{i}.code", placeholder="Kod", width="8em"),
-                rx.el.label("Diagnos", html_for=dom_id(f"{q.id}.{i}.text"), class_name="sr-only"),
-                _text_input(f"{q.id}.{i}.text", placeholder="Diagnos"),
-                width="100%",
-                spacing="2",
-            )
-        )
-    return rx.vstack(
-        _radio(
-            f"{q.id}.system",
-            [("ICD_10_SE", "ICD-10-SE"), ("KSH_97_P", "KSH97-P (Primärvård)")],
-            direction="row",
-        ),
-        *(
-            []
-            if q.sub_label
-            else [rx.text("Diagnoskod enligt ICD-10-SE", size="1", color=rx.color("gray", 11))]
-        ),
-        *rows,
-        width="100%",
-        spacing="2",
-    )
+    return diagnosis_field(q)
 
 
 def field_input(q: Question) -> rx.Component:
@@ -249,6 +224,7 @@ def question_block(q: Question) -> rx.Component:
                     rx.text(q.sub_label, size="2", color=rx.color("gray", 11)),
                 ),
             ),
+            *([icf_controls(q)] if q.icf else []),
             field_input(q),
             rx.cond(
                 S.field_errors.contains(q.id),

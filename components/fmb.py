@@ -1,14 +1,105 @@
-"""FMB panel (§5.3) — placeholder until the diagnosis/FMB UI lands."""
+"""The FMB tab (manual §5.3, figure 15): Diagnosspecifik information for the chosen diagnoses."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from services.fmb import PANEL_HEADING
+from state.fmb import FmbState as F
+
+
+def _choice(option: rx.Var) -> rx.Component:
+    item_id = "fmb-choice-" + option["code"].to(str)
+    return rx.el.label(
+        rx.radio_group.item(value=option["code"], id=item_id, data_testid=item_id),
+        rx.text(option["title"], as_="span", size="2"),
+        rx.text(option["code"], as_="span", size="1", color=rx.color("gray", 11)),
+        html_for=item_id,
+        display="flex",
+        gap="0.5em",
+        align_items="center",
+    )
+
+
+def _section(section: rx.Var) -> rx.Component:
+    key = section["key"].to(str)
+    open_ = F.expanded.contains(section["key"])
+    return rx.box(
+        rx.heading(section["heading"], as_="h4", size="2", margin_bottom="0.25em"),
+        rx.text(
+            rx.cond(open_, section["full"], section["preview"]),
+            size="2",
+            white_space="pre-line",
+            data_testid="fmb-section-text-" + key,
+        ),
+        rx.cond(
+            section["has_more"] != "",
+            rx.button(
+                rx.cond(open_, "Visa mindre", "Visa mer"),
+                rx.icon(rx.cond(open_, "chevron-up", "chevron-down"), size=14),
+                variant="ghost",
+                size="1",
+                on_click=F.toggle_section(section["key"]),
+                aria_expanded=rx.cond(open_, "true", "false"),
+                margin_top="0.25em",
+                data_testid="fmb-more-" + key,
+            ),
+        ),
+        data_testid="fmb-section-" + key,
+        width="100%",
+    )
+
 
 def fmb_panel() -> rx.Component:
-    return rx.text(
-        "FMB-information visas när du har valt minst en diagnos.",
-        size="2",
-        color=rx.color("gray", 11),
+    """FMB for the chosen diagnosis; radio buttons when several diagnoses have FMB."""
+    return rx.box(
+        rx.cond(
+            ~F.has_diagnoses,
+            rx.text(
+                "FMB-information visas när du har valt minst en diagnos.",
+                size="2",
+                color=rx.color("gray", 11),
+                data_testid="fmb-empty",
+            ),
+            rx.cond(
+                F.options.length() == 0,
+                rx.text(
+                    "Det finns ingen FMB-information för de valda diagnoserna.",
+                    size="2",
+                    color=rx.color("gray", 11),
+                    data_testid="fmb-none",
+                ),
+                rx.vstack(
+                    rx.heading(PANEL_HEADING, as_="h3", size="3"),
+                    rx.cond(
+                        F.options.length() > 1,
+                        rx.radio_group.root(
+                            rx.vstack(rx.foreach(F.options, _choice), spacing="1"),
+                            value=F.selected,
+                            on_change=F.select,
+                            aria_label="Välj diagnos att visa FMB för",
+                            data_testid="fmb-choices",
+                        ),
+                    ),
+                    rx.box(
+                        rx.heading(F.title, as_="h3", size="4", data_testid="fmb-title"),
+                        rx.text(
+                            F.diagnosis,
+                            size="1",
+                            color=rx.color("gray", 11),
+                            data_testid="fmb-diagnosis",
+                        ),
+                    ),
+                    rx.foreach(F.sections, _section),
+                    rx.foreach(
+                        F.references,
+                        lambda r: rx.link(r["text"], href=r["url"], is_external=True, size="2"),
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+            ),
+        ),
         data_testid="fmb-panel",
+        width="100%",
     )

@@ -1,14 +1,437 @@
-"""Ärendekommunikation (§6) — placeholder until the question/answer UI lands."""
+"""Ärendekommunikation (§6): the question panel to the right of the certificate."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from state.questions import ASK_TOPIC_OPTIONS, NO_MORE_INFO, NO_ONE, ComplementRow, ThreadRow
+from state.questions import QuestionState as Q
+
+TEXT_NO_MORE_INFO = "Ingen ytterligare medicinsk information kan anges."
+TEXT_NO_ONE = "Ingen på vårdenheten kan ansvara för det medicinska innehållet i intyget."
+TEXT_COMPLEMENTED = "Kompletteringsbegäran besvarades med ett nytt intyg"
+
+
+def _small(text, **props) -> rx.Component:  # type: ignore[no-untyped-def]
+    return rx.text(text, size="1", color=rx.color("gray", 11), **props)
+
+
+def _complement_ref(c: ComplementRow) -> rx.Component:
+    """The framed field reference: clicking it scrolls the certificate to the question."""
+    return rx.box(
+        rx.text(c.label, weight="bold", size="2"),
+        rx.text(c.text, size="2", white_space="pre-wrap"),
+        _small("Klicka för att visa frågan i intyget"),
+        border=f"2px solid {rx.color('amber', 9)}",
+        background=rx.color("amber", 2),
+        border_radius="6px",
+        padding="0.5em",
+        cursor="pointer",
+        width="100%",
+        role="button",
+        on_click=Q.show_field(c.question_id),
+        data_testid="complement-ref-" + c.question_id,
+    )
+
+
+def _answer_form(t: ThreadRow) -> rx.Component:
+    return rx.cond(
+        Q.answering_id == t.id,
+        rx.vstack(
+            rx.text_area(
+                value=Q.answer_text,
+                on_change=Q.set_answer_text,
+                placeholder="Skriv ditt svar här",
+                rows="4",
+                width="100%",
+                aria_label="Svar",
+                data_testid="answer-text",
+            ),
+            _small("Svaret sparas automatiskt."),
+            rx.hstack(
+                rx.button(
+                    "Skicka",
+                    on_click=Q.send_answer,
+                    loading=Q.busy,
+                    disabled=Q.answer_text.strip() == "",
+                    data_testid="answer-send",
+                ),
+                rx.button("Avbryt", variant="soft", color_scheme="gray", on_click=Q.cancel_answer),
+            ),
+            width="100%",
+            spacing="2",
+        ),
+        rx.button(
+            "Svara",
+            variant="soft",
+            size="1",
+            on_click=Q.start_answer(t.id),
+            data_testid="answer-" + t.id,
+        ),
+    )
+
+
+def thread_card(t: ThreadRow) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.badge(
+                    t.topic_label,
+                    color_scheme=rx.cond(t.topic == "KOMPLT", "amber", "blue"),
+                    data_testid="thread-topic",
+                ),
+                rx.text(t.sender, size="2", weight="bold"),
+                rx.spacer(),
+                _small(t.sent_at),
+                width="100%",
+                align="center",
+            ),
+            rx.cond(t.subject != "", rx.text(t.subject, weight="bold", size="2")),
+            rx.text(t.message, size="2", white_space="pre-wrap", data_testid="thread-message"),
+            rx.cond(
+                t.reminder_of_label != "",
+                _small("Påminnelse om frågan: " + t.reminder_of_label),
+            ),
+            rx.foreach(t.complements, _complement_ref),
+            rx.cond(
+                t.answer != "",
+                rx.box(
+                    _small("Svar från " + t.answered_by + " " + t.answered_at),
+                    rx.text(t.answer, size="2", white_space="pre-wrap"),
+                    background=rx.color("gray", 3),
+                    padding="0.5em",
+                    border_radius="6px",
+                    width="100%",
+                    data_testid="thread-answer",
+                ),
+            ),
+            rx.cond(
+                t.answered_with_href != "",
+                rx.text(
+                    TEXT_COMPLEMENTED + ". ",
+                    rx.link("Öppna intyget", href=t.answered_with_href),
+                    size="2",
+                    data_testid="thread-complemented",
+                ),
+            ),
+            rx.cond(t.can_answer, _answer_form(t)),
+            rx.hstack(
+                rx.cond(
+                    t.can_mark_handled,
+                    rx.checkbox(
+                        "Hanterad",
+                        checked=t.handled,
+                        on_change=lambda c: Q.set_handled(t.id, c),
+                        data_testid="handled-" + t.id,
+                    ),
+                    rx.cond(t.handled, rx.badge("Hanterad", color_scheme="gray")),
+                ),
+                rx.spacer(),
+                rx.cond(t.handled_at != "", _small("Hanterad " + t.handled_at)),
+                width="100%",
+                align="center",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        opacity=rx.cond(t.handled, "0.75", "1"),
+        border_left=rx.cond(
+            t.handled, f"4px solid {rx.color('gray', 6)}", f"4px solid {rx.color('accent', 9)}"
+        ),
+        data_testid="thread-" + t.id,
+        data_topic=t.topic,
+        data_handled=rx.cond(t.handled, "true", "false"),
+        class_name="question-thread",
+    )
+
+
+def _cannot_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Kan ej komplettera"),
+            rx.vstack(
+                rx.text("Ange varför du inte kan komplettera med ett nytt intyg:"),
+                rx.radio_group.root(
+                    rx.vstack(
+                        rx.el.label(
+                            rx.radio_group.item(value=NO_MORE_INFO, data_testid="cannot-b"),
+                            TEXT_NO_MORE_INFO,
+                            display="flex",
+                            gap="0.5em",
+                        ),
+                        rx.cond(
+                            Q.no_more_info_refusal != "",
+                            _small(Q.no_more_info_refusal, padding_left="1.6em"),
+                        ),
+                        rx.el.label(
+                            rx.radio_group.item(value=NO_ONE, data_testid="cannot-c"),
+                            TEXT_NO_ONE,
+                            display="flex",
+                            gap="0.5em",
+                        ),
+                        spacing="2",
+                    ),
+                    value=Q.cannot_choice,
+                    on_change=Q.set_cannot_choice,
+                ),
+                rx.cond(
+                    Q.cannot_choice != "",
+                    rx.vstack(
+                        rx.text(
+                            rx.cond(
+                                Q.cannot_choice == NO_MORE_INFO,
+                                "Kommentera varför du inte kan ange ytterligare medicinsk "
+                                "information. Kommentaren hamnar under Övriga upplysningar i "
+                                "ett nytt intygsutkast.",
+                                "Ange varför det inte är möjligt att svara på "
+                                "kompletteringsbegäran med ett nytt intyg.",
+                            ),
+                            size="2",
+                        ),
+                        rx.text_area(
+                            value=Q.cannot_text,
+                            on_change=Q.set_cannot_text,
+                            rows="4",
+                            width="100%",
+                            aria_label="Meddelande",
+                            data_testid="cannot-text",
+                        ),
+                        width="100%",
+                    ),
+                ),
+                rx.cond(
+                    Q.q_error != "",
+                    rx.callout(
+                        Q.q_error,
+                        icon="triangle_alert",
+                        color_scheme="red",
+                        role="alert",
+                        data_testid="cannot-error",
+                    ),
+                ),
+                rx.hstack(
+                    rx.button(
+                        "Skicka svar",
+                        on_click=Q.send_cannot,
+                        loading=Q.busy,
+                        disabled=(Q.cannot_choice == "") | (Q.cannot_text.strip() == ""),
+                        data_testid="cannot-send",
+                    ),
+                    rx.button(
+                        "Avbryt", variant="soft", color_scheme="gray", on_click=Q.close_cannot
+                    ),
+                    justify="end",
+                    width="100%",
+                ),
+                spacing="3",
+            ),
+            data_testid="cannot-dialog",
+        ),
+        open=Q.cannot_open,
+        on_open_change=lambda _o: Q.close_cannot(),
+    )
+
+
+def _complement_actions() -> rx.Component:
+    return rx.vstack(
+        rx.cond(
+            Q.complemented_by_href != "",
+            rx.callout.root(
+                rx.callout.text(
+                    TEXT_COMPLEMENTED + ". ",
+                    rx.link(
+                        "Öppna intyget",
+                        href=Q.complemented_by_href,
+                        data_testid="complemented-link",
+                    ),
+                ),
+                color_scheme="blue",
+                size="1",
+                width="100%",
+                data_testid="complemented-by",
+            ),
+        ),
+        rx.cond(
+            Q.open_complement_draft_href != "",
+            rx.callout.root(
+                rx.callout.text("Det finns ett påbörjat utkast som svarar på kompletteringen."),
+                rx.button(
+                    "Öppna utkastet",
+                    size="1",
+                    on_click=Q.open_complement_draft,
+                    data_testid="open-complement-draft",
+                ),
+                color_scheme="amber",
+                size="1",
+                width="100%",
+            ),
+            rx.hstack(
+                rx.cond(
+                    Q.can_complement,
+                    rx.button(
+                        "Komplettera intyg",
+                        on_click=Q.complement,
+                        loading=Q.busy,
+                        data_testid="complement",
+                    ),
+                ),
+                rx.cond(
+                    Q.can_cannot_complement,
+                    rx.button(
+                        "Kan ej komplettera",
+                        variant="outline",
+                        on_click=Q.open_cannot,
+                        data_testid="cannot-complement",
+                    ),
+                ),
+                wrap="wrap",
+            ),
+        ),
+        width="100%",
+        spacing="2",
+    )
+
+
+def _ask_form() -> rx.Component:
+    return rx.vstack(
+        rx.button(
+            "Administrativa frågor",
+            variant=rx.cond(Q.ask_open, "solid", "outline"),
+            on_click=Q.toggle_ask,
+            data_testid="ask-toggle",
+        ),
+        rx.cond(
+            Q.ask_open,
+            rx.vstack(
+                rx.text("Ny fråga till Försäkringskassan", weight="bold", size="2"),
+                rx.select.root(
+                    rx.select.trigger(placeholder="Välj ämne", data_testid="ask-topic"),
+                    rx.select.content(
+                        *[
+                            rx.select.item(
+                                o["label"], value=o["value"], data_testid="ask-topic-" + o["value"]
+                            )
+                            for o in ASK_TOPIC_OPTIONS
+                        ]
+                    ),
+                    value=Q.ask_topic,
+                    on_change=Q.set_ask_topic,
+                ),
+                rx.text_area(
+                    value=Q.ask_text,
+                    on_change=Q.set_ask_text,
+                    placeholder="Skriv din fråga här",
+                    rows="4",
+                    width="100%",
+                    aria_label="Fråga",
+                    data_testid="ask-text",
+                ),
+                _small("Frågan sparas automatiskt."),
+                rx.button(
+                    "Skicka",
+                    on_click=Q.send_question,
+                    loading=Q.busy,
+                    disabled=(Q.ask_topic == "") | (Q.ask_text.strip() == ""),
+                    data_testid="ask-send",
+                ),
+                width="100%",
+                spacing="2",
+            ),
+        ),
+        width="100%",
+        spacing="2",
+    )
+
+
+def _empty(text: str, testid: str) -> rx.Component:
+    return _small(text, data_testid=testid)
+
 
 def question_panel() -> rx.Component:
-    return rx.text(
-        "Ärendekommunikation finns när intyget är signerat och skickat till Försäkringskassan.",
-        size="2",
-        color=rx.color("gray", 11),
+    return rx.box(
+        rx.el.style(Q.frame_css),
+        rx.cond(
+            (Q.q_error != "") & ~Q.cannot_open,  # the dialog shows its own errors
+            rx.callout(
+                Q.q_error,
+                icon="triangle_alert",
+                color_scheme="red",
+                role="alert",
+                size="1",
+                width="100%",
+                margin_bottom="0.5em",
+                data_testid="questions-error",
+            ),
+        ),
+        rx.cond(
+            Q.q_notice != "",
+            rx.callout(
+                Q.q_notice,
+                icon="check",
+                color_scheme="green",
+                size="1",
+                width="100%",
+                margin_bottom="0.5em",
+                data_testid="questions-notice",
+            ),
+        ),
+        rx.cond(
+            ~Q.q_loaded,
+            rx.cond(Q.q_error == "", rx.center(rx.spinner(), padding="1em")),
+            rx.cond(
+                Q.available,
+                rx.tabs.root(
+                    rx.tabs.list(
+                        rx.tabs.trigger(
+                            "Kompletteringsbegäran",
+                            value="komplt",
+                            data_testid="questions-tab-komplt",
+                        ),
+                        rx.tabs.trigger(
+                            "Administrativa frågor",
+                            value="admin",
+                            data_testid="questions-tab-admin",
+                        ),
+                        size="1",
+                    ),
+                    rx.tabs.content(
+                        rx.vstack(
+                            _complement_actions(),
+                            rx.foreach(Q.complement_threads, thread_card),
+                            rx.cond(
+                                Q.complement_threads.length() == 0,
+                                _empty("Det finns ingen kompletteringsbegäran.", "no-complement"),
+                            ),
+                            spacing="3",
+                            padding_top="0.75em",
+                            width="100%",
+                        ),
+                        value="komplt",
+                    ),
+                    rx.tabs.content(
+                        rx.vstack(
+                            rx.cond(Q.allowed, _ask_form()),
+                            rx.foreach(Q.admin_threads, thread_card),
+                            rx.cond(
+                                Q.admin_threads.length() == 0,
+                                _empty("Det finns inga administrativa frågor.", "no-admin"),
+                            ),
+                            spacing="3",
+                            padding_top="0.75em",
+                            width="100%",
+                        ),
+                        value="admin",
+                    ),
+                    value=Q.q_tab,
+                    on_change=Q.set_tab,
+                    width="100%",
+                ),
+                _small(Q.unavailable_text),
+            ),
+        ),
+        _cannot_dialog(),
+        width="100%",
         data_testid="question-panel",
+        data_unhandled=Q.unhandled.to_string(),
     )

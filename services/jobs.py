@@ -22,3 +22,15 @@ async def lock_drafts_forever(interval: float = LOCK_INTERVAL_SECONDS) -> None:
         except Exception:  # a failed run is retried at the next interval
             log.exception("draft lock job failed")
         await asyncio.sleep(interval)
+
+
+async def warm_up() -> None:
+    """Build the diagnosis search index and load the PDF fonts once at start-up, off the event
+    loop, so the first user does not wait for them."""
+    from services import diagnoses, pdf
+
+    try:
+        await asyncio.to_thread(diagnoses.warm_up)
+        await asyncio.to_thread(pdf.preload_fonts)
+    except Exception:  # a failed warm-up only means the first use pays for it
+        log.exception("warm-up failed")

@@ -43,7 +43,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from services import audit, clock, notifications, patients, rights
+from services import audit, clock, collab, notifications, patients, rights
 from services.certificates import get_definition
 from services.certificates.base import CarryOver, CertificateDefinition, Recipient
 from services.certificates.carry_over import carry_over, previous_period_summary
@@ -404,9 +404,18 @@ async def open_certificate(user: SessionUser, certificate_id: str) -> Certificat
 
 
 def save_draft(
-    user: SessionUser, certificate_id: str, *, content: Any, expected_version: Any
+    user: SessionUser,
+    certificate_id: str,
+    *,
+    content: Any,
+    expected_version: Any,
+    viewer: str | None = None,
 ) -> SaveResult:
-    """Compare-and-set save of a draft's content; a stale version is refused."""
+    """Compare-and-set save of a draft's content; a stale version is refused.
+
+    With ``viewer`` (an open page's client token) the save is also refused unless that page has
+    priority on the draft (§4.2.2, services.collab): a view that lost priority never writes.
+    """
     if not isinstance(content, dict):
         raise InvalidInput("Utkastets innehåll har fel format.", field="content")
     if not isinstance(expected_version, int) or isinstance(expected_version, bool):
@@ -415,6 +424,8 @@ def save_draft(
         raise InvalidInput("Utkastet är för stort för att sparas.", field="content")
     with session_scope() as s:
         cert = _load_for_user(s, user, certificate_id, Action.EDIT)
+        if viewer is not None:
+            collab.require_holder(cert.id, viewer, name=user.name, hsa_id=user.hsa_id)
         if cert.version != expected_version:
             raise Conflict(
                 f"Utkastet har ändrats av {_who(cert)} sedan du öppnade det. Dina senaste "

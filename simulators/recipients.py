@@ -8,6 +8,15 @@ FK also:
   POST /questions                  a question or answer sent by Webcert
   POST /admin/send-question        {"certificateId", "topic", "text", ["target_url"], ...}:
                                    FK sends a new question to Webcert's inbound endpoint
+                                   (extra keys such as "complements", "reminderOf", "subject"
+                                   are passed on)
+  POST /admin/send-complement      {"certificateId", "text", "fields": [{"questionId", "text"}]}:
+                                   a kompletteringsbegäran (topic KOMPLT)
+  POST /admin/send-reminder        {"certificateId", "reminderOf", ["text"]}: a Påminnelse
+  POST /admin/answer               {"questionId", "text"}: FK answers a question Webcert sent
+                                   (the certificate and topic are taken from that question)
+
+Messages to Webcert carry Webcert's FK credential (settings.fk_api_key) as X-Api-Key.
 
 The certificate id is taken from the body ("id", "certificate_id" or "certificateId");
 a missing id gets a generated one.
@@ -117,6 +126,52 @@ def create_app(
         body = await read_json(request)
         if body is None:
             return error(400, "Frågan måste skickas som ett JSON-objekt.")
+        return await _send(body)
+
+    async def send_complement(request: Request) -> Response:
+        body = await read_json(request)
+        if body is None:
+            return error(400, "Begäran måste skickas som ett JSON-objekt.")
+        fields = body.pop("fields", None)
+        if not isinstance(fields, list) or not fields:
+            return error(
+                400, 'Ange fälten som ska kompletteras: "fields": [{"questionId", "text"}]'
+            )
+        body.setdefault("text", "Vi behöver en komplettering av intyget.")
+        return await _send({**body, "topic": "KOMPLT", "complements": fields})
+
+    async def send_reminder(request: Request) -> Response:
+        body = await read_json(request)
+        if body is None or not body.get("reminderOf"):
+            return error(400, "Ange frågan som påminnelsen avser (reminderOf).")
+        body.setdefault("text", "Påminnelse: vi har inte fått svar på vår fråga.")
+        return await _send({**body, "topic": "PAMINN"})
+
+    async def answer_question(request: Request) -> Response:
+        body = await read_json(request)
+        if body is None or not body.get("questionId") or not body.get("text"):
+            return error(400, "Saknas: questionId och text.")
+        asked = next(
+            (
+                q["message"]
+                for q in state.questions
+                if q["message"].get("id") == body["questionId"]
+                and q["message"].get("type", "QUESTION") == "QUESTION"
+            ),
+            None,
+        )
+        if asked is None:
+            return error(404, "Frågan har inte tagits emot av Försäkringskassan.")
+        message = {
+            "certificateId": asked.get("certificateId"),
+            "topic": asked.get("topic"),
+            "text": body["text"],
+            "inReplyTo": body["questionId"],
+            **({"target_url": body["target_url"]} if body.get("target_url") else {}),
+        }
+        return await _send(message)
+
+    async def _send(body: dict[str, Any]) -> Response:
         missing = [k for k in ("certificateId", "topic", "text") if not body.get(k)]
         if missing:
             return error(400, "Saknas: " + ", ".join(missing))
@@ -133,7 +188,9 @@ def create_app(
         outcome: dict[str, Any] = {"message": message, "target_url": target}
         try:
             async with httpx.AsyncClient(timeout=10.0) as client:
-                response = await client.post(target, json=message)
+                response = await client.post(
+                    target, json=message, headers={"X-Api-Key": get_settings().fk_api_key}
+                )
         except httpx.HTTPError as exc:
             outcome.update(status_code=None, error=f"{type(exc).__name__}: {exc}")
             state.sent_questions.append(outcome)
@@ -155,6 +212,9 @@ def create_app(
         routes += [
             Route("/questions", receive_question, methods=["POST"]),
             Route("/admin/send-question", send_question, methods=["POST"]),
+            Route("/admin/send-complement", send_complement, methods=["POST"]),
+            Route("/admin/send-reminder", send_reminder, methods=["POST"]),
+            Route("/admin/answer", answer_question, methods=["POST"]),
         ]
     return build_app(name, state, routes)
 

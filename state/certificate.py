@@ -263,7 +263,8 @@ class CertificateState(rx.State):
 
         if not self.editable or not isinstance(qid, str) or not isinstance(codes, list):
             return
-        if len(codes) > 100 or not any(q.id == qid and q.icf for q in self._definition().questions()):
+        questions = self._definition().questions()
+        if len(codes) > 100 or not any(q.id == qid and q.icf for q in questions):
             return
         categories: list[dict[str, str]] = []
         for code in codes:

@@ -91,7 +91,18 @@ class DiagnosisState(rx.State):
     active: str = ""  # the input key whose list is open, e.g. "diagnoser.0.text"; "" = closed
     suggestions: list[dict[str, str]] = []  # {"code", "text"}
     highlighted: int = -1  # index in suggestions chosen with the arrow keys; -1 = none
+    query: str = ""  # the text the shown suggestions answer (data-query, for tests and bench)
     _typed: dict[str, str] = {}  # input key -> text typed and not yet written to the draft
+
+    @rx.var
+    def active_row(self) -> str:
+        """The row whose list is open ("diagnoser.0"), "" when closed."""
+        return self.active.rsplit(".", 1)[0] if self.active else ""
+
+    @rx.var
+    def list_id(self) -> str:
+        """DOM id of the open list (the options' ids start with it)."""
+        return "f-" + self.active_row.replace(".", "-").replace("_", "-") + "-list"
 
     # --- helpers -------------------------------------------------------------------------
     async def _editable_cs(self) -> CertificateState | None:
@@ -114,6 +125,7 @@ class DiagnosisState(rx.State):
 
     def _close(self) -> None:
         self.active = ""
+        self.query = ""
         self.suggestions = []
         self.highlighted = -1
 
@@ -145,7 +157,7 @@ class DiagnosisState(rx.State):
         mode = SearchMode.CODE if part == "code" else SearchMode.TEXT
         try:
             found = await search(value, _system(cs, qid), mode, MAX_SUGGESTIONS)
-        except Exception:  # noqa: BLE001 - no suggestions is better than a broken field
+        except Exception:  # no suggestions is better than a broken field
             log.exception("diagnosis search failed")
             found = []
         if self._typed.get(key) != value:
@@ -154,6 +166,7 @@ class DiagnosisState(rx.State):
             self._close()
             return
         self.active = key
+        self.query = value
         self.suggestions = [{"code": d.code, "text": d.text} for d in found]
         self.highlighted = -1
 
@@ -260,4 +273,3 @@ class DiagnosisState(rx.State):
         self._close()
         cs.set_value(f"{qid}.system", value)
         await refresh_dependents(self, cs)
-

@@ -527,37 +527,31 @@ async def get_certificate_pdf(request: Request) -> Response:
     )
 
 
-MESSAGE_TOPICS = ("AVSTMN", "KOMPLT", "KONTKT", "OVRIGT", "PAMINN")
+def _require_fk(request: Request) -> None:
+    """Försäkringskassan's credential (settings.fk_api_key) in ``X-Api-Key``."""
+    key = request.headers.get("x-api-key", "")
+    expected = get_settings().fk_api_key
+    if not key or not expected or not secrets.compare_digest(key.encode(), expected.encode()):
+        raise NotAuthorized(
+            "Ogiltig eller saknad nyckel för Försäkringskassan (ange den i huvudet X-Api-Key).",
+            code="UNAUTHENTICATED",
+        )
 
 
 @api
 async def receive_message(request: Request) -> Response:
-    """Inbound message from Försäkringskassan (SendMessageToCare): skeleton.
-
-    The body is validated here; the business rules (threads, complements, reminders, the
-    NYFRFM/NYSVFM notifications) belong to ``services.questions.receive_message`` — until it
-    exists the endpoint answers 501.
-    """
+    """Inbound message from Försäkringskassan (SendMessageToCare): a question, a reminder or
+    an answer to a question from the care unit. Validated and stored by
+    ``services.questions.receive_message`` (nothing is stored on an error); open pages of the
+    certificate are updated at once (webcert_ui.live)."""
+    _require_fk(request)
     body = await _json_body(request)
-    cert_id = _str(body, "certificateId", max_len=64)
-    topic = _str(body, "topic", max_len=16)
-    if topic not in MESSAGE_TOPICS:
-        raise InvalidInput("Okänt ämne. Giltiga: " + ", ".join(MESSAGE_TOPICS) + ".", field="topic")
-    _str(body, "text", max_len=20_000)
-    _str(body, "id", required=False, max_len=128)
-    with session_scope() as s:
-        if s.get(Certificate, cert_id) is None:
-            raise NotFound("Intyget finns inte.", code="CERTIFICATE_NOT_FOUND")
-    try:
-        from services import questions  # type: ignore[attr-defined]
+    from services import questions
+    from webcert_ui import live
 
-        receive = questions.receive_message
-    except (ImportError, AttributeError):
-        raise NotImplementedYet(
-            "Mottagning av meddelanden från Försäkringskassan är inte införd ännu."
-        ) from None
-    result = await receive(body) if asyncio.iscoroutinefunction(receive) else receive(body)
-    return JSONResponse(result if isinstance(result, dict) else {"ok": True}, 201)
+    result = await asyncio.to_thread(questions.receive_message, body)
+    live.schedule_refresh(result["certificateId"])
+    return JSONResponse(result, 201)
 
 
 async def openapi_document(_request: Request) -> Response:

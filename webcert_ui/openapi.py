@@ -218,12 +218,41 @@ SCHEMAS: dict[str, Any] = {
     },
     "InboundMessage": {
         "type": "object",
+        "description": (
+            "Meddelande från Försäkringskassan: en ny fråga, en påminnelse (PAMINN, reminderOf) "
+            "eller ett svar på vårdens fråga (inReplyTo)."
+        ),
         "required": ["certificateId", "topic", "text"],
         "properties": {
-            "id": {"type": "string", "maxLength": 128},
+            "id": {"type": "string", "maxLength": 128, "description": "FK:s meddelande-id"},
             "certificateId": {"type": "string", "minLength": 1, "maxLength": 64},
             "topic": {"type": "string", "enum": ["AVSTMN", "KOMPLT", "KONTKT", "OVRIGT", "PAMINN"]},
-            "text": {"type": "string", "minLength": 1, "maxLength": 20000},
+            "text": {"type": "string", "minLength": 1, "maxLength": 4000},
+            "subject": {"type": "string", "maxLength": 255},
+            "complements": {
+                "type": "array",
+                "maxItems": 50,
+                "description": "Frågorna i intyget som kompletteringsbegäran avser (KOMPLT).",
+                "items": {
+                    "type": "object",
+                    "required": ["questionId"],
+                    "properties": {
+                        "questionId": {"type": "string"},
+                        "text": {"type": "string", "maxLength": 4000},
+                    },
+                },
+            },
+            "reminderOf": {"type": "string", "maxLength": 128},
+            "inReplyTo": {"type": "string", "maxLength": 128},
+        },
+    },
+    "InboundMessageReceipt": {
+        "type": "object",
+        "required": ["id", "certificateId", "kind"],
+        "properties": {
+            "id": {"type": "string"},
+            "certificateId": {"type": "string"},
+            "kind": {"type": "string", "enum": ["QUESTION", "ANSWER"]},
         },
     },
 }
@@ -250,6 +279,12 @@ def build_openapi() -> dict[str, Any]:
         "components": {
             "securitySchemes": {
                 "ApiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+                "FkApiKey": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Api-Key",
+                    "description": "Försäkringskassans nyckel (inkommande meddelanden).",
+                },
             },
             "schemas": SCHEMAS,
         },
@@ -377,17 +412,25 @@ def build_openapi() -> dict[str, Any]:
             "/api/v1/messages": {
                 "post": {
                     "operationId": "sendMessageToCare",
-                    "summary": "Meddelande från Försäkringskassan (SendMessageToCare), skelett",
-                    "security": [],
+                    "summary": "Meddelande från Försäkringskassan (SendMessageToCare)",
+                    "description": (
+                        "Anropas av Försäkringskassan med sin egen nyckel (FkApiKey) i "
+                        "X-Api-Key. Vid fel sparas ingenting."
+                    ),
+                    "security": [{"FkApiKey": []}],
                     "requestBody": {
                         "required": True,
                         "content": {"application/json": {"schema": _ref("InboundMessage")}},
                     },
                     "responses": {
-                        "201": {"description": "Mottaget.", "content": {"application/json": {}}},
+                        "201": _json("Mottaget.", "InboundMessageReceipt"),
                         "400": _E400,
-                        "404": _E404,
-                        "501": _error("Inte infört ännu."),
+                        "401": _E401,
+                        "404": _error("Intyget eller frågan som avses finns inte."),
+                        "409": _error(
+                            "Intyget är inte skickat till Försäkringskassan, meddelandet är "
+                            "redan mottaget eller frågan redan besvarad."
+                        ),
                         "503": _E503,
                     },
                 }

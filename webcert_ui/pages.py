@@ -16,7 +16,9 @@ from components.fmb import fmb_panel
 from components.layout import error_callout, page_frame
 from components.questions import question_panel
 from state.certificate import CertificateState as C
+from state.diagnosis import DiagnosisState
 from state.lists import UnitListState
+from state.questions import QuestionState
 from state.session import DevLoginState, SessionState
 from webcert_ui import routes
 
@@ -236,7 +238,11 @@ def side_panel() -> rx.Component:
     )
 
 
-@rx.page(route=routes.CERTIFICATE, title="Webcert – intyg", on_load=[SessionState.load, C.load])
+@rx.page(
+    route=routes.CERTIFICATE,
+    title="Webcert – intyg",
+    on_load=[SessionState.load, C.load, DiagnosisState.load, QuestionState.load],
+)
 def certificate_page() -> rx.Component:
     return page_frame(
         rx.cond(

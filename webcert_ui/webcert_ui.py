@@ -33,3 +33,5 @@ app = rx.App(
 app.register_lifespan_task(notifications.run_forever)
 # Lock drafts 14 days after creation (§4.1); an idempotent UPDATE, safe on several workers.
 app.register_lifespan_task(jobs.lock_drafts_forever)
+# Build the diagnosis index and load the PDF fonts in the background at start-up.
+app.register_lifespan_task(jobs.warm_up)

@@ -459,22 +459,25 @@ async def test_pdf_errors(client) -> None:
 
 
 # --------------------------------------------------------------------- inbound messages
-async def test_inbound_message_skeleton(client) -> None:
+async def test_inbound_message_needs_fk_key_and_validates(client) -> None:
+    """The full rules are in tests/integration/test_questions.py (through the FK simulator)."""
     cert_id = await create(client)
-    r = await client.post("/api/v1/messages", json={"topic": "KOMPLT", "text": "x"})
+    fk_key = {"X-Api-Key": get_settings().fk_api_key}
+    body = {"certificateId": cert_id, "topic": "KOMPLT", "text": "x"}
+    r = await client.post("/api/v1/messages", json=body)
+    assert_error(r, 401, "UNAUTHENTICATED")
+    r = await client.post("/api/v1/messages", json=body, headers=KEY)  # an EHR key is not FK's
+    assert_error(r, 401, "UNAUTHENTICATED")
+    r = await client.post("/api/v1/messages", json={"topic": "KOMPLT", "text": "x"}, headers=fk_key)
     assert_error(r, 400, "INVALID_INPUT", "certificateId")
+    r = await client.post("/api/v1/messages", json={**body, "topic": "NEJ"}, headers=fk_key)
+    assert_error(r, 400, "INVALID_TOPIC", "topic")
     r = await client.post(
-        "/api/v1/messages", json={"certificateId": cert_id, "topic": "NEJ", "text": "x"}
-    )
-    assert_error(r, 400, "INVALID_INPUT", "topic")
-    r = await client.post(
-        "/api/v1/messages", json={"certificateId": "nope", "topic": "KOMPLT", "text": "x"}
+        "/api/v1/messages", json={**body, "certificateId": "nope"}, headers=fk_key
     )
     assert_error(r, 404, "CERTIFICATE_NOT_FOUND")
-    r = await client.post(
-        "/api/v1/messages", json={"certificateId": cert_id, "topic": "KOMPLT", "text": "x"}
-    )
-    assert r.status_code in (201, 501), r.text  # 501 until services.questions receives it
+    r = await client.post("/api/v1/messages", json=body, headers=fk_key)
+    assert_error(r, 409, "NOT_SENT_TO_FK")  # a draft is not sent to Försäkringskassan
 
 
 # --------------------------------------------------------------------- OpenAPI

@@ -1,0 +1,175 @@
+"""The diagnosis field (manual §5.2, figure 14): code system, up to three rows of code + text,
+each input with suggestions chosen by mouse or keyboard (arrows, Enter, Escape).
+
+The inputs follow the WAI-ARIA combobox pattern (role, aria-expanded, aria-controls and
+aria-activedescendant), so screen readers announce the list and the highlighted suggestion.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from services.certificates.base import Question
+from services.certificates.form_model import diagnosis_rows
+from services.diagnoses import CERTIFICATE_DIAGNOSIS_HEADING, CodeSystem
+from state.certificate import CertificateState as S
+from state.diagnosis import DiagnosisState as D
+
+SYSTEM_LABELS = {CodeSystem.ICD_10_SE: "ICD-10-SE", CodeSystem.KSH_97_P: "KSH97-P (Primärvård)"}
+
+
+def _dom_id(key: str) -> str:  # same ids as components.editor.dom_id
+    return "f-" + key.replace(".", "-").replace("_", "-")
+
+
+def _testid(key: str) -> str:  # same test ids as components.editor.testid
+    return "field-" + key.replace(".", "-").replace("_", "-")
+
+
+def _system_radio(q: Question) -> rx.Component:
+    key = f"{q.id}.system"
+    return rx.radio_group.root(
+        rx.flex(
+            *[
+                rx.el.label(
+                    rx.radio_group.item(
+                        value=system.value,
+                        id=_dom_id(f"{key}.{system.value}"),
+                        data_testid=_testid(f"{key}.{system.value}"),
+                    ),
+                    rx.text(label, as_="span", size="2"),
+                    html_for=_dom_id(f"{key}.{system.value}"),
+                    display="flex",
+                    gap="0.5em",
+                    align_items="center",
+                )
+                for system, label in SYSTEM_LABELS.items()
+            ],
+            direction="row",
+            gap="1.25em",
+        ),
+        value=rx.cond(S.values[key] != "", S.values[key], CodeSystem.ICD_10_SE.value),
+        on_change=lambda v: D.set_system(q.id, v),
+        disabled=~S.editable,
+        aria_label="Diagnoskodverk",
+    )
+
+
+def _option(item: rx.Var, index: rx.Var) -> rx.Component:
+    active = D.highlighted == index
+    return rx.box(
+        rx.text(item["code"], as_="span", weight="bold", min_width="4.5em", flex_shrink="0"),
+        rx.text(item["text"], as_="span"),
+        id=D.list_id + "-opt-" + index.to_string(),
+        role="option",
+        aria_selected=rx.cond(active, "true", "false"),
+        on_mouse_down=D.choose(D.active, index),
+        display="flex",
+        gap="0.75em",
+        padding="0.35em 0.6em",
+        cursor="pointer",
+        font_size="0.9em",
+        background=rx.cond(active, rx.color("teal", 4), "transparent"),
+        _hover={"background": rx.color("teal", 3)},
+        data_testid="diagnosis-suggestion",
+        data_code=item["code"],
+        data_highlighted=rx.cond(active, "true", "false"),
+    )
+
+
+def _suggestions(row_key: str) -> rx.Component:
+    """The suggestion list of a row, in the flow under its inputs (a card clips overlays)."""
+    return rx.cond(
+        D.active_row == row_key,
+        rx.box(
+            rx.foreach(D.suggestions, _option),
+            id=_dom_id(row_key) + "-list",
+            role="listbox",
+            aria_label="Förslag på diagnoser",
+            width="100%",
+            max_height="16em",
+            overflow_y="auto",
+            background=rx.color("gray", 1),
+            border=f"1px solid {rx.color('gray', 7)}",
+            border_radius="6px",
+            box_shadow="0 4px 12px rgba(0,0,0,0.12)",
+            data_testid="diagnosis-suggestions",
+            data_query=D.query,
+        ),
+    )
+
+
+def _combobox(row_key: str, part: str, label: str, width: str) -> rx.Component:
+    """One input of a row; typing is not debounced (suggestions within 100 ms)."""
+    key = f"{row_key}.{part}"
+    open_ = D.active == key
+    field = rx.debounce_input(
+        rx.input(
+            on_change=lambda v: D.type_query(key, v),
+            on_key_down=lambda pressed, _info: D.key_down(key, pressed),
+            on_blur=lambda v: D.commit(key, v),
+            id=_dom_id(key),
+            placeholder="Kod" if part == "code" else "Diagnos",
+            width="100%",
+            read_only=~S.editable,
+            data_testid=_testid(key),
+            auto_complete=False,
+            custom_attrs={
+                "role": "combobox",
+                "aria-autocomplete": "list",
+                "aria-expanded": rx.cond(open_, "true", "false"),
+                "aria-controls": _dom_id(row_key) + "-list",
+                "aria-activedescendant": rx.cond(
+                    open_ & (D.highlighted >= 0),
+                    f"{_dom_id(row_key)}-list-opt-" + D.highlighted.to_string(),
+                    "",
+                ),
+            },
+        ),
+        value=S.values[key],
+        debounce_timeout=0,
+        force_notify_by_enter=False,
+        force_notify_on_blur=False,
+    )
+    return rx.box(
+        rx.el.label(label, html_for=_dom_id(key), class_name="sr-only"),
+        field,
+        width=width,
+        flex_shrink="0" if width != "100%" else "1",
+    )
+
+
+def diagnosis_field(q: Question) -> rx.Component:
+    """The whole diagnosis question: code system radio, heading and the rows."""
+    rows = [
+        rx.vstack(
+            rx.hstack(
+                _combobox(f"{q.id}.{i}", "code", f"Diagnoskod {i + 1}", "8em"),
+                _combobox(f"{q.id}.{i}", "text", f"Diagnos {i + 1}", "100%"),
+                width="100%",
+                spacing="2",
+            ),
+            _suggestions(f"{q.id}.{i}"),
+            width="100%",
+            spacing="1",
+            data_testid=_testid(f"{q.id}.{i}"),
+        )
+        for i in range(diagnosis_rows(q))
+    ]
+    return rx.vstack(
+        _system_radio(q),
+        *(
+            []
+            if q.sub_label
+            else [rx.text(CERTIFICATE_DIAGNOSIS_HEADING, size="1", color=rx.color("gray", 11))]
+        ),
+        rx.hstack(
+            rx.text("Kod", size="1", color=rx.color("gray", 11), width="8em"),
+            rx.text("Diagnos", size="1", color=rx.color("gray", 11)),
+            spacing="2",
+            aria_hidden="true",
+        ),
+        *rows,
+        width="100%",
+        spacing="2",
+    )

@@ -1,0 +1,386 @@
+"""Ärendekommunikation (§6, §4.6, §4.9.1, §7) through the FK simulator over real HTTP.
+
+Webcert's API (webcert_ui.api) runs on a loopback port in a thread, so the FK simulator posts
+to its inbound endpoint exactly as Försäkringskassan would; SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlmodel import select
+
+from services import lifecycle, questions
+from services.errors import InvalidInput, NotAuthorized, PuUnavailable, ServiceUnavailable
+from services.persistence.db import session_scope
+from services.persistence.models import AuditRecord, QuestionThread, RelationKind
+from services.rights import InvalidState
+from services.settings import get_settings
+from tests.integration.test_lifecycle import (
+    ADMIN,
+    DENTIST,
+    DENTIST_UNIT,
+    complete_fk7804,
+    events,
+    load,
+    login,
+    outage,
+    received,
+    signed,
+)
+from webcert_ui.api import make_api
+
+
+@pytest.fixture(scope="module")
+def api_url() -> Iterator[str]:
+    """Webcert's HTTP API on a free loopback port (settings are read per request)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(make_api(), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(5)
+
+
+def fk(sim, path: str, body: dict[str, Any], api_url: str) -> httpx.Response:
+    """An FK simulator admin call that posts to Webcert's inbound endpoint."""
+    return httpx.post(
+        sim.url("fk") + path,
+        json={**body, "target_url": api_url + "/api/v1/messages"},
+        timeout=20,
+    )
+
+
+def inbound(sim, api_url: str, **body: Any) -> dict[str, Any]:
+    r = fk(sim, "/admin/send-question", body, api_url)
+    return r.json()
+
+
+async def sent(user=None, **extra: Any):
+    user = user or await login()
+    cert = await signed(user, **extra)
+    return await lifecycle.send(user, cert.id, patient_consent=True)
+
+
+def thread(qid: str) -> QuestionThread:
+    with session_scope() as s:
+        q = s.get(QuestionThread, qid)
+        assert q is not None
+        return q
+
+
+def threads(cert_id: str) -> list[QuestionThread]:
+    with session_scope() as s:
+        return list(
+            s.exec(select(QuestionThread).where(QuestionThread.certificate_id == cert_id)).all()
+        )
+
+
+def komplt(sim, api_url: str, cert_id: str, **extra: Any) -> str:
+    r = fk(
+        sim,
+        "/admin/send-complement",
+        {
+            "certificateId": cert_id,
+            "text": "Vi behöver mer information.",
+            "fields": [{"questionId": "ovrigt", "text": "Beskriv aktivitetsbegränsningen."}],
+            **extra,
+        },
+        api_url,
+    )
+    assert r.status_code == 200, r.text
+    return r.json()["response"]["id"]
+
+
+# --- §6.1 ask, §6.2 FK answers, Hanterad ---------------------------------------------------------
+async def test_ask_fk_answer_and_handle(migrated_db, sim, api_url) -> None:
+    doctor = await login()
+    cert = await sent(doctor)
+    questions.save_question_draft(doctor, cert.id, topic="KONTKT", text="Halvklar fråga")
+    view = await questions.list_threads(doctor, cert.id)
+    assert (view.draft_topic, view.draft_text) == ("KONTKT", "Halvklar fråga")  # autosaved
+    asked = await questions.ask(doctor, cert.id, topic="KONTKT", text="Ring mig gärna.")
+    got = received(sim)["questions"]
+    assert got[-1]["message"]["id"] == asked.id and got[-1]["message"]["type"] == "QUESTION"
+    view = await questions.list_threads(doctor, cert.id)
+    assert view.admin_threads[0].id == asked.id and view.draft_text == ""
+    assert "NYFRFV" in events(cert.id)
+    # FK answers through the simulator → inbound endpoint → NYSVFM
+    r = fk(sim, "/admin/answer", {"questionId": asked.id, "text": "Vi ringer i morgon."}, api_url)
+    assert r.status_code == 200 and r.json()["status_code"] == 201, r.text
+    q = thread(asked.id)
+    assert q.answer == "Vi ringer i morgon." and not q.handled
+    assert "NYSVFM" in events(cert.id)
+    await questions.mark_handled(doctor, cert.id, asked.id, handled=True)
+    assert thread(asked.id).handled and "HANFRFV" in events(cert.id)
+    # a second answer to the same question is refused, nothing changes
+    r = fk(sim, "/admin/answer", {"questionId": asked.id, "text": "Igen"}, api_url)
+    assert r.json()["status_code"] == 409
+    assert thread(asked.id).answer == "Vi ringer i morgon."
+
+
+async def test_ask_with_fk_down_stores_nothing(migrated_db, sim) -> None:
+    doctor = await login()
+    cert = await sent(doctor)
+    questions.save_question_draft(doctor, cert.id, topic="OVRIGT", text="Fråga")
+    outage(sim, "fk", True)
+    try:
+        with pytest.raises(ServiceUnavailable):
+            await questions.ask(doctor, cert.id, topic="OVRIGT", text="Fråga")
+    finally:
+        outage(sim, "fk", False)
+    assert threads(cert.id) == []
+    assert (await questions.list_threads(doctor, cert.id)).draft_text == "Fråga"  # kept
+
+
+async def test_questions_need_a_sent_certificate_and_pu(migrated_db, sim) -> None:
+    doctor = await login()
+    cert = await signed(doctor)
+    with pytest.raises(InvalidState):
+        await questions.ask(doctor, cert.id, topic="OVRIGT", text="x")
+    cert = await lifecycle.send(doctor, cert.id, patient_consent=True)
+    outage(sim, "pu", True)
+    try:
+        with pytest.raises(PuUnavailable):
+            await questions.ask(doctor, cert.id, topic="OVRIGT", text="x")
+        with pytest.raises(PuUnavailable):
+            await questions.list_threads(doctor, cert.id)
+    finally:
+        outage(sim, "pu", False)
+    with pytest.raises(InvalidInput):
+        await questions.ask(doctor, cert.id, topic="KOMPLT", text="x")  # not a topic to ask
+    with pytest.raises(InvalidInput):
+        await questions.ask(doctor, cert.id, topic="OVRIGT", text="x" * 4001)
+
+
+# --- inbound validation ---------------------------------------------------------------------------
+async def test_inbound_validation_stores_nothing(migrated_db, sim, api_url) -> None:
+    doctor = await login()
+    cert = await sent(doctor)
+    not_sent = await signed(doctor)
+    url = api_url + "/api/v1/messages"
+    key = {"X-Api-Key": get_settings().fk_api_key}
+    ok = {"certificateId": cert.id, "topic": "OVRIGT", "text": "Hej", "id": "fk-1"}
+    r = httpx.post(url, json=ok)
+    assert r.status_code == 401  # no FK credential
+    r = httpx.post(url, json=ok, headers={"X-Api-Key": "demo-ehr-key"})
+    assert r.status_code == 401  # an EHR key is not FK's
+    cases = [
+        ({**ok, "certificateId": "finns-inte"}, 404, "CERTIFICATE_NOT_FOUND"),
+        ({**ok, "certificateId": not_sent.id}, 409, "NOT_SENT_TO_FK"),
+        ({**ok, "topic": "NEJ"}, 400, "INVALID_TOPIC"),
+        ({**ok, "text": "x" * 4001}, 400, "TEXT_TOO_LONG"),
+        (
+            {**ok, "topic": "KOMPLT", "complements": [{"questionId": "nej", "text": "?"}]},
+            400,
+            "INVALID_INPUT",
+        ),
+        ({**ok, "topic": "KOMPLT"}, 400, "INVALID_INPUT"),  # no field referenced
+        ({**ok, "topic": "PAMINN"}, 400, "INVALID_INPUT"),  # reminds of nothing
+        ({**ok, "topic": "PAMINN", "reminderOf": "okänd"}, 404, "QUESTION_NOT_FOUND"),
+        ({**ok, "inReplyTo": "okänd"}, 404, "QUESTION_NOT_FOUND"),
+    ]
+    for body, status, code in cases:
+        r = httpx.post(url, json=body, headers=key)
+        assert r.status_code == status, (body, r.text)
+        assert r.json()["error"]["code"] == code and r.json()["error"]["message"]
+    assert threads(cert.id) == [] and events(cert.id).count("NYFRFM") == 0
+    r = httpx.post(url, json=ok, headers=key)
+    assert r.status_code == 201 and r.json()["kind"] == "QUESTION"
+    r = httpx.post(url, json=ok, headers=key)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "DUPLICATE_MESSAGE"
+    assert len(threads(cert.id)) == 1 and events(cert.id).count("NYFRFM") == 1
+    with session_scope() as s:
+        details = [a.detail for a in s.exec(select(AuditRecord)).all()]
+    assert any("Fråga från FK" in d for d in details)
+
+
+# --- §6.3 answer, §6.4 reminders ------------------------------------------------------------------
+async def test_answer_handles_question_and_its_reminder(migrated_db, sim, api_url) -> None:
+    admin = await login(ADMIN)
+    cert = await sent(await login())
+    q_id = inbound(sim, api_url, certificateId=cert.id, topic="AVSTMN", text="Möte?", id="fk-q")[
+        "response"
+    ]["id"]
+    p_id = inbound(
+        sim, api_url, certificateId=cert.id, topic="PAMINN", text="Påminnelse", reminderOf="fk-q"
+    )["response"]["id"]
+    assert thread(p_id).reminder_of == q_id
+    with pytest.raises(InvalidState):  # Påminnelse cannot be answered
+        await questions.answer(admin, cert.id, p_id, text="x")
+    questions.save_answer_draft(admin, cert.id, q_id, text="Ja, på tisdag")
+    view = await questions.list_threads(admin, cert.id)
+    assert view.admin_threads[0].id == p_id  # newest first
+    assert {t.id: t.answer_draft for t in view.admin_threads}[q_id] == "Ja, på tisdag"
+    await questions.answer(admin, cert.id, q_id, text="Ja, på tisdag")  # every role may answer
+    assert thread(q_id).handled and thread(p_id).handled
+    msg = received(sim)["questions"][-1]["message"]
+    assert msg["type"] == "ANSWER" and msg["inReplyTo"] == "fk-q"
+    assert events(cert.id).count("HANFRFM") == 2
+    view = await questions.list_threads(admin, cert.id)
+    assert view.admin_threads[0].id == q_id  # answered → at the top
+    await questions.answer(admin, cert.id, q_id, text="Ja, på tisdag")  # repeat: no 2nd send
+    assert events(cert.id).count("HANFRFM") == 2
+
+
+async def test_mark_handled_outside_webcert(migrated_db, sim, api_url) -> None:
+    doctor = await login()
+    cert = await sent(doctor)
+    q_id = inbound(sim, api_url, certificateId=cert.id, topic="KONTKT", text="Ring")["response"][
+        "id"
+    ]
+    await questions.mark_handled(doctor, cert.id, q_id, handled=True)
+    assert thread(q_id).handled and "HANFRFM" in events(cert.id)
+    await questions.mark_handled(doctor, cert.id, q_id, handled=False)
+    assert not thread(q_id).handled
+
+
+# --- §6.3.1-§6.3.4 komplettering ----------------------------------------------------------------
+async def test_scenario_a_complement_then_sign_and_send(migrated_db, sim, api_url) -> None:
+    doctor = await login()
+    admin = await login(ADMIN)
+    cert = await sent(doctor)
+    k1 = komplt(sim, api_url, cert.id)
+    k2 = komplt(sim, api_url, cert.id)  # §6.3.3 several requests
+    view = await questions.list_threads(admin, cert.id)
+    assert view.can_complement and view.framed_fields == ("ovrigt",)
+    ref = view.complement_threads[0].complements[0]
+    assert ref.dom_id == "q-ovrigt" and ref.text == "Beskriv aktivitetsbegränsningen."
+    draft = await questions.complement_with_new_certificate(admin, cert.id)  # admin prepares
+    assert draft.relation_kind == RelationKind.COMPLEMENT and draft.parent_id == cert.id
+    again = await questions.complement_with_new_certificate(doctor, cert.id)
+    assert again.id == draft.id  # "Öppna utkastet" (§6.3.2)
+    view = await questions.list_threads(doctor, cert.id)
+    assert view.open_complement_draft_id == draft.id
+    await lifecycle.delete_draft(doctor, draft.id)  # deleted → a new one may be made
+    draft = await questions.complement_with_new_certificate(doctor, cert.id)
+    lifecycle.save_draft(
+        doctor, draft.id, content=complete_fk7804(ovrigt="Mer"), expected_version=1
+    )
+    await lifecycle.sign(doctor, draft.id)
+    assert not thread(k1).handled  # handled when sent
+    await lifecycle.send(doctor, draft.id, patient_consent=True)
+    for k in (k1, k2):
+        assert thread(k).handled and thread(k).answered_with_certificate_id == draft.id
+    assert events(cert.id).count("HANFRFM") == 2
+    view = lifecycle.relations(doctor, cert.id)
+    link = next(x for x in view.links if x.kind == "COMPLEMENT")
+    assert link.text == "Kompletteringsbegäran besvarades med ett nytt intyg"
+    assert link.href == lifecycle.href(draft.id)
+    # §6.3.4: cannot be complemented, renewed or replaced again
+    komplt(sim, api_url, cert.id)
+    with pytest.raises(InvalidState):
+        await questions.complement_with_new_certificate(doctor, cert.id)
+    with pytest.raises(InvalidState):
+        await lifecycle.renew(doctor, cert.id)
+    with pytest.raises(InvalidState):
+        await lifecycle.replace(doctor, cert.id)
+    opened = await lifecycle.open_certificate(doctor, cert.id)
+    assert {a.value for a in opened.actions}.isdisjoint({"RENEW", "REPLACE"})
+
+
+async def test_scenario_b_doctors_only(migrated_db, sim, api_url) -> None:
+    doctor = await login()
+    admin = await login(ADMIN)
+    cert = await sent(doctor, ovrigt="Tidigare text")
+    k = komplt(sim, api_url, cert.id)
+    view = await questions.list_threads(admin, cert.id)
+    assert not view.can_no_more_info and "läkare" in view.no_more_info_refusal
+    with pytest.raises(NotAuthorized):
+        await questions.cannot_complement_no_more_info(admin, cert.id, comment="Inget mer")
+    assert load(cert.id) is not None and lifecycle.relations(doctor, cert.id).links == []
+    draft = await questions.cannot_complement_no_more_info(doctor, cert.id, comment="Inget mer")
+    assert draft.content["ovrigt"] == "Tidigare text\n\nInget mer"
+    assert not thread(k).handled
+    await lifecycle.sign(doctor, draft.id)
+    await lifecycle.send(doctor, draft.id, patient_consent=True)
+    assert thread(k).handled and thread(k).answered_with_certificate_id == draft.id
+
+
+async def test_dentist_may_use_scenario_b(migrated_db, sim, api_url) -> None:
+    dentist = await login(DENTIST, DENTIST_UNIT)
+    cert = await sent(dentist)
+    komplt(sim, api_url, cert.id)
+    draft = await questions.cannot_complement_no_more_info(dentist, cert.id, comment="Inget")
+    assert draft.content["ovrigt"] == "Inget"
+
+
+async def test_scenario_c_answers_all_requests(migrated_db, sim, api_url) -> None:
+    admin = await login(ADMIN)
+    cert = await sent(await login())
+    k1 = komplt(sim, api_url, cert.id, id="fk-k1")
+    k2 = komplt(sim, api_url, cert.id, id="fk-k2")
+    p = inbound(sim, api_url, certificateId=cert.id, topic="PAMINN", text="?", reminderOf="fk-k1")
+    p_id = p["response"]["id"]
+    with pytest.raises(InvalidState):  # KOMPLT is not answered with "Svara"
+        await questions.answer(admin, cert.id, k1, text="x")
+    ids = await questions.cannot_complement_no_one_responsible(
+        admin, cert.id, message="Läkaren har slutat."
+    )
+    assert set(ids) == {k1, k2}
+    assert all(thread(i).handled and thread(i).answer == "Läkaren har slutat." for i in ids)
+    assert thread(p_id).handled  # the reminder follows (§6.4)
+    msg = received(sim)["questions"][-1]["message"]
+    assert msg["topic"] == "KOMPLT" and msg["inReplyTo"] == "fk-k2"
+    assert msg["alsoAnswers"] == ["fk-k1"]
+    view = await questions.list_threads(admin, cert.id)
+    assert not view.can_complement and not view.can_cannot_complement
+
+
+# --- §4.6 renewal, §4.9.1 revoke -------------------------------------------------------------
+async def test_signing_renewal_handles_komplettering_only(migrated_db, sim, api_url) -> None:
+    doctor = await login()
+    cert = await sent(doctor)
+    k = komplt(sim, api_url, cert.id)
+    o = inbound(sim, api_url, certificateId=cert.id, topic="OVRIGT", text="?")["response"]["id"]
+    renewal = await lifecycle.renew(doctor, cert.id)
+    lifecycle.save_draft(doctor, renewal.id, content=complete_fk7804(), expected_version=1)
+    await lifecycle.sign(doctor, renewal.id)
+    assert thread(k).handled and not thread(o).handled
+
+
+async def test_revoke_handles_open_questions_and_later_ones(migrated_db, sim, api_url) -> None:
+    doctor = await login()
+    cert = await sent(doctor)
+    o = inbound(sim, api_url, certificateId=cert.id, topic="OVRIGT", text="?")["response"]["id"]
+    await lifecycle.revoke(doctor, cert.id, reason_code="FELAKTIG_PATIENT")
+    assert thread(o).handled
+    later = inbound(sim, api_url, certificateId=cert.id, topic="KONTKT", text="?")
+    assert thread(later["response"]["id"]).handled  # §4.9.1: handled at once (not FK7263)
+    with pytest.raises(InvalidState):
+        await questions.ask(doctor, cert.id, topic="OVRIGT", text="x")
+
+
+# --- the presence registry shared by several workers (Redis) --------------------------------
+async def test_presence_in_redis(monkeypatch) -> None:
+    from services import presence
+    from tests.conftest import REDIS_URL, redis_available, require_or_skip
+
+    require_or_skip(redis_available(), "Redis at 127.0.0.1:6379")
+    monkeypatch.setattr(get_settings(), "redis_url", REDIS_URL)
+    key = "test-presence-" + str(time.time_ns())
+    await presence.register(key, "tab-a", info={"user": "Ajla"})
+    await presence.register(key, "tab-b")
+    assert await presence.viewers(key) == ["tab-a", "tab-b"]
+    assert (await presence.viewer_info(key))["tab-a"] == {"user": "Ajla"}
+    await presence.unregister(key, "tab-a")
+    assert await presence.viewers(key) == ["tab-b"]
+    await presence.register(key, "tab-c", ttl=-1)  # already expired
+    assert await presence.viewers(key) == ["tab-b"]
+    await presence.unregister(key, "tab-b")
+    assert await presence.viewers(key) == []
