@@ -25,16 +25,48 @@ from services.certificates.base import (
 
 TEXT_VERSION = "1.0"
 
+# The code lists, as (code, text) pairs.
 GRADES = (
     Option("EN_FJARDEDEL", "Nedsatt med 1/4"),
     Option("HALFTEN", "Nedsatt med hälften"),
     Option("TRE_FJARDEDEL", "Nedsatt med 3/4"),
     Option("HELT_NEDSATT", "Helt nedsatt"),
 )
+BASIS = (
+    Option("UNDERSOKNING", "Min undersökning av patienten"),
+    Option("TELEFONKONTAKT", "Min telefonkontakt med patienten"),
+    Option("JOURNALUPPGIFTER", "Journaluppgifter"),
+    Option("ANNAT", "Annat"),
+)
+RECOMMENDATIONS = (
+    Option("KONTAKT_AF", "Kontakt med Arbetsförmedlingen"),
+    Option("KONTAKT_FHV", "Kontakt med företagshälsovården"),
+    Option("OVRIGT", "Övrigt"),
+)
+REHABILITATION = (
+    Option("JA", "Ja"),
+    Option("NEJ", "Nej"),
+    Option("GAR_INTE_ATT_BEDOMA", "Går inte att bedöma"),
+)
+ASSESSED_AGAINST = (
+    Option("NUVARANDE_ARBETE", "Nuvarande arbete"),
+    Option("ARBETSLOSHET", "Arbetslöshet"),
+    Option("FORALDRALEDIGHET", "Föräldraledighet"),
+)
+PROGNOSIS = (
+    Option("JA", "Ja"),
+    Option("JA_DELVIS", "Ja, delvis"),
+    Option("NEJ", "Nej"),
+    Option("GAR_INTE_ATT_BEDOMA", "Går inte att bedöma"),
+)
+
+
+def _field(qid: str, ref: str, label: str, kind: FieldKind, **extra: object) -> Question:
+    return Question(id=qid, ref=ref, label=label, kind=kind, **extra)  # type: ignore[arg-type]
 
 
 def _text(qid: str, ref: str, label: str, **extra: object) -> Question:
-    return Question(id=qid, ref=ref, label=label, kind=FieldKind.TEXTAREA, **extra)  # type: ignore[arg-type]
+    return _field(qid, ref, label, FieldKind.TEXTAREA, **extra)
 
 
 SECTIONS = (
@@ -42,11 +74,11 @@ SECTIONS = (
         id="smittskydd",
         title="Smittskydd",
         questions=(
-            Question(
-                id="avstangning_smittskydd",
-                ref="Fält 1",
-                label="Avstängning enligt smittskyddslagen på grund av smitta",
-                kind=FieldKind.CHECKBOX,
+            _field(
+                "avstangning_smittskydd",
+                "Fält 1",
+                "Avstängning enligt smittskyddslagen på grund av smitta",
+                FieldKind.CHECKBOX,
             ),
         ),
     ),
@@ -54,11 +86,11 @@ SECTIONS = (
         id="diagnos",
         title="Diagnos",
         questions=(
-            Question(
-                id="diagnoser",
-                ref="Fält 2",
-                label="Diagnos/diagnoser för sjukdom som orsakar nedsatt arbetsförmåga",
-                kind=FieldKind.DIAGNOSES,
+            _field(
+                "diagnoser",
+                "Fält 2",
+                "Diagnos/diagnoser för sjukdom som orsakar nedsatt arbetsförmåga",
+                FieldKind.DIAGNOSES,
                 max_items=3,
             ),
             _text("diagnos_tillagg", "Fält 2", "Ytterligare diagnoser och upplysningar"),
@@ -78,24 +110,19 @@ SECTIONS = (
                 "Fält 4a",
                 "Funktionsnedsättning – observationer, undersökningsfynd och utredningsresultat",
             ),
-            Question(
-                id="intyget_baseras_pa",
-                ref="Fält 4b",
-                label="Intyget baseras på",
-                kind=FieldKind.DATE_CHECKBOXES,
-                options=(
-                    Option("UNDERSOKNING", "Min undersökning av patienten"),
-                    Option("TELEFONKONTAKT", "Min telefonkontakt med patienten"),
-                    Option("JOURNALUPPGIFTER", "Journaluppgifter"),
-                    Option("ANNAT", "Annat"),
-                ),
+            _field(
+                "intyget_baseras_pa",
+                "Fält 4b",
+                "Intyget baseras på",
+                FieldKind.DATE_CHECKBOXES,
+                options=BASIS,
                 minimal_print=True,
             ),
-            Question(
-                id="intyget_baseras_pa_annat",
-                ref="Fält 4b",
-                label="Annat, ange vad",
-                kind=FieldKind.TEXT,
+            _field(
+                "intyget_baseras_pa_annat",
+                "Fält 4b",
+                "Annat, ange vad",
+                FieldKind.TEXT,
                 visible=contains("intyget_baseras_pa", "ANNAT"),
                 minimal_print=True,
             ),
@@ -114,16 +141,12 @@ SECTIONS = (
         id="rekommendationer",
         title="Rekommendationer",
         questions=(
-            Question(
-                id="rekommendationer",
-                ref="Fält 6a",
-                label="Rekommendationer",
-                kind=FieldKind.CHECKBOXES,
-                options=(
-                    Option("KONTAKT_AF", "Kontakt med Arbetsförmedlingen"),
-                    Option("KONTAKT_FHV", "Kontakt med företagshälsovården"),
-                    Option("OVRIGT", "Övrigt"),
-                ),
+            _field(
+                "rekommendationer",
+                "Fält 6a",
+                "Rekommendationer",
+                FieldKind.CHECKBOXES,
+                options=RECOMMENDATIONS,
                 minimal_print=True,
                 minimal_print_when=contains("rekommendationer", "KONTAKT_FHV"),
             ),
@@ -139,16 +162,12 @@ SECTIONS = (
         id="rehabilitering",
         title="Arbetslivsinriktad rehabilitering",
         questions=(
-            Question(
-                id="rehabilitering",
-                ref="Fält 7",
-                label="Är arbetslivsinriktad rehabilitering aktuell?",
-                kind=FieldKind.RADIO,
-                options=(
-                    Option("JA", "Ja"),
-                    Option("NEJ", "Nej"),
-                    Option("GAR_INTE_ATT_BEDOMA", "Går inte att bedöma"),
-                ),
+            _field(
+                "rehabilitering",
+                "Fält 7",
+                "Är arbetslivsinriktad rehabilitering aktuell?",
+                FieldKind.RADIO,
+                options=REHABILITATION,
             ),
         ),
     ),
@@ -156,30 +175,25 @@ SECTIONS = (
         id="arbetsformaga",
         title="Arbetsförmåga",
         questions=(
-            Question(
-                id="arbetsformaga_bedoms_mot",
-                ref="Fält 8a",
-                label="Patientens arbetsförmåga bedöms i förhållande till",
-                kind=FieldKind.CHECKBOXES,
-                options=(
-                    Option("NUVARANDE_ARBETE", "Nuvarande arbete"),
-                    Option("ARBETSLOSHET", "Arbetslöshet"),
-                    Option("FORALDRALEDIGHET", "Föräldraledighet"),
-                ),
+            _field(
+                "arbetsformaga_bedoms_mot",
+                "Fält 8a",
+                "Patientens arbetsförmåga bedöms i förhållande till",
+                FieldKind.CHECKBOXES,
+                options=ASSESSED_AGAINST,
                 minimal_print=True,
             ),
-            Question(
-                id="nuvarande_arbetsuppgifter",
-                ref="Fält 8a",
-                label="Nuvarande arbete – ange aktuella arbetsuppgifter",
-                kind=FieldKind.TEXTAREA,
+            _text(
+                "nuvarande_arbetsuppgifter",
+                "Fält 8a",
+                "Nuvarande arbete – ange aktuella arbetsuppgifter",
                 minimal_print=True,
             ),
-            Question(
-                id="sjukskrivningar",
-                ref="Fält 8b",
-                label="Jag bedömer att patientens arbetsförmåga är",
-                kind=FieldKind.SICK_LEAVE,
+            _field(
+                "sjukskrivningar",
+                "Fält 8b",
+                "Jag bedömer att patientens arbetsförmåga är",
+                FieldKind.SICK_LEAVE,
                 options=GRADES,
                 max_items=4,
                 minimal_print=True,
@@ -190,27 +204,20 @@ SECTIONS = (
                 "Patientens arbetsförmåga bedöms nedsatt längre tid än den som det "
                 "försäkringsmedicinska beslutsstödet anger, därför att",
             ),
-            Question(
-                id="prognos",
-                ref="Fält 10",
-                label="Prognos – kommer patienten att återfå sin arbetsförmåga i nuvarande arbete?",
-                kind=FieldKind.RADIO,
-                options=(
-                    Option("JA", "Ja"),
-                    Option("JA_DELVIS", "Ja, delvis"),
-                    Option("NEJ", "Nej"),
-                    Option("GAR_INTE_ATT_BEDOMA", "Går inte att bedöma"),
-                ),
+            _field(
+                "prognos",
+                "Fält 10",
+                "Prognos – kommer patienten att återfå sin arbetsförmåga i nuvarande arbete?",
+                FieldKind.RADIO,
+                options=PROGNOSIS,
             ),
             _text("prognos_beskrivning", "Fält 10", "Förtydligande av prognos"),
-            Question(
-                id="arbetsresor",
-                ref="Fält 11",
-                label=(
-                    "Kan resor till och från arbetet med annat färdmedel än normalt göra det "
-                    "möjligt för patienten att återgå i arbete?"
-                ),
-                kind=FieldKind.BOOLEAN,
+            _field(
+                "arbetsresor",
+                "Fält 11",
+                "Kan resor till och från arbetet med annat färdmedel än normalt göra det "
+                "möjligt för patienten att återgå i arbete?",
+                FieldKind.BOOLEAN,
                 minimal_print=True,
             ),
         ),
@@ -219,11 +226,8 @@ SECTIONS = (
         id="kontakt",
         title="Kontakt",
         questions=(
-            Question(
-                id="kontakt_fk",
-                ref="Fält 12",
-                label="Kontakt önskas med Försäkringskassan",
-                kind=FieldKind.CHECKBOX,
+            _field(
+                "kontakt_fk", "Fält 12", "Kontakt önskas med Försäkringskassan", FieldKind.CHECKBOX
             ),
         ),
     ),
@@ -236,36 +240,30 @@ SECTIONS = (
         id="intygsutfardare",
         title="Intygsutfärdare",
         questions=(
-            Question(
-                id="signeringsdatum",
-                ref="Fält 14",
-                label="Datum",
-                kind=FieldKind.DATE,
+            _field("signeringsdatum", "Fält 14", "Datum", FieldKind.DATE, minimal_print=True),
+            _text(
+                "vardenhet_kontaktuppgifter",
+                "Fält 15",
+                "Vårdenhetens kontaktuppgifter",
                 minimal_print=True,
             ),
-            Question(
-                id="vardenhet_kontaktuppgifter",
-                ref="Fält 15",
-                label="Vårdenhetens kontaktuppgifter",
-                kind=FieldKind.TEXTAREA,
-                minimal_print=True,
+            _field(
+                "intygsutfardare",
+                "Fält 16",
+                "Läkarens namnförtydligande, befattning och eventuell specialistkompetens",
+                FieldKind.TEXT,
             ),
-            Question(
-                id="intygsutfardare",
-                ref="Fält 16",
-                label="Läkarens namnförtydligande, befattning och eventuell specialistkompetens",
-                kind=FieldKind.TEXT,
-            ),
-            Question(
-                id="forskrivarkod_arbetsplatskod",
-                ref="Fält 17",
-                label="Förskrivarkod och arbetsplatskod",
-                kind=FieldKind.TEXT,
+            _field(
+                "forskrivarkod_arbetsplatskod",
+                "Fält 17",
+                "Förskrivarkod och arbetsplatskod",
+                FieldKind.TEXT,
                 minimal_print=True,
             ),
         ),
     ),
 )
+
 
 DEFINITION = CertificateDefinition(
     type="fk7263",

@@ -1,264 +1,48 @@
 """FK7801 Läkarutlåtande för aktivitetsersättning vid nedsatt arbetsförmåga (FK, LUAE_NA).
 
 Labels and code texts are Försäkringskassan's, from ``texterMU_LUAE_NA_v1.2.xml`` (see
-SOURCES.md); help texts are our own. The form is built like FK7800 (same builders and rules) and
-adds question 24, what could make it easier for the patient to start working (optional).
+SOURCES.md); help texts are our own. The form is FK7800's (same builder and rules, see
+:mod:`services.certificates.lu`) and adds question 24, what could make it easier for the patient
+to start working (optional).
 """
 
 from __future__ import annotations
 
-from services.certificates.base import (
-    ALWAYS,
-    CertificateDefinition,
-    FieldKind,
-    Question,
-    Recipient,
-    Section,
-    equals,
-)
-from services.certificates.fk7800 import (
-    TEXTAREA_MAX,
-    at_least_one_funktion,
-    diagnos_question,
-    funktion_section,
-    grund_section,
-    kontakt_section,
-    lu_validators,
-    text_question,
-)
+from services.certificates.fk7800 import _T as _LUSE_TEXTS
+from services.certificates.lu import build_lu_definition
 
 TEXT_VERSION = "1.2"
 TEXT_SOURCE = "texterMU_LUAE_NA_v1.2.xml"
 
-# Labels and code texts, copied as data from texterMU_LUAE_NA_v1.2.xml (version 1.2).
+# Labels and code texts, copied as data from texterMU_LUAE_NA_v1.2.xml (version 1.2). The file
+# has every text of texterMU_LUSE_v1.3.xml (FK7800) word for word, except the ones below.
 _T: dict[str, str] = {
-    "DFR_1.3.RBK": "Ange vad annat är:",
-    "DFR_10.1.RBK": (
-        "Beskriv eventuella undersökningsfynd och grad av funktionsnedsättning (lätt, "
-        "måttlig, stor, total)"
-    ),
-    "DFR_11.1.RBK": (
-        "Beskriv eventuella undersökningsfynd och grad av funktionsnedsättning (lätt, "
-        "måttlig, stor, total)"
-    ),
-    "DFR_12.1.RBK": (
-        "Beskriv eventuella undersökningsfynd och grad av funktionsnedsättning (lätt, "
-        "måttlig, stor, total)"
-    ),
-    "DFR_13.1.RBK": (
-        "Beskriv eventuella undersökningsfynd och grad av funktionsnedsättning (lätt, "
-        "måttlig, stor, total)"
-    ),
-    "DFR_14.1.RBK": (
-        "Beskriv eventuella undersökningsfynd och grad av funktionsnedsättning (lätt, "
-        "måttlig, stor, total)"
-    ),
-    "DFR_17.1.RBK": "Ge konkreta exempel",
-    "DFR_18.1.RBK": (
-        "Ange under vilka perioder de pågick och vilka resultat de gav. Ange även "
-        "erbjudna men inte genomförda/avböjda behandlingar/åtgärder."
-    ),
-    "DFR_19.1.RBK": "Ange vad syftet är och om möjligt tidplan samt ansvarig vårdenhet",
-    "DFR_20.1.RBK": "Ange vad syftet är och om möjligt tidplan samt ansvarig vårdenhet",
-    "DFR_21.1.RBK": (
-        "Substansintag (ordinerade läkemedel och övriga eventuella substansintag, "
-        "exempelvis narkotika eller överkonsumtion av alkohol)"
-    ),
-    "DFR_26.1.RBK": "Jag önskar att Försäkringskassan kontaktar mig",
-    "DFR_26.2.RBK": "Ange gärna varför du vill ha kontakt",
-    "DFR_4.3.RBK": (
-        "Från vilken vårdgivare kan Försäkringskassan hämta information om utredningen/underlaget?"
-    ),
+    **_LUSE_TEXTS,
     "DFR_45.2.RBK": "Beskriv vilken eller vilka diagnoser som avses.",
-    "DFR_6.2.RBK": "Diagnoskod enligt ICD-10 SE",
-    "DFR_8.1.RBK": (
-        "Beskriv eventuella iakttagelser alternativt testresultat från psykologutredning"
-    ),
-    "DFR_9.1.RBK": (
-        "Beskriv eventuella undersökningsfynd och grad av funktionsnedsättning (lätt, "
-        "måttlig, stor, total)"
-    ),
     "FRG_1.RBK": "Underlaget är baserat på",
-    "FRG_10.RBK": "Uppmärksamhet, koncentration och exekutiv funktion",
-    "FRG_11.RBK": "Annan psykisk funktion",
-    "FRG_12.RBK": "Sinnesfunktioner och smärta",
-    "FRG_13.RBK": "Balans, koordination och motorik",
-    "FRG_14.RBK": "Annan kroppslig funktion",
     "FRG_17.RBK": (
         "Aktivitetsbegränsningar - beskriv vad har patienten svårt att göra på grund av "
         "den eller de funktionsnedsättningar som beskrivs ovan?"
     ),
-    "FRG_18.RBK": "Avslutade medicinska behandlingar/åtgärder",
-    "FRG_19.RBK": "Pågående medicinska behandlingar/åtgärder",
-    "FRG_2.RBK": "Jag har känt patienten sedan den",
-    "FRG_20.RBK": "Planerade medicinska behandlingar/åtgärder",
-    "FRG_21.RBK": "Substansintag",
-    "FRG_22.RBK": (
-        "Hur bedömer du att patientens medicinska förutsättningar för arbete, helt eller "
-        "delvis, kan utvecklas över tid? Beskriv även om det finns medicinska skäl till "
-        "särskilda arbetstider."
-    ),
-    "FRG_23.RBK": "Beskriv vad patienten kan göra trots sin sjukdom eller sina begränsningar",
     "FRG_24.RBK": (
         "Beskriv eller lämna förslag på vad som kan underlätta för patienten att komma ut i arbete"
     ),
-    "FRG_25.RBK": "Övriga upplysningar",
-    "FRG_26.RBK": "Kontakt med Försäkringskassan",
-    "FRG_3.RBK": "Är utlåtandet även baserat på andra medicinska utredningar eller underlag?",
-    "FRG_4.RBK": "Ange utredning eller underlag",
-    "FRG_45.RBK": "Finns skäl till att revidera/uppdatera tidigare satt diagnos?",
-    "FRG_5.RBK": "Bakgrund - beskriv kortfattat förloppet för aktuella sjukdomar",
-    "FRG_6.RBK": "Diagnos/diagnoser för sjukdom som orsakar nedsatt arbetsförmåga",
-    "FRG_7.RBK": "När och var ställdes diagnosen/diagnoserna?",
-    "FRG_8.RBK": "Intellektuell funktion",
-    "FRG_9.RBK": "Övergripande psykosociala funktioner",
-    "KAT_1.RBK": "Grund för medicinskt underlag",
-    "KAT_10.RBK": "Kontakt",
-    "KAT_3.RBK": "Bakgrund",
-    "KAT_4.RBK": "Diagnos",
-    "KAT_5.RBK": "Funktionsnedsättningar",
-    "KAT_6.RBK": "Aktivitetsbegränsningar",
-    "KAT_7.RBK": "Medicinsk behandling",
-    "KAT_8.RBK": "Medicinska förutsättningar för arbete",
-    "KAT_9.RBK": "Övrigt",
-    "KV_FKMU_0001.ANHORIG.RBK": "anhörigs beskrivning av patienten",
-    "KV_FKMU_0001.ANNAT.RBK": "annat",
-    "KV_FKMU_0001.JOURNALUPPGIFTER.RBK": "journaluppgifter från den",
-    "KV_FKMU_0001.UNDERSOKNING.RBK": "min undersökning av patienten",
-    "KV_FKMU_0005.ARBETSTERAPEUT.RBK": "Underlag från arbetsterapeut",
-    "KV_FKMU_0005.FORETAGSHALSOVARD.RBK": "Underlag från företagshälsovård",
-    "KV_FKMU_0005.FYSIOTERAPEUT.RBK": "Underlag från fysioterapeut",
-    "KV_FKMU_0005.HABILITERING.RBK": "Underlag från habiliteringen",
-    "KV_FKMU_0005.LOGOPED.RBK": "Underlag från logoped",
-    "KV_FKMU_0005.NEUROPSYKIATRISKT.RBK": "Neuropsykiatriskt utlåtande",
-    "KV_FKMU_0005.OVRIGT_UTLATANDE.RBK": "Övrigt",
-    "KV_FKMU_0005.PSYKOLOG.RBK": "Underlag från psykolog",
     "KV_FKMU_0005.SKOLHALSOVARD.RBK": "Underlag från skolhälsovård",
-    "KV_FKMU_0005.SPECIALISTKLINIK.RBK": "Utredning av annan specialistklinik",
-    "KV_FKMU_0005.VARD_UTOMLANDS.RBK": "Utredning från vårdinrättning utomlands",
 }
 
-
-def _build() -> CertificateDefinition:
-    t = _T
-    return CertificateDefinition(
-        type="fk7801",
-        form_id="FK7801",
-        name="Läkarutlåtande för aktivitetsersättning vid nedsatt arbetsförmåga",
-        version=TEXT_VERSION,
-        text_source=TEXT_SOURCE,
-        recipient=Recipient.FK,
-        description=(
-            "Utlåtandet används när en ung person söker aktivitetsersättning, en tidsbegränsad "
-            "ersättning vid nedsatt arbetsförmåga på grund av sjukdom, skada eller "
-            "funktionsnedsättning."
-        ),
-        sections=(
-            grund_section(t),
-            Section(
-                id="bakgrund",
-                title=t["KAT_3.RBK"],
-                questions=(
-                    text_question(
-                        t,
-                        "sjukdomsforlopp",
-                        "5",
-                        help="Kort om hur de aktuella sjukdomarna har utvecklats.",
-                        mandatory=ALWAYS,
-                    ),
-                ),
-            ),
-            Section(
-                id="diagnos",
-                title=t["KAT_4.RBK"],
-                questions=(
-                    diagnos_question(t),
-                    text_question(
-                        t,
-                        "diagnosgrund",
-                        "7",
-                        help="När och var diagnoserna ställdes, och på vilket underlag.",
-                        mandatory=ALWAYS,
-                    ),
-                    Question(
-                        id="ny_bedomning_diagnos",
-                        ref="45",
-                        label=t["FRG_45.RBK"],
-                        kind=FieldKind.BOOLEAN,
-                        help="T.ex. om utredningen är gammal eller symtombilden har ändrats.",
-                        mandatory=ALWAYS,
-                    ),
-                    Question(
-                        id="ny_bedomning_diagnos_beskrivning",
-                        ref="45.2",
-                        label=t["DFR_45.2.RBK"],
-                        kind=FieldKind.TEXTAREA,
-                        visible=equals("ny_bedomning_diagnos", True),
-                        mandatory=ALWAYS,
-                        max_length=TEXTAREA_MAX,
-                    ),
-                ),
-            ),
-            funktion_section(t),
-            Section(
-                id="aktivitetsbegransning",
-                title=t["KAT_6.RBK"],
-                questions=(
-                    text_question(
-                        t,
-                        "aktivitetsbegransning",
-                        "17",
-                        help="Konkreta exempel på vad patienten har svårt att göra.",
-                        mandatory=ALWAYS,
-                    ),
-                ),
-            ),
-            Section(
-                id="medicinsk_behandling",
-                title=t["KAT_7.RBK"],
-                questions=(
-                    text_question(t, "avslutad_behandling", "18", help="Med tid och resultat."),
-                    text_question(t, "pagaende_behandling", "19", help="Syfte och tidplan."),
-                    text_question(t, "planerad_behandling", "20", help="Syfte och tidplan."),
-                    text_question(t, "substansintag", "21", help="Läkemedel och andra substanser."),
-                ),
-            ),
-            Section(
-                id="medicinska_forutsattningar",
-                title=t["KAT_8.RBK"],
-                questions=(
-                    text_question(
-                        t,
-                        "medicinska_forutsattningar",
-                        "22",
-                        help="Hur förutsättningarna för arbete kan utvecklas över tid.",
-                        mandatory=ALWAYS,
-                    ),
-                    text_question(
-                        t,
-                        "formaga_trots_begransning",
-                        "23",
-                        help="Resurser och förmågor patienten har trots begränsningarna.",
-                    ),
-                    text_question(
-                        t,
-                        "underlatta_arbete",
-                        "24",
-                        help="T.ex. arbetsförberedande insatser, anpassning eller hjälpmedel.",
-                    ),
-                ),
-            ),
-            Section(
-                id="ovrigt",
-                title=t["KAT_9.RBK"],
-                questions=(text_question(t, "ovrigt", "25", help="Annat av betydelse för FK."),),
-            ),
-            kontakt_section(t, "KAT_10"),
-        ),
-        validators=lu_validators(at_least_one_funktion),
-    )
-
-
-DEFINITION = _build()
+DEFINITION = build_lu_definition(
+    form_id="FK7801",
+    name="Läkarutlåtande för aktivitetsersättning vid nedsatt arbetsförmåga",
+    version=TEXT_VERSION,
+    text_source=TEXT_SOURCE,
+    texts=_T,
+    description=(
+        "Utlåtandet används när en ung person söker aktivitetsersättning, en tidsbegränsad "
+        "ersättning vid nedsatt arbetsförmåga på grund av sjukdom, skada eller "
+        "funktionsnedsättning."
+    ),
+    formaga_help="Resurser och förmågor patienten har trots begränsningarna.",
+    asks_underlatta_arbete=True,
+)
 
 __all__ = ["DEFINITION"]

@@ -1,7 +1,8 @@
 """FK7802 Läkarutlåtande för aktivitetsersättning vid förlängd skolgång (FK, LUAE_FS).
 
 Labels and code texts are Försäkringskassan's, from ``texterMU_LUAE_FS_v1.1.xml`` (see
-SOURCES.md); help texts are our own. Mandatory: grund för MU (1, "annat" with text), kännedom (2),
+SOURCES.md); help texts are our own. Grund för MU, diagnoses, övrigt and kontakt are the LU forms'
+(:mod:`services.certificates.lu`). Mandatory: grund för MU (1, "annat" with text), kännedom (2),
 underlag (3, and 4 when yes), diagnoses (6) and both questions on the funktionsnedsättning
 (15: debut and development, 16: effect on schooling).
 """
@@ -9,13 +10,8 @@ underlag (3, and 4 when yes), diagnoses (6) and both questions on the funktionsn
 from __future__ import annotations
 
 from services.certificates.base import ALWAYS, CertificateDefinition, Recipient, Section
-from services.certificates.fk7800 import (
-    diagnos_question,
-    grund_section,
-    kontakt_section,
-    lu_validators,
-    text_question,
-)
+from services.certificates.common import fk_kontakt_section, fk_text_question
+from services.certificates.lu import diagnos_question, grund_section, lu_validators, ovrigt_section
 
 TEXT_VERSION = "1.1"
 TEXT_SOURCE = "texterMU_LUAE_FS_v1.1.xml"
@@ -86,14 +82,14 @@ def _build() -> CertificateDefinition:
                 id="funktionsnedsattning",
                 title=t["KAT_4.RBK"],
                 questions=(
-                    text_question(
+                    fk_text_question(
                         t,
                         "funktionsnedsattning_debut",
                         "15",
                         help="När och hur nedsättningen debuterade, utvecklades och visar sig nu.",
                         mandatory=ALWAYS,
                     ),
-                    text_question(
+                    fk_text_question(
                         t,
                         "funktionsnedsattning_paverkan",
                         "16",
@@ -102,12 +98,8 @@ def _build() -> CertificateDefinition:
                     ),
                 ),
             ),
-            Section(
-                id="ovrigt",
-                title=t["KAT_5.RBK"],
-                questions=(text_question(t, "ovrigt", "25", help="Annat av betydelse för FK."),),
-            ),
-            kontakt_section(t, "KAT_6"),
+            ovrigt_section(t, "KAT_5"),
+            fk_kontakt_section(t, "KAT_6"),
         ),
         validators=lu_validators(),
     )

@@ -32,7 +32,6 @@ from services.certificates.base import (
     CertificateDefinition,
     Content,
     FieldKind,
-    Option,
     Question,
     Recipient,
     Section,
@@ -43,6 +42,14 @@ from services.certificates.base import (
     contains,
     equals,
     not_,
+)
+from services.certificates.common import (
+    FK_TEXTAREA_MAX,
+    code_options,
+    fk_diagnoses_question,
+    fk_grund_annat_question,
+    fk_kontakt_section,
+    fk_text_question,
 )
 from services.certificates.periods import parse_date
 from services.certificates.validation import diagnosis_validator
@@ -156,17 +163,9 @@ _T: dict[str, str] = {
 }
 
 
-def _options(codesystem: str, *codes: str) -> tuple[Option, ...]:
-    return tuple(Option(code, _T[f"{codesystem}.{code}.RBK"]) for code in codes)
-
-
-TEXTAREA_MAX = 4000
-TEXT_MAX = 250
-
 # question ids
 SMITTA = "avstangning_smittskydd"
 GRUND = "grund_for_mu"
-GRUND_ANNAT = "grund_for_mu_annat"
 SYSSELSATTNING = "sysselsattning"
 NUVARANDE_ARBETE = "nuvarande_arbete"
 DIAGNOSER = "diagnoser"
@@ -185,10 +184,34 @@ PROGNOS_DAGAR = "prognos_dagar_till_arbete"
 ATGARDER = "atgarder"
 ATGARDER_BESKRIVNING = "atgarder_beskrivning"
 OVRIGT = "ovrigt"
-KONTAKT = "kontakt_fk"
-KONTAKT_ANLEDNING = "kontakt_fk_anledning"
 
 GRADE_CODES = ("EN_FJARDEDEL", "HALFTEN", "TRE_FJARDEDEL", "HELT_NEDSATT")
+PROGNOS_CODES = (
+    "STOR_SANNOLIKHET",
+    "ATER_X_ANTAL_DGR",
+    "SANNOLIKT_INTE",
+    "PROGNOS_OKLAR",
+)
+PROGNOS_DAGAR_CODES = (
+    "TRETTIO_DGR",
+    "SEXTIO_DGR",
+    "NITTIO_DGR",
+    "HUNDRAATTIO_DAGAR",
+    "TREHUNDRASEXTIOFEM_DAGAR",
+)
+ATGARD_CODES = (
+    "EJ_AKTUELLT",
+    "ARBETSTRANING",
+    "ARBETSANPASSNING",
+    "SOKA_NYTT_ARBETE",
+    "BESOK_ARBETSPLATS",
+    "ERGONOMISK",
+    "HJALPMEDEL",
+    "KONFLIKTHANTERING",
+    "KONTAKT_FHV",
+    "OMFORDELNING",
+    "OVRIGA_ATGARDER",
+)
 
 not_smitta = not_(equals(SMITTA, True))
 
@@ -237,8 +260,8 @@ GRUND_SECTION = Section(
             ref="1",
             label=_T["FRG_1.RBK"],
             kind=FieldKind.DATE_CHECKBOXES,
-            options=_options(
-                "KV_FKMU_0001", "UNDERSOKNING", "TELEFONKONTAKT", "JOURNALUPPGIFTER", "ANNAT"
+            options=code_options(
+                _T, "KV_FKMU_0001", ("UNDERSOKNING", "TELEFONKONTAKT", "JOURNALUPPGIFTER", "ANNAT")
             ),
             help=(
                 "Ange vad bedömningen bygger på och datum för varje underlag. Intyget ska som "
@@ -249,17 +272,7 @@ GRUND_SECTION = Section(
             follows_on_renew=False,
             minimal_print=True,
         ),
-        Question(
-            id=GRUND_ANNAT,
-            ref="1.3",
-            label=_T["DFR_1.3.RBK"],
-            kind=FieldKind.TEXT,
-            visible=contains(GRUND, "ANNAT"),
-            mandatory=ALWAYS,
-            max_length=TEXT_MAX,
-            follows_on_renew=False,
-            minimal_print=True,
-        ),
+        fk_grund_annat_question(_T, follows_on_renew=False, minimal_print=True),
     ),
 )
 
@@ -272,8 +285,10 @@ SYSSELSATTNING_SECTION = Section(
             ref="28",
             label=_T["FRG_28.RBK"],
             kind=FieldKind.CHECKBOXES,
-            options=_options(
-                "KV_FKMU_0002", "NUVARANDE_ARBETE", "ARBETSSOKANDE", "FORALDRALEDIG", "STUDIER"
+            options=code_options(
+                _T,
+                "KV_FKMU_0002",
+                ("NUVARANDE_ARBETE", "ARBETSSOKANDE", "FORALDRALEDIG", "STUDIER"),
             ),
             help=(
                 "Välj den eller de sysselsättningar arbetsförmågan bedöms mot. Väljer du flera "
@@ -284,15 +299,13 @@ SYSSELSATTNING_SECTION = Section(
             minimal_print=True,
             minimal_print_when=contains(SYSSELSATTNING, "NUVARANDE_ARBETE"),
         ),
-        Question(
-            id=NUVARANDE_ARBETE,
-            ref="29",
-            label=_T["FRG_29.RBK"],
-            kind=FieldKind.TEXTAREA,
+        fk_text_question(
+            _T,
+            NUVARANDE_ARBETE,
+            "29",
             help="Beskriv yrket och de arbetsuppgifter patienten har i dag.",
             visible=contains(SYSSELSATTNING, "NUVARANDE_ARBETE"),
             mandatory=ALWAYS,
-            max_length=TEXTAREA_MAX,
         ),
     ),
 )
@@ -301,20 +314,14 @@ DIAGNOS_SECTION = Section(
     id="diagnos",
     title=_T["KAT_3.RBK"],
     questions=(
-        Question(
-            id=DIAGNOSER,
-            ref="6",
-            label=_T["FRG_6.RBK"],
-            sub_label=_T["DFR_6.2.RBK"],
-            kind=FieldKind.DIAGNOSES,
+        fk_diagnoses_question(
+            _T,
             help=(
                 "Ange upp till tre diagnoser, den som påverkar arbetsförmågan mest först, med så "
                 "många positioner som möjligt (ICD-10-SE eller KSH97-P). Fler diagnoser kan "
                 "anges under Övriga upplysningar."
             ),
-            mandatory=ALWAYS,
             missing_text="Ange minst en diagnos.",
-            max_items=3,
         ),
     ),
 )
@@ -323,34 +330,28 @@ KONSEKVENSER_SECTION = Section(
     id="sjukdomens_konsekvenser",
     title=_T["KAT_4.RBK"],
     questions=(
-        Question(
-            id=FUNKTIONSNEDSATTNING,
-            ref="35",
-            label=_T["FRG_35.RBK"],
-            sub_label=_T["DFR_35.1.RBK"],
-            kind=FieldKind.TEXTAREA,
+        fk_text_question(
+            _T,
+            FUNKTIONSNEDSATTNING,
+            "35",
             help=(
                 "Beskriv de nedsättningar du har sett eller mätt: avvikande status, "
                 "provsvar, testresultat. Vid psykisk sjukdom även psykiskt status och den del "
                 "av anamnesen som stöder bedömningen."
             ),
             mandatory=not_smitta,
-            max_length=TEXTAREA_MAX,
             icf=True,
         ),
-        Question(
-            id=AKTIVITETSBEGRANSNING,
-            ref="17",
-            label=_T["FRG_17.RBK"],
-            sub_label=_T["DFR_17.1.RBK"],
-            kind=FieldKind.TEXTAREA,
+        fk_text_question(
+            _T,
+            AKTIVITETSBEGRANSNING,
+            "17",
             help=(
                 "Ge konkreta exempel på vad patienten inte klarar i sin sysselsättning, hur ofta "
                 "och hur svårt. Ange om det bygger på egen observation eller på anamnes, och om "
                 "någon aktivitet bör undvikas av medicinska skäl eller olycksrisk."
             ),
             mandatory=not_smitta,
-            max_length=TEXTAREA_MAX,
             icf=True,
         ),
     ),
@@ -360,23 +361,17 @@ BEHANDLING_SECTION = Section(
     id="medicinsk_behandling",
     title=_T["KAT_5.RBK"],
     questions=(
-        Question(
-            id=PAGAENDE_BEHANDLING,
-            ref="19",
-            label=_T["FRG_19.RBK"],
-            sub_label=_T["DFR_19.1.RBK"],
-            kind=FieldKind.TEXTAREA,
+        fk_text_question(
+            _T,
+            PAGAENDE_BEHANDLING,
+            "19",
             help="Behandlingar som pågår nu, med syfte och gärna tidplan och ansvarig enhet.",
-            max_length=TEXTAREA_MAX,
         ),
-        Question(
-            id=PLANERAD_BEHANDLING,
-            ref="20",
-            label=_T["FRG_20.RBK"],
-            sub_label=_T["DFR_20.1.RBK"],
-            kind=FieldKind.TEXTAREA,
+        fk_text_question(
+            _T,
+            PLANERAD_BEHANDLING,
+            "20",
             help="Behandlingar som är beslutade men inte påbörjade, med syfte och tidplan.",
-            max_length=TEXTAREA_MAX,
         ),
     ),
 )
@@ -403,7 +398,7 @@ BEDOMNING_SECTION = Section(
             ref="32",
             label=_T["FRG_32.RBK"],
             kind=FieldKind.SICK_LEAVE,
-            options=_options("KV_FKMU_0003", *GRADE_CODES),
+            options=code_options(_T, "KV_FKMU_0003", GRADE_CODES),
             help=(
                 "Bedöm nedsättningen mot patientens normala arbetstid. Ange en till fyra "
                 "perioder, varje grad högst en gång och utan överlapp. I t.o.m.-fältet går det "
@@ -415,17 +410,15 @@ BEDOMNING_SECTION = Section(
             follows_on_renew=False,
             minimal_print=True,
         ),
-        Question(
-            id=MOTIVERING_FMB,
-            ref="37",
-            label=_T["FRG_37.RBK"],
-            kind=FieldKind.TEXTAREA,
+        fk_text_question(
+            _T,
+            MOTIVERING_FMB,
+            "37",
             help=(
                 "Fyll i när sjukskrivningen är längre än FMB:s rekommendation för diagnosen: "
                 "beskriv avvikande förlopp, komplikationer eller andra skäl och varför de "
                 "förlänger tiden."
             ),
-            max_length=TEXTAREA_MAX,
         ),
         Question(
             id=ARBETSTIDSFORLAGGNING,
@@ -444,7 +437,7 @@ BEDOMNING_SECTION = Section(
             kind=FieldKind.TEXTAREA,
             visible=all_(has_partial_period, equals(ARBETSTIDSFORLAGGNING, True)),
             mandatory=ALWAYS,
-            max_length=TEXTAREA_MAX,
+            max_length=FK_TEXTAREA_MAX,
         ),
         Question(
             id=ARBETSRESOR,
@@ -459,13 +452,7 @@ BEDOMNING_SECTION = Section(
             ref="39",
             label=_T["FRG_39.RBK"],
             kind=FieldKind.RADIO,
-            options=_options(
-                "KV_FKMU_0006",
-                "STOR_SANNOLIKHET",
-                "ATER_X_ANTAL_DGR",
-                "SANNOLIKT_INTE",
-                "PROGNOS_OKLAR",
-            ),
+            options=code_options(_T, "KV_FKMU_0006", PROGNOS_CODES),
             help="Din bedömning av när patienten kan återgå i sin sysselsättning.",
             mandatory=not_smitta,
             minimal_print=True,
@@ -475,14 +462,7 @@ BEDOMNING_SECTION = Section(
             ref="39.3",
             label="Återgång inom",
             kind=FieldKind.RADIO,
-            options=_options(
-                "KV_FKMU_0007",
-                "TRETTIO_DGR",
-                "SEXTIO_DGR",
-                "NITTIO_DGR",
-                "HUNDRAATTIO_DAGAR",
-                "TREHUNDRASEXTIOFEM_DAGAR",
-            ),
+            options=code_options(_T, "KV_FKMU_0007", PROGNOS_DAGAR_CODES),
             visible=equals(PROGNOS, "ATER_X_ANTAL_DGR"),
             mandatory=ALWAYS,
             minimal_print=True,
@@ -499,34 +479,13 @@ ATGARDER_SECTION = Section(
             ref="40",
             label=_T["FRG_40.RBK"],
             kind=FieldKind.CHECKBOXES,
-            options=_options(
-                "KV_FKMU_0004",
-                "EJ_AKTUELLT",
-                "ARBETSTRANING",
-                "ARBETSANPASSNING",
-                "SOKA_NYTT_ARBETE",
-                "BESOK_ARBETSPLATS",
-                "ERGONOMISK",
-                "HJALPMEDEL",
-                "KONFLIKTHANTERING",
-                "KONTAKT_FHV",
-                "OMFORDELNING",
-                "OVRIGA_ATGARDER",
-            ),
+            options=code_options(_T, "KV_FKMU_0004", ATGARD_CODES),
             help="Välj åtgärder som kan underlätta återgång i arbete, eller Inte aktuellt.",
             mandatory=not_smitta,
             exclusive_options=("EJ_AKTUELLT",),
             minimal_print=True,
         ),
-        Question(
-            id=ATGARDER_BESKRIVNING,
-            ref="44",
-            label=_T["FRG_44.RBK"],
-            kind=FieldKind.TEXTAREA,
-            visible=has_atgard,
-            max_length=TEXTAREA_MAX,
-            minimal_print=True,
-        ),
+        fk_text_question(_T, ATGARDER_BESKRIVNING, "44", visible=has_atgard, minimal_print=True),
     ),
 )
 
@@ -534,44 +493,19 @@ OVRIGT_SECTION = Section(
     id="ovrigt",
     title=_T["KAT_8.RBK"],
     questions=(
-        Question(
-            id=OVRIGT,
-            ref="25",
-            label=_T["FRG_25.RBK"],
-            kind=FieldKind.TEXTAREA,
+        fk_text_question(
+            _T,
+            OVRIGT,
+            "25",
             help=(
                 "Annat som är viktigt för Försäkringskassan, t.ex. fler diagnoser, att "
                 "undersökningen gjordes via video eller skäl till ett tidigt startdatum."
             ),
-            max_length=TEXTAREA_MAX,
         ),
     ),
 )
 
-KONTAKT_SECTION = Section(
-    id="kontakt",
-    title=_T["KAT_9.RBK"],
-    questions=(
-        Question(
-            id=KONTAKT,
-            ref="26",
-            label=_T["FRG_26.RBK"],
-            sub_label=_T["DFR_26.1.RBK"],
-            kind=FieldKind.CHECKBOX,
-            help="Handläggaren kontaktar dig när underlaget har kommit in.",
-            follows_on_renew=False,
-        ),
-        Question(
-            id=KONTAKT_ANLEDNING,
-            ref="26.2",
-            label=_T["DFR_26.2.RBK"],
-            kind=FieldKind.TEXTAREA,
-            visible=equals(KONTAKT, True),
-            max_length=TEXTAREA_MAX,
-            follows_on_renew=False,
-        ),
-    ),
-)
+KONTAKT_SECTION = fk_kontakt_section(_T, "KAT_9", follows_on_renew=False)
 
 
 # --- rules that span fields -------------------------------------------------------------------

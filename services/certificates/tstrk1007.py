@@ -24,6 +24,7 @@ import re
 
 from services.certificates.base import (
     ALWAYS,
+    NEVER,
     CertificateDefinition,
     Content,
     FieldKind,
@@ -40,6 +41,16 @@ from services.certificates.base import (
     equals,
     filled,
     not_,
+)
+from services.certificates.common import (
+    TS_TEXTAREA_MAX,
+    code_options,
+    ts_details,
+    ts_identity_section,
+    ts_label,
+    ts_section,
+    ts_specialist_question,
+    ts_yes_no,
 )
 
 TEXT_VERSION = "7.0"
@@ -216,9 +227,6 @@ _T: dict[str, str] = {
     "KV_KORKORTSBEHORIGHET.VAR11.RBK": "Kan inte ta ställning",
 }
 
-TEXT_MAX = 250
-TEXTAREA_MAX = 2000
-
 INTYGET_AVSER = "intyget_avser"
 SKICKAS_SEPARAT = "synskarpa_skickas_separat"
 UTAN = ("synskarpa_hoger_utan", "synskarpa_vanster_utan", "synskarpa_binokulart_utan")
@@ -231,23 +239,17 @@ D_TAXI_CODES = ("IAV5", "IAV6", "IAV7", "IAV8", "IAV9")
 BEDOMNING_CODES = tuple(f"VAR{n}" for n in range(1, 12))
 
 
-def _options(codesystem: str, codes: tuple[str, ...]) -> tuple[Option, ...]:
-    return tuple(Option(code, _T[f"{codesystem}.{code}.RBK"]) for code in codes)
+def _yes_no(qid: str, ref: str, **extra: object) -> Question:
+    return ts_yes_no(_T, qid, ref, **extra)  # type: ignore[arg-type]
 
 
-def _yes_no(qid: str, ref: str, label: str, *, mandatory: Rule = ALWAYS, **extra) -> Question:
-    return Question(
-        id=qid, ref=ref, label=label, kind=FieldKind.BOOLEAN, mandatory=mandatory, **extra
-    )
-
-
-def _details(qid: str, ref: str, label: str, parent: str, **extra) -> Question:
+def _details(qid: str, ref: str, parent: str, **extra: object) -> Question:
     """A text that is asked, and required, when ``parent`` is answered Ja."""
-    extra.setdefault("mandatory", ALWAYS)
-    extra.setdefault("max_length", TEXT_MAX)
-    return Question(
-        id=qid, ref=ref, label=label, kind=FieldKind.TEXT, visible=equals(parent, True), **extra
-    )
+    return ts_details(_T, qid, ref, visible=equals(parent, True), **extra)  # type: ignore[arg-type]
+
+
+def _section(sid: str, kat: str, *questions: Question) -> Section:
+    return ts_section(_T, sid, kat, *questions)
 
 
 d_or_taxi = any_(*(contains(INTYGET_AVSER, code) for code in D_TAXI_CODES))
@@ -277,303 +279,193 @@ def _low_vision(c: Content) -> bool:
     return annat and both is not None and both < 0.5
 
 
-def _acuity_question(qid: str, ref: str, *, mandatory: Rule, visible: Rule) -> Question:
+def _acuity_question(qid: str, ref: str, *, mandatory: Rule) -> Question:
     return Question(
         id=qid,
         ref=ref,
-        label=_T[f"DFR_{ref}.RBK"],
+        label=ts_label(_T, ref),
         kind=FieldKind.TEXT,
         help="Decimaltal 0,0–2,0. Är synskärpan sämre än 0,1 anges 0,0.",
         placeholder="0,0",
         mandatory=mandatory,
-        visible=visible,
+        visible=values_here,
         max_length=4,
     )
 
 
+def _checkbox(qid: str, ref: str, **extra: object) -> Question:
+    return Question(id=qid, ref=ref, label=ts_label(_T, ref), kind=FieldKind.CHECKBOX, **extra)  # type: ignore[arg-type]
+
+
 SECTIONS = (
-    Section(
-        id="intyget_avser",
-        title=_T["KAT_99.RBK"],
-        questions=(
-            Question(
-                id=INTYGET_AVSER,
-                ref="1",
-                label=_T["FRG_1.RBK"],
-                kind=FieldKind.CHECKBOXES,
-                options=_options("KV_INTYGET_AVSER", AVSER_CODES),
-                help=(
-                    "Grupp II: AM–CE, grupp III: AM–DE. Taxi avser taxiförarlegitimation. Välj "
-                    "Annat när Transportstyrelsen i andra fall har begärt intyget."
-                ),
-                mandatory=ALWAYS,
+    _section(
+        "intyget_avser",
+        "KAT_99",
+        Question(
+            id=INTYGET_AVSER,
+            ref="1",
+            label=_T["FRG_1.RBK"],
+            kind=FieldKind.CHECKBOXES,
+            options=code_options(_T, "KV_INTYGET_AVSER", AVSER_CODES),
+            help=(
+                "Grupp II: AM–CE, grupp III: AM–DE. Taxi avser taxiförarlegitimation. Välj "
+                "Annat när Transportstyrelsen i andra fall har begärt intyget."
             ),
+            mandatory=ALWAYS,
         ),
     ),
-    Section(
-        id="identitet",
-        title=_T["KAT_100.RBK"],
-        questions=(
-            Question(
-                id="identitet",
-                ref="2",
-                label=_T["FRG_2.RBK"],
-                kind=FieldKind.RADIO,
-                options=_options("KV_ID_KONTROLL", tuple(f"IDK{n}" for n in range(1, 7))),
-                help="Hur du har kontrollerat patientens identitet.",
-                mandatory=ALWAYS,
-            ),
+    ts_identity_section(_T, "KAT_100"),
+    _section(
+        "synfunktioner",
+        "KAT_1",
+        _yes_no("synfaltsdefekter", "3"),
+        _yes_no("nattblindhet", "4"),
+        _yes_no("progressiv_ogonsjukdom", "5"),
+        _yes_no("diplopi", "6"),
+        _yes_no("nystagmus", "7"),
+        _checkbox(
+            SKICKAS_SEPARAT,
+            "8.1",
+            help="Kryssa i om värdena skickas till Transportstyrelsen på annat sätt.",
+        ),
+        *(
+            _acuity_question(qid, ref, mandatory=ALWAYS)
+            for qid, ref in zip(UTAN, ("8.2", "8.3", "8.4"), strict=True)
+        ),
+        *(
+            _acuity_question(qid, ref, mandatory=_low_vision)
+            for qid, ref in zip(MED, ("8.5", "8.6", "8.7"), strict=True)
+        ),
+        _checkbox("kontaktlins_hoger", "8.8", visible=filled(MED[0])),
+        _checkbox("kontaktlins_vanster", "8.9", visible=filled(MED[1])),
+        _checkbox(
+            "korrektionsglas_over_8_dioptrier",
+            "9.1",
+            sub_label=_T["FRG_9.RBK"],
+            visible=any_(*(filled(q) for q in MED)),
         ),
     ),
-    Section(
-        id="synfunktioner",
-        title=_T["KAT_1.RBK"],
-        questions=(
-            _yes_no("synfaltsdefekter", "3", _T["FRG_3.RBK"]),
-            _yes_no("nattblindhet", "4", _T["FRG_4.RBK"]),
-            _yes_no("progressiv_ogonsjukdom", "5", _T["FRG_5.RBK"]),
-            _yes_no("diplopi", "6", _T["FRG_6.RBK"]),
-            _yes_no("nystagmus", "7", _T["FRG_7.RBK"]),
-            Question(
-                id=SKICKAS_SEPARAT,
-                ref="8.1",
-                label=_T["DFR_8.1.RBK"],
-                kind=FieldKind.CHECKBOX,
-                help="Kryssa i om värdena skickas till Transportstyrelsen på annat sätt.",
+    _section(
+        "horsel_balans",
+        "KAT_2",
+        _yes_no("balansrubbningar", "10"),
+        _yes_no("svart_uppfatta_samtal", "11", mandatory=d_or_taxi, visible=d_or_taxi),
+    ),
+    _section(
+        "rorelseorgan",
+        "KAT_3",
+        _yes_no("nedsatt_rorlighet", "12"),
+        _details("nedsatt_rorlighet_beskrivning", "12.2", "nedsatt_rorlighet"),
+        _yes_no("kan_inte_hjalpa_passagerare", "13", mandatory=d_or_taxi, visible=d_or_taxi),
+    ),
+    _section(
+        "hjart_karl",
+        "KAT_4",
+        _yes_no("hjart_karlsjukdom", "14"),
+        _yes_no("hjarnskada", "15"),
+        _yes_no("riskfaktorer_stroke", "16"),
+        _details("riskfaktorer_stroke_beskrivning", "16.2", "riskfaktorer_stroke"),
+    ),
+    _section(
+        "diabetes",
+        "KAT_5",
+        _yes_no("har_diabetes", "17"),
+        Question(
+            id="diabetes_typ",
+            ref="18",
+            label=_T["FRG_18.RBK"],
+            kind=FieldKind.RADIO,
+            options=(Option("DIABETES_TYP_1", "Typ 1"), Option("DIABETES_TYP_2", "Typ 2")),
+            visible=equals("har_diabetes", True),
+            mandatory=ALWAYS,
+        ),
+        Question(
+            id="diabetes_behandling",
+            ref="19",
+            label=_T["FRG_19.RBK"],
+            kind=FieldKind.CHECKBOXES,
+            options=(
+                Option("KOST", _T["DFR_19.1.RBK"]),
+                Option("TABLETTER", _T["DFR_19.2.RBK"]),
+                Option("INSULIN", _T["DFR_19.3.RBK"]),
             ),
-            *(
-                _acuity_question(qid, ref, mandatory=ALWAYS, visible=values_here)
-                for qid, ref in zip(UTAN, ("8.2", "8.3", "8.4"), strict=True)
-            ),
-            *(
-                _acuity_question(qid, ref, mandatory=_low_vision, visible=values_here)
-                for qid, ref in zip(MED, ("8.5", "8.6", "8.7"), strict=True)
-            ),
-            Question(
-                id="kontaktlins_hoger",
-                ref="8.8",
-                label=_T["DFR_8.8.RBK"],
-                kind=FieldKind.CHECKBOX,
-                visible=filled(MED[0]),
-            ),
-            Question(
-                id="kontaktlins_vanster",
-                ref="8.9",
-                label=_T["DFR_8.9.RBK"],
-                kind=FieldKind.CHECKBOX,
-                visible=filled(MED[1]),
-            ),
-            Question(
-                id="korrektionsglas_over_8_dioptrier",
-                ref="9.1",
-                label=_T["DFR_9.1.RBK"],
-                sub_label=_T["FRG_9.RBK"],
-                kind=FieldKind.CHECKBOX,
-                visible=any_(*(filled(q) for q in MED)),
-            ),
+            help="Vid tablett- eller insulinbehandling krävs även TS läkarintyg diabetes.",
+            visible=equals("diabetes_typ", "DIABETES_TYP_2"),
+            mandatory=ALWAYS,
         ),
     ),
-    Section(
-        id="horsel_balans",
-        title=_T["KAT_2.RBK"],
-        questions=(
-            _yes_no("balansrubbningar", "10", _T["FRG_10.RBK"]),
-            _yes_no(
-                "svart_uppfatta_samtal",
-                "11",
-                _T["FRG_11.RBK"],
-                mandatory=d_or_taxi,
-                visible=d_or_taxi,
-            ),
+    _section("neurologi", "KAT_6", _yes_no("neurologisk_sjukdom", "20")),
+    _section(
+        "epilepsi",
+        "KAT_7",
+        _yes_no("medvetandestorning", "21"),
+        _details("medvetandestorning_beskrivning", "21.2", "medvetandestorning", mandatory=NEVER),
+    ),
+    _section("njurar", "KAT_8", _yes_no("nedsatt_njurfunktion", "22")),
+    _section("kognitivt", "KAT_9", _yes_no("sviktande_kognitiv_funktion", "23")),
+    _section("somn_vakenhet", "KAT_10", _yes_no("somn_vakenhetsstorning", "24")),
+    _section(
+        "alkohol_narkotika_lakemedel",
+        "KAT_11",
+        _yes_no("tecken_pa_missbruk", "25.1"),
+        _yes_no("vard_for_missbruk", "25.2"),
+        _yes_no(
+            "provtagning_behovs",
+            "25.3",
+            help="Görs provtagning redovisas resultatet separat.",
+            visible=any_(equals("tecken_pa_missbruk", True), equals("vard_for_missbruk", True)),
+        ),
+        _yes_no("lakemedel_trafikrisk", "26"),
+        _details("lakemedel_trafikrisk_beskrivning", "26.2", "lakemedel_trafikrisk"),
+    ),
+    _section("psykiskt", "KAT_12", _yes_no("psykisk_sjukdom", "27")),
+    _section(
+        "utvecklingsstorning",
+        "KAT_13",
+        _yes_no("psykisk_utvecklingsstorning", "28"),
+        _yes_no("adhd_med_mera", "29"),
+    ),
+    _section(
+        "sjukhusvard",
+        "KAT_14",
+        _yes_no("sjukhusvard", "30"),
+        _details("sjukhusvard_tidpunkt", "30.2", "sjukhusvard"),
+        _details("sjukhusvard_vardinrattning", "30.3", "sjukhusvard"),
+        _details("sjukhusvard_anledning", "30.4", "sjukhusvard"),
+    ),
+    _section(
+        "ovrig_medicinering",
+        "KAT_15",
+        _yes_no("stadigvarande_medicinering", "31"),
+        _details("stadigvarande_medicinering_beskrivning", "31.2", "stadigvarande_medicinering"),
+    ),
+    _section(
+        "ovrig_kommentar",
+        "KAT_16",
+        Question(
+            id="ovrig_kommentar",
+            ref="32",
+            label=_T["FRG_32.RBK"],
+            kind=FieldKind.TEXTAREA,
+            max_length=TS_TEXTAREA_MAX,
         ),
     ),
-    Section(
-        id="rorelseorgan",
-        title=_T["KAT_3.RBK"],
-        questions=(
-            _yes_no("nedsatt_rorlighet", "12", _T["FRG_12.RBK"]),
-            _details(
-                "nedsatt_rorlighet_beskrivning", "12.2", _T["DFR_12.2.RBK"], "nedsatt_rorlighet"
-            ),
-            _yes_no(
-                "kan_inte_hjalpa_passagerare",
-                "13",
-                _T["FRG_13.RBK"],
-                mandatory=d_or_taxi,
-                visible=d_or_taxi,
-            ),
+    _section(
+        "bedomning",
+        "KAT_101",
+        Question(
+            id=BEDOMNING,
+            ref="33",
+            label=_T["FRG_33.RBK"],
+            kind=FieldKind.CHECKBOXES,
+            options=code_options(_T, "KV_KORKORTSBEHORIGHET", BEDOMNING_CODES),
+            help="Välj de behörigheter patienten uppfyller kraven för, eller Kan inte ta "
+            "ställning.",
+            mandatory=ALWAYS,
+            exclusive_options=("VAR11",),
         ),
-    ),
-    Section(
-        id="hjart_karl",
-        title=_T["KAT_4.RBK"],
-        questions=(
-            _yes_no("hjart_karlsjukdom", "14", _T["FRG_14.RBK"]),
-            _yes_no("hjarnskada", "15", _T["FRG_15.RBK"]),
-            _yes_no("riskfaktorer_stroke", "16", _T["FRG_16.RBK"]),
-            _details(
-                "riskfaktorer_stroke_beskrivning", "16.2", _T["DFR_16.2.RBK"], "riskfaktorer_stroke"
-            ),
-        ),
-    ),
-    Section(
-        id="diabetes",
-        title=_T["KAT_5.RBK"],
-        questions=(
-            _yes_no("har_diabetes", "17", _T["FRG_17.RBK"]),
-            Question(
-                id="diabetes_typ",
-                ref="18",
-                label=_T["FRG_18.RBK"],
-                kind=FieldKind.RADIO,
-                options=(Option("DIABETES_TYP_1", "Typ 1"), Option("DIABETES_TYP_2", "Typ 2")),
-                visible=equals("har_diabetes", True),
-                mandatory=ALWAYS,
-            ),
-            Question(
-                id="diabetes_behandling",
-                ref="19",
-                label=_T["FRG_19.RBK"],
-                kind=FieldKind.CHECKBOXES,
-                options=(
-                    Option("KOST", _T["DFR_19.1.RBK"]),
-                    Option("TABLETTER", _T["DFR_19.2.RBK"]),
-                    Option("INSULIN", _T["DFR_19.3.RBK"]),
-                ),
-                help="Vid tablett- eller insulinbehandling krävs även TS läkarintyg diabetes.",
-                visible=equals("diabetes_typ", "DIABETES_TYP_2"),
-                mandatory=ALWAYS,
-            ),
-        ),
-    ),
-    Section(
-        id="neurologi",
-        title=_T["KAT_6.RBK"],
-        questions=(_yes_no("neurologisk_sjukdom", "20", _T["FRG_20.RBK"]),),
-    ),
-    Section(
-        id="epilepsi",
-        title=_T["KAT_7.RBK"],
-        questions=(
-            _yes_no("medvetandestorning", "21", _T["FRG_21.RBK"]),
-            _details(
-                "medvetandestorning_beskrivning",
-                "21.2",
-                _T["DFR_21.2.RBK"],
-                "medvetandestorning",
-                mandatory=lambda c: False,
-            ),
-        ),
-    ),
-    Section(
-        id="njurar",
-        title=_T["KAT_8.RBK"],
-        questions=(_yes_no("nedsatt_njurfunktion", "22", _T["FRG_22.RBK"]),),
-    ),
-    Section(
-        id="kognitivt",
-        title=_T["KAT_9.RBK"],
-        questions=(_yes_no("sviktande_kognitiv_funktion", "23", _T["FRG_23.RBK"]),),
-    ),
-    Section(
-        id="somn_vakenhet",
-        title=_T["KAT_10.RBK"],
-        questions=(_yes_no("somn_vakenhetsstorning", "24", _T["FRG_24.RBK"]),),
-    ),
-    Section(
-        id="alkohol_narkotika_lakemedel",
-        title=_T["KAT_11.RBK"],
-        questions=(
-            _yes_no("tecken_pa_missbruk", "25.1", _T["DFR_25.1.RBK"]),
-            _yes_no("vard_for_missbruk", "25.2", _T["DFR_25.2.RBK"]),
-            _yes_no(
-                "provtagning_behovs",
-                "25.3",
-                _T["DFR_25.3.RBK"],
-                help="Görs provtagning redovisas resultatet separat.",
-                visible=any_(equals("tecken_pa_missbruk", True), equals("vard_for_missbruk", True)),
-            ),
-            _yes_no("lakemedel_trafikrisk", "26", _T["FRG_26.RBK"]),
-            _details(
-                "lakemedel_trafikrisk_beskrivning",
-                "26.2",
-                _T["DFR_26.2.RBK"],
-                "lakemedel_trafikrisk",
-            ),
-        ),
-    ),
-    Section(
-        id="psykiskt",
-        title=_T["KAT_12.RBK"],
-        questions=(_yes_no("psykisk_sjukdom", "27", _T["FRG_27.RBK"]),),
-    ),
-    Section(
-        id="utvecklingsstorning",
-        title=_T["KAT_13.RBK"],
-        questions=(
-            _yes_no("psykisk_utvecklingsstorning", "28", _T["FRG_28.RBK"]),
-            _yes_no("adhd_med_mera", "29", _T["FRG_29.RBK"]),
-        ),
-    ),
-    Section(
-        id="sjukhusvard",
-        title=_T["KAT_14.RBK"],
-        questions=(
-            _yes_no("sjukhusvard", "30", _T["FRG_30.RBK"]),
-            _details("sjukhusvard_tidpunkt", "30.2", _T["DFR_30.2.RBK"], "sjukhusvard"),
-            _details("sjukhusvard_vardinrattning", "30.3", _T["DFR_30.3.RBK"], "sjukhusvard"),
-            _details("sjukhusvard_anledning", "30.4", _T["DFR_30.4.RBK"], "sjukhusvard"),
-        ),
-    ),
-    Section(
-        id="ovrig_medicinering",
-        title=_T["KAT_15.RBK"],
-        questions=(
-            _yes_no("stadigvarande_medicinering", "31", _T["FRG_31.RBK"]),
-            _details(
-                "stadigvarande_medicinering_beskrivning",
-                "31.2",
-                _T["DFR_31.2.RBK"],
-                "stadigvarande_medicinering",
-            ),
-        ),
-    ),
-    Section(
-        id="ovrig_kommentar",
-        title=_T["KAT_16.RBK"],
-        questions=(
-            Question(
-                id="ovrig_kommentar",
-                ref="32",
-                label=_T["FRG_32.RBK"],
-                kind=FieldKind.TEXTAREA,
-                max_length=TEXTAREA_MAX,
-            ),
-        ),
-    ),
-    Section(
-        id="bedomning",
-        title=_T["KAT_101.RBK"],
-        questions=(
-            Question(
-                id=BEDOMNING,
-                ref="33",
-                label=_T["FRG_33.RBK"],
-                kind=FieldKind.CHECKBOXES,
-                options=_options("KV_KORKORTSBEHORIGHET", BEDOMNING_CODES),
-                help="Välj de behörigheter patienten uppfyller kraven för, eller Kan inte ta "
-                "ställning.",
-                mandatory=ALWAYS,
-                exclusive_options=("VAR11",),
-            ),
-            Question(
-                id="specialist",
-                ref="34",
-                label=_T["FRG_34.RBK"],
-                kind=FieldKind.TEXT,
-                help="Ange specialitet om patienten bör undersökas av specialist först.",
-                max_length=TEXT_MAX,
-            ),
+        ts_specialist_question(
+            _T, help="Ange specialitet om patienten bör undersökas av specialist först."
         ),
     ),
 )

@@ -36,6 +36,17 @@ from services.certificates.base import (
     contains,
     equals,
 )
+from services.certificates.common import (
+    TEXT_MAX,
+    TS_TEXTAREA_MAX,
+    code_options,
+    ts_details,
+    ts_identity_section,
+    ts_label,
+    ts_section,
+    ts_specialist_question,
+    ts_yes_no,
+)
 
 TEXT_VERSION = "4.2"
 TEXT_SOURCE = "texterTS_TSTRK_1031_v4.2.xml"
@@ -146,8 +157,6 @@ _T: dict[str, str] = {
 }
 
 SHORT_MAX = 53  # TS's limit for the short "Ange vilken"/"Varför?" answers
-TEXT_MAX = 250
-TEXTAREA_MAX = 2000
 
 INTYGET_AVSER = "intyget_avser"
 BEDOMNING = "bedomning_behorigheter"
@@ -161,21 +170,20 @@ BEHORIGHET_CODES = (
 HIGHER_CODES = tuple(f"VAR{n}" for n in range(1, 10))
 
 
-def _options(codes: tuple[str, ...]) -> tuple[Option, ...]:
-    return tuple(Option(code, _T[f"KV_KORKORTSBEHORIGHET.{code}.RBK"]) for code in codes)
+def _yes_no(qid: str, ref: str, **extra: object) -> Question:
+    return ts_yes_no(_T, qid, ref, **extra)  # type: ignore[arg-type]
 
 
-def _yes_no(qid: str, ref: str, label: str, *, mandatory: Rule = ALWAYS, **extra) -> Question:
-    return Question(
-        id=qid, ref=ref, label=label, kind=FieldKind.BOOLEAN, mandatory=mandatory, **extra
-    )
+def _short_text(qid: str, ref: str, visible: Rule) -> Question:
+    return ts_details(_T, qid, ref, visible=visible, max_length=SHORT_MAX)
 
 
-def _date(qid: str, ref: str, label: str, visible: Rule) -> Question:
+def _date(qid: str, ref: str, visible: Rule) -> Question:
+    """The date of an event, asked and required when visible; not after today."""
     return Question(
         id=qid,
         ref=ref,
-        label=label,
+        label=ts_label(_T, ref),
         kind=FieldKind.DATE,
         visible=visible,
         mandatory=ALWAYS,
@@ -183,240 +191,170 @@ def _date(qid: str, ref: str, label: str, visible: Rule) -> Question:
     )
 
 
+def _section(sid: str, kat: str, *questions: Question) -> Section:
+    return ts_section(_T, sid, kat, *questions)
+
+
+def _behorigheter(codes: tuple[str, ...]) -> tuple[Option, ...]:
+    return code_options(_T, "KV_KORKORTSBEHORIGHET", codes)
+
+
 higher = any_(*(contains(INTYGET_AVSER, code) for code in HIGHER_CODES))
 has_risk = all_(equals(MEDICINERING, True), equals(HYPO_RISK, True))
+recurring = all_(has_risk, equals("aterkommande_allvarlig", True))  # 106 answered Ja
+recurring_awake = all_(has_risk, equals("aterkommande_vaken", True))  # 107 answered Ja
 
 SECTIONS = (
-    Section(
-        id="intyget_avser",
-        title=_T["KAT_1.RBK"],
-        questions=(
-            Question(
-                id=INTYGET_AVSER,
-                ref="1",
-                label=_T["FRG_1.RBK"],
-                kind=FieldKind.CHECKBOXES,
-                options=_options(BEHORIGHET_CODES),
-                help="Markera både de behörigheter patienten har och dem patienten söker.",
-                mandatory=ALWAYS,
-            ),
+    _section(
+        "intyget_avser",
+        "KAT_1",
+        Question(
+            id=INTYGET_AVSER,
+            ref="1",
+            label=_T["FRG_1.RBK"],
+            kind=FieldKind.CHECKBOXES,
+            options=_behorigheter(BEHORIGHET_CODES),
+            help="Markera både de behörigheter patienten har och dem patienten söker.",
+            mandatory=ALWAYS,
         ),
     ),
-    Section(
-        id="identitet",
-        title=_T["KAT_2.RBK"],
-        questions=(
-            Question(
-                id="identitet",
-                ref="2",
-                label=_T["FRG_2.RBK"],
-                kind=FieldKind.RADIO,
-                options=tuple(
-                    Option(f"IDK{n}", _T[f"KV_ID_KONTROLL.IDK{n}.RBK"]) for n in range(1, 7)
-                ),
-                help="Hur du har kontrollerat patientens identitet.",
-                mandatory=ALWAYS,
+    ts_identity_section(_T, "KAT_2"),
+    _section(
+        "allmant",
+        "KAT_3",
+        Question(
+            id="vardniva",
+            ref="205",
+            label=_T["FRG_205.RBK"],
+            kind=FieldKind.RADIO,
+            options=(
+                Option("VN1", _T["KV_VARDNIVA_VN1.RBK"]),
+                Option("VN2", _T["KV_VARDNIVA_VN2.RBK"]),
             ),
+            help=(
+                "Inom specialistvården ska intygsskrivaren vara specialist i internmedicin, "
+                "endokrinologi och diabetologi eller barn- och ungdomsmedicin."
+            ),
+            mandatory=ALWAYS,
+        ),
+        Question(
+            id="diagnos_ar",
+            ref="35",
+            label=_T["FRG_35.RBK"],
+            kind=FieldKind.NUMBER,
+            placeholder="åååå",
+            mandatory=ALWAYS,
+            min_value=1900,
+            max_value=2100,
+        ),
+        Question(
+            id="diabetes_typ",
+            ref="18",
+            label=_T["FRG_18.RBK"],
+            kind=FieldKind.RADIO,
+            options=(
+                Option("E10", _T["SVAR_TYP1.RBK"]),
+                Option("E11", _T["SVAR_TYP2.RBK"]),
+                Option("E109", _T["SVAR_LADA.RBK"]),
+                Option("ANNAN", _T["SVAR_ANNAN.RBK"]),
+            ),
+            mandatory=ALWAYS,
+        ),
+        _short_text("diabetes_typ_annan", "18.2", equals("diabetes_typ", "ANNAN")),
+        _yes_no(MEDICINERING, "207"),
+        _yes_no(
+            HYPO_RISK,
+            "208",
+            help="T.ex. insulin och vissa tabletter (sulfonylurea, glinider).",
+            visible=equals(MEDICINERING, True),
+        ),
+        Question(
+            id="behandling",
+            ref="209",
+            label=_T["FRG_209.RBK"],
+            kind=FieldKind.CHECKBOXES,
+            options=(
+                Option("INSULIN", _T["DFR_209.1.RBK"]),
+                Option("TABLETTER", _T["DFR_209.2.RBK"]),
+                Option("ANNAN", _T["DFR_209.3.RBK"]),
+            ),
+            visible=has_risk,
+            mandatory=ALWAYS,
+        ),
+        _short_text("behandling_annan", "209.4", all_(has_risk, contains("behandling", "ANNAN"))),
+        _date("medicinering_startdatum", "210", has_risk),
+    ),
+    _section(
+        "hypoglykemi",
+        "KAT_4",
+        _yes_no("kontroll_sjukdomstillstand", "200", visible=has_risk),
+        _short_text(
+            "kontroll_sjukdomstillstand_varfor",
+            "200.2",
+            all_(has_risk, equals("kontroll_sjukdomstillstand", False)),
+        ),
+        _yes_no("forstar_risker", "201", visible=has_risk),
+        _yes_no("kanner_varningstecken", "110", visible=has_risk),
+        _yes_no("vidta_atgarder", "202", visible=has_risk),
+        _yes_no("aterkommande_allvarlig", "106", visible=has_risk),
+        _date("aterkommande_allvarlig_senast", "106.2", recurring),
+        _yes_no("aterkommande_allvarlig_kontrolleras", "106.3", visible=recurring),
+        _yes_no("aterkommande_allvarlig_trafikrisk", "106.5", visible=recurring),
+        _yes_no("aterkommande_vaken", "107", visible=has_risk),
+        _yes_no("aterkommande_vaken_tre_manader", "107.3", visible=recurring_awake),
+        _date(
+            "aterkommande_vaken_senast",
+            "107.5",
+            all_(recurring_awake, equals("aterkommande_vaken_tre_manader", True)),
+        ),
+        _yes_no("allvarlig_senaste_aret", "203", visible=higher),
+        _date(
+            "allvarlig_senaste_aret_senast",
+            "203.2",
+            all_(higher, equals("allvarlig_senaste_aret", True)),
+        ),
+        _yes_no(
+            "blodsockerkontroller",
+            "204",
+            help="Kontroll före körning och vid längre körning var annan–var tredje timme.",
+            visible=higher,
         ),
     ),
-    Section(
-        id="allmant",
-        title=_T["KAT_3.RBK"],
-        questions=(
-            Question(
-                id="vardniva",
-                ref="205",
-                label=_T["FRG_205.RBK"],
-                kind=FieldKind.RADIO,
-                options=(
-                    Option("VN1", _T["KV_VARDNIVA_VN1.RBK"]),
-                    Option("VN2", _T["KV_VARDNIVA_VN2.RBK"]),
-                ),
-                help=(
-                    "Inom specialistvården ska intygsskrivaren vara specialist i internmedicin, "
-                    "endokrinologi och diabetologi eller barn- och ungdomsmedicin."
-                ),
-                mandatory=ALWAYS,
-            ),
-            Question(
-                id="diagnos_ar",
-                ref="35",
-                label=_T["FRG_35.RBK"],
-                kind=FieldKind.NUMBER,
-                placeholder="åååå",
-                mandatory=ALWAYS,
-                min_value=1900,
-                max_value=2100,
-            ),
-            Question(
-                id="diabetes_typ",
-                ref="18",
-                label=_T["FRG_18.RBK"],
-                kind=FieldKind.RADIO,
-                options=(
-                    Option("E10", _T["SVAR_TYP1.RBK"]),
-                    Option("E11", _T["SVAR_TYP2.RBK"]),
-                    Option("E109", _T["SVAR_LADA.RBK"]),
-                    Option("ANNAN", _T["SVAR_ANNAN.RBK"]),
-                ),
-                mandatory=ALWAYS,
-            ),
-            Question(
-                id="diabetes_typ_annan",
-                ref="18.2",
-                label=_T["DFR_18.2.RBK"],
-                kind=FieldKind.TEXT,
-                visible=equals("diabetes_typ", "ANNAN"),
-                mandatory=ALWAYS,
-                max_length=SHORT_MAX,
-            ),
-            _yes_no(MEDICINERING, "207", _T["FRG_207.RBK"]),
-            _yes_no(
-                HYPO_RISK,
-                "208",
-                _T["FRG_208.RBK"],
-                help="T.ex. insulin och vissa tabletter (sulfonylurea, glinider).",
-                visible=equals(MEDICINERING, True),
-            ),
-            Question(
-                id="behandling",
-                ref="209",
-                label=_T["FRG_209.RBK"],
-                kind=FieldKind.CHECKBOXES,
-                options=(
-                    Option("INSULIN", _T["DFR_209.1.RBK"]),
-                    Option("TABLETTER", _T["DFR_209.2.RBK"]),
-                    Option("ANNAN", _T["DFR_209.3.RBK"]),
-                ),
-                visible=has_risk,
-                mandatory=ALWAYS,
-            ),
-            Question(
-                id="behandling_annan",
-                ref="209.4",
-                label=_T["DFR_209.4.RBK"],
-                kind=FieldKind.TEXT,
-                visible=all_(has_risk, contains("behandling", "ANNAN")),
-                mandatory=ALWAYS,
-                max_length=SHORT_MAX,
-            ),
-            _date("medicinering_startdatum", "210", _T["FRG_210.RBK"], has_risk),
+    _section(
+        "ovrigt",
+        "KAT_6",
+        _yes_no("komplikationer", "206"),
+        Question(
+            id="komplikationer_beskrivning",
+            ref="206.2",
+            label=_T["DFR_206.2.RBK"],
+            kind=FieldKind.TEXTAREA,
+            help="T.ex. synpåverkan, neuropati eller hjärt-kärlsjukdom.",
+            visible=equals("komplikationer", True),
+            mandatory=ALWAYS,
+            max_length=TEXT_MAX,
         ),
+        ts_specialist_question(_T),
     ),
-    Section(
-        id="hypoglykemi",
-        title=_T["KAT_4.RBK"],
-        questions=(
-            _yes_no("kontroll_sjukdomstillstand", "200", _T["FRG_200.RBK"], visible=has_risk),
-            Question(
-                id="kontroll_sjukdomstillstand_varfor",
-                ref="200.2",
-                label=_T["DFR_200.2.RBK"],
-                kind=FieldKind.TEXT,
-                visible=all_(has_risk, equals("kontroll_sjukdomstillstand", False)),
-                mandatory=ALWAYS,
-                max_length=SHORT_MAX,
-            ),
-            _yes_no("forstar_risker", "201", _T["FRG_201.RBK"], visible=has_risk),
-            _yes_no("kanner_varningstecken", "110", _T["FRG_110.RBK"], visible=has_risk),
-            _yes_no("vidta_atgarder", "202", _T["FRG_202.RBK"], visible=has_risk),
-            _yes_no("aterkommande_allvarlig", "106", _T["FRG_106.RBK"], visible=has_risk),
-            _date(
-                "aterkommande_allvarlig_senast",
-                "106.2",
-                _T["DFR_106.2.RBK"],
-                all_(has_risk, equals("aterkommande_allvarlig", True)),
-            ),
-            _yes_no(
-                "aterkommande_allvarlig_kontrolleras",
-                "106.3",
-                _T["DFR_106.3.RBK"],
-                visible=all_(has_risk, equals("aterkommande_allvarlig", True)),
-            ),
-            _yes_no(
-                "aterkommande_allvarlig_trafikrisk",
-                "106.5",
-                _T["DFR_106.5.RBK"],
-                visible=all_(has_risk, equals("aterkommande_allvarlig", True)),
-            ),
-            _yes_no("aterkommande_vaken", "107", _T["FRG_107.RBK"], visible=has_risk),
-            _yes_no(
-                "aterkommande_vaken_tre_manader",
-                "107.3",
-                _T["DFR_107.3.RBK"],
-                visible=all_(has_risk, equals("aterkommande_vaken", True)),
-            ),
-            _date(
-                "aterkommande_vaken_senast",
-                "107.5",
-                _T["DFR_107.5.RBK"],
-                all_(
-                    has_risk,
-                    equals("aterkommande_vaken", True),
-                    equals("aterkommande_vaken_tre_manader", True),
-                ),
-            ),
-            _yes_no("allvarlig_senaste_aret", "203", _T["FRG_203.RBK"], visible=higher),
-            _date(
-                "allvarlig_senaste_aret_senast",
-                "203.2",
-                _T["DFR_203.2.RBK"],
-                all_(higher, equals("allvarlig_senaste_aret", True)),
-            ),
-            _yes_no(
-                "blodsockerkontroller",
-                "204",
-                _T["FRG_204.RBK"],
-                help="Kontroll före körning och vid längre körning var annan–var tredje timme.",
-                visible=higher,
-            ),
+    _section(
+        "bedomning",
+        "KAT_7",
+        Question(
+            id=BEDOMNING,
+            ref="33",
+            label=_T["FRG_33.RBK"],
+            kind=FieldKind.CHECKBOXES,
+            options=_behorigheter((*BEHORIGHET_CODES, "VAR11")),
+            help="Välj de behörigheter kraven är uppfyllda för, eller Kan inte ta ställning.",
+            mandatory=ALWAYS,
+            exclusive_options=("VAR11",),
         ),
-    ),
-    Section(
-        id="ovrigt",
-        title=_T["KAT_6.RBK"],
-        questions=(
-            _yes_no("komplikationer", "206", _T["FRG_206.RBK"]),
-            Question(
-                id="komplikationer_beskrivning",
-                ref="206.2",
-                label=_T["DFR_206.2.RBK"],
-                kind=FieldKind.TEXTAREA,
-                help="T.ex. synpåverkan, neuropati eller hjärt-kärlsjukdom.",
-                visible=equals("komplikationer", True),
-                mandatory=ALWAYS,
-                max_length=TEXT_MAX,
-            ),
-            Question(
-                id="specialist",
-                ref="34",
-                label=_T["FRG_34.RBK"],
-                kind=FieldKind.TEXT,
-                max_length=TEXT_MAX,
-            ),
-        ),
-    ),
-    Section(
-        id="bedomning",
-        title=_T["KAT_7.RBK"],
-        questions=(
-            Question(
-                id=BEDOMNING,
-                ref="33",
-                label=_T["FRG_33.RBK"],
-                kind=FieldKind.CHECKBOXES,
-                options=_options((*BEHORIGHET_CODES, "VAR11")),
-                help="Välj de behörigheter kraven är uppfyllda för, eller Kan inte ta ställning.",
-                mandatory=ALWAYS,
-                exclusive_options=("VAR11",),
-            ),
-            Question(
-                id="ovriga_kommentarer",
-                ref="32",
-                label=_T["FRG_32.RBK"],
-                kind=FieldKind.TEXTAREA,
-                max_length=TEXTAREA_MAX,
-            ),
+        Question(
+            id="ovriga_kommentarer",
+            ref="32",
+            label=_T["FRG_32.RBK"],
+            kind=FieldKind.TEXTAREA,
+            max_length=TS_TEXTAREA_MAX,
         ),
     ),
 )
