@@ -121,10 +121,13 @@ def test_escape_and_cancel_change_nothing(app_server, page: Page) -> None:
     cert_id = certificate(app_server, "SIGNED")
     page.goto(app_server.deep_link(cert_id))
     page.get_by_test_id("action-revoke").click()
+    expect(page.get_by_test_id("dialog-revoke")).to_be_visible()
     page.keyboard.press("Escape")
     expect(page.get_by_test_id("dialog-revoke")).to_have_count(0)
     page.get_by_test_id("action-revoke").click()
+    expect(page.get_by_test_id("dialog-revoke")).to_be_visible()
     page.get_by_test_id("dialog-cancel").click()
+    expect(page.get_by_test_id("dialog-revoke")).to_have_count(0)
     expect(page.get_by_test_id("certificate-status")).to_have_text("Signerat")
 
 

@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
 from services import clock, identity, lifecycle
 from services.errors import Conflict, NotAuthorized, PuUnavailable
@@ -52,7 +53,7 @@ async def test_session_token_is_random_and_stored_hashed(migrated_db, sim) -> No
     token2, _ = await _login()
     assert token != token2 and len(token) >= 40
     with session_scope() as s:
-        rows = s.query(ServerSession).all()
+        rows = s.exec(select(ServerSession)).all()
         assert all(token not in (r.token_hash, str(r.params)) for r in rows)
 
 
@@ -105,7 +106,10 @@ async def test_draft_autosave_compare_and_set(migrated_db, sim) -> None:
     assert "Ajla" in stale.value.message  # who saved last
     assert lifecycle.get_certificate(doctor, cert.id).content == {"ovrigt": "ett"}
     with session_scope() as s:
-        actions = [a.action for a in s.query(AuditRecord).filter_by(certificate_id=cert.id)]
+        actions = [
+            a.action
+            for a in s.exec(select(AuditRecord).where(AuditRecord.certificate_id == cert.id))
+        ]
     assert {"CREATE", "WRITE", "READ"} <= set(actions)
 
 

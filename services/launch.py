@@ -1,0 +1,97 @@
+"""What the EHR's deep-link parameters do to the patient of a certificate (manual §3.2).
+
+- ``alternatePatientSSn``: the patient has a new personnummer/samordningsnummer in the EHR.
+  On a draft the patient is replaced by that person, fresh from PU-tjänsten; on a signed
+  certificate nothing changes, the page only says the number has changed.
+- ``fornamn``, ``mellannamn``, ``efternamn``, ``postadress``, ``postnummer``, ``postort``: the
+  EHR's patient details, used on drafts where PU-tjänsten has none (as Webcert does for FK
+  certificates: PU data wins when it exists, the EHR fills what is missing).
+
+The other parameters (sjf, inaktivEnhet, kopieringOK, avliden, enhet) are rights and are
+decided in services.rights.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from services import audit, clock, patients, personnummer
+from services.identity import SessionUser
+from services.persistence.db import session_scope
+from services.persistence.models import Certificate
+
+NAME_PARAMETERS = {
+    "fornamn": "first_name",
+    "mellannamn": "middle_name",
+    "efternamn": "last_name",
+    "postadress": "address",
+    "postnummer": "postal_code",
+    "postort": "city",
+}
+
+
+async def apply_patient_parameters(user: SessionUser, certificate_id: str) -> str:
+    """Apply the session's patient parameters to ``certificate_id``; returns a notice or ''."""
+    params = user.params or {}
+    alternate = str(params.get("alternatePatientSSn") or "").strip()
+    given = {
+        field: str(params[name]).strip()[:200]
+        for name, field in NAME_PARAMETERS.items()
+        if str(params.get(name) or "").strip()
+    }
+    if (not alternate and not given) or user.unit is None or not isinstance(certificate_id, str):
+        return ""
+    with session_scope() as s:
+        cert = s.get(Certificate, certificate_id)
+        if cert is None or cert.unit_id != user.unit.hsa_id:
+            return ""  # opening it will give the proper refusal
+        is_draft, current, snapshot = cert.status.is_draft, cert.patient_id, dict(cert.patient)
+    new_id = current
+    if alternate:
+        try:
+            new_id = personnummer.normalize(alternate)
+        except personnummer.InvalidPersonnummer:
+            return (
+                "Journalsystemet skickade ett ogiltigt personnummer för patienten. "
+                "Det används inte."
+            )
+    if not is_draft:
+        if new_id != current:
+            return (
+                "Patientens personnummer har ändrats till "
+                f"{personnummer.format(new_id)} sedan intyget utfärdades."
+            )
+        return ""
+    original = dict(snapshot)
+    if new_id != current:
+        patient = await patients.get_patient(new_id)
+        if patient is None:
+            return "Patienten med det nya personnumret finns inte i personuppgiftstjänsten."
+        from services.lifecycle import patient_snapshot
+
+        snapshot = patient_snapshot(patient)
+    for field, value in given.items():
+        if not snapshot.get(field):
+            snapshot[field] = value
+    if new_id == current and snapshot == original:
+        return ""
+    with session_scope() as s:
+        s.execute(
+            update(Certificate)
+            .where(Certificate.id == certificate_id)
+            .values(patient_id=new_id, patient=snapshot, updated_at=clock.now())
+        )
+        audit.record(
+            s,
+            user_id=user.hsa_id,
+            user_name=user.name,
+            role=user.role,
+            unit_id=user.unit.hsa_id,
+            action=audit.AuditAction.WRITE,
+            certificate_id=certificate_id,
+            patient_id=new_id,
+            detail="patientuppgifter från journalsystemet",
+        )
+    if new_id != current:
+        return f"Patientens personnummer är uppdaterat till {personnummer.format(new_id)}."
+    return ""
