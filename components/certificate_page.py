@@ -318,7 +318,7 @@ def _section_view(section: Section) -> rx.Component:
                     rx.vstack(
                         rx.text(q.label, weight="bold", size="2"),
                         rx.cond(
-                            C.display[q.id].length() > 0,
+                            C.display.contains(q.id) & (C.display[q.id].length() > 0),
                             rx.foreach(
                                 C.display[q.id],
                                 lambda line: rx.text(line, size="2", white_space="pre-wrap"),

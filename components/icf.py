@@ -134,7 +134,8 @@ def _panel(q: Question) -> rx.Component:
 def _chips(q: Question) -> rx.Component:
     chosen = I.chosen[q.id]
     return rx.cond(
-        chosen.length() > 0,
+        # The dict is filled after the certificate loads: guard the key (no undefined.length).
+        I.chosen.contains(q.id) & (chosen.length() > 0),
         rx.vstack(
             rx.text(CHIPS_HEADING.get(q.id, "Valda ICF-kategorier:"), size="2", weight="medium"),
             rx.flex(

@@ -88,6 +88,10 @@ class Snapshot:
     def has(self, token: str) -> bool:
         return any(v.token == token for v in self.viewers)
 
+    def as_dicts(self) -> list[dict[str, str]]:
+        """The viewers as plain data (server side only: client tokens are secrets)."""
+        return [{"token": v.token, "name": v.name, "hsa_id": v.hsa_id} for v in self.viewers]
+
 
 # --- checks ----------------------------------------------------------------------------------
 def _check(cert_id: Any, token: Any) -> tuple[str, str]:

@@ -40,6 +40,7 @@ LAUNCH_PARAMETERS = (
     "ref",
     "responsibleHospName",
 )
+TOUCH_GRANULARITY = timedelta(seconds=15)
 _BOOLEAN_PARAMETERS = {"sjf", "inaktivEnhet", "kopieringOK", "avliden"}
 
 
@@ -290,7 +291,9 @@ def get_session(token: str | None, *, touch: bool = True) -> SessionUser:
             s.add(row)
             s.commit()
             raise SessionExpired()
-        if touch:
+        if touch and now - row.last_seen_at > TOUCH_GRANULARITY:
+            # Activity is recorded at most every few seconds: one write per keystroke would
+            # only cost time, the 30-minute timeout does not need more precision.
             row.last_seen_at = now
             s.add(row)
         return _to_user(row)

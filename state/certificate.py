@@ -6,12 +6,13 @@ services (lifecycle, rights, printing), which raise typed errors shown here in S
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 import reflex as rx
 
-from services import clock, lifecycle, printing
+from services import clock, collab, launch, lifecycle, printing
 from services.certificates import form_model, get_definition
 from services.certificates.base import FieldKind, Severity
 from services.certificates.formatting import format_answer
@@ -84,7 +85,12 @@ class CertificateState(rx.State):
     revoke_reason: str = ""
     revoke_message: str = ""
     print_minimal: bool = False
+    # Live collaboration (§4.2.2): who has priority on the draft and who has it open.
+    holder_name: str = ""
+    has_priority: bool = True
+    viewers: list[dict[str, str]] = []
     _content: dict[str, Any] = {}
+    _can_edit: bool = False  # the draft is editable for this user, priority aside
 
     # --- helpers (not events) -----------------------------------------------------------
     def _definition(self):  # type: ignore[no-untyped-def]
@@ -167,6 +173,9 @@ class CertificateState(rx.State):
         self.status = cert.status.value
         self.status_label = cert.status.label
         self.editable = cert.status.is_draft and "EDIT" in {a.value for a in view.actions}
+        self._can_edit = self.editable
+        if self.editable:  # read-only while another view has priority (services.collab)
+            self._apply_collab(collab.snapshot(cert.id).as_dicts())
         self.version = cert.version
         self._content = dict(cert.content)
         self.values = form_model.to_form(definition, cert.content)
@@ -232,8 +241,12 @@ class CertificateState(rx.State):
         self.save_message = ""
         self.help_open = {}
         cert_id = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]
+        previous = self.cert_id
         try:
+            notice = await launch.apply_patient_parameters(current_user(self), cert_id)
             await self._open(cert_id)
+            self._join(previous)
+            self.action_notice = notice
         except WebcertError as exc:
             self.page_error = exc.message
         except Exception:
@@ -241,22 +254,105 @@ class CertificateState(rx.State):
             self.page_error = GENERIC_ERROR
         self.loading = False
 
+    # --- live collaboration (§4.2.2) -----------------------------------------------------
+    def _client_token(self) -> str:
+        return str(self.router.session.client_token or "")
+
+    def _join(self, previous: str = "") -> None:
+        """After a successful open: an editable draft is opened by this view, which gets
+        priority; the other viewers are told at once (webcert_ui.live_collab)."""
+        from webcert_ui import live_collab
+
+        token = self._client_token()
+        if not token:
+            return
+        if previous and previous != self.cert_id:  # this tab showed another draft before
+            left = collab.leave(previous, token)
+            if left is not None:
+                live_collab.schedule_priority(previous, left.as_dicts())
+        if not self._can_edit:
+            return
+        user = current_user(self)
+        snap = collab.open_draft(self.cert_id, token, name=user.name, hsa_id=user.hsa_id)
+        self._apply_collab(snap.as_dicts())
+        self._recompute()
+        live_collab.schedule_priority(self.cert_id, snap.as_dicts(), exclude=token)
+
+    def _apply_collab(self, viewers: list[dict[str, str]], token: str = "") -> None:
+        """Show who has the draft open and who has priority; the editor is read-only for
+        everyone but the holder (the services refuse their saves anyway)."""
+        token = token or self._client_token()
+        holder = viewers[-1] if viewers else None
+        self.has_priority = holder is None or holder.get("token") == token
+        self.holder_name = "" if holder is None else holder.get("name", "")
+        self.viewers = [
+            {
+                "name": v.get("name", ""),
+                "holder": "true" if v is holder else "",
+                "me": "true" if v.get("token") == token else "",
+            }
+            for v in viewers
+        ]
+        self.editable = self._can_edit and self.has_priority
+
+    def _collab_pushed(self, viewers: list[dict[str, str]], token: str) -> None:
+        """Pushed by webcert_ui.live_collab when priority or the viewers changed."""
+        was_editable = self.editable
+        self._apply_collab(viewers, token)
+        if was_editable != self.editable:
+            self._recompute()
+
+    def _values_pushed(
+        self,
+        version: int,
+        values: dict[str, str],
+        content: dict[str, Any],
+        display: dict[str, list[str]],
+    ) -> None:
+        """Pushed by webcert_ui.live_collab after the holder saved: show the saved values."""
+        if version <= self.version:  # an older push arriving late
+            return
+        self.version = version
+        self.values = values
+        self._content = content
+        self.display = display
+        self._recompute()
+
     @rx.event
-    def set_value(self, key: str, value: Any):
+    async def continue_editing(self):
+        """The "Fortsätt redigera" action: open the draft again, which takes priority (§4.2.2)."""
+        if not self.cert_id or self.loading:
+            return
+        self.action_error = ""
+        try:
+            await self._open(self.cert_id)
+            self._join()
+        except WebcertError as exc:
+            self.page_error = exc.message
+            return
+        except Exception:
+            log.exception("reopening certificate failed")
+            self.page_error = GENERIC_ERROR
+            return
+        self.save_state = ""
+        self.save_message = ""
+
+    @rx.event
+    async def set_value(self, key: str, value: Any):
         """An input changed: update, validate and autosave (compare-and-set)."""
         if not self.editable or not isinstance(key, str) or key not in self.values:
             return
         if not isinstance(value, str):
             value = "true" if value is True else ""
         self.values[key] = value[:20000]
-        self._save()
+        await self._save()
 
     @rx.event
-    def set_checked(self, key: str, checked: Any):
-        self.set_value(key, "true" if checked is True else "")
+    async def set_checked(self, key: str, checked: Any):
+        await self.set_value(key, "true" if checked is True else "")
 
     @rx.event
-    def set_icf(self, qid: str, codes: list[str]):
+    async def set_icf(self, qid: str, codes: list[str]):
         """ICF categories chosen for an ICF field (§5.4): validate, store and autosave."""
         from services.certificates.base import ICF_SUFFIX
         from services.icf import icf_category
@@ -274,30 +370,57 @@ class CertificateState(rx.State):
             if all(c["code"] != category.code for c in categories):
                 categories.append({"code": category.code, "name": category.name})
         self._content = {**self._content, qid + ICF_SUFFIX: categories}
-        self._save()
+        await self._save()
 
-    def _save(self) -> None:
+    async def _save(self) -> None:
+        """Autosave: show the change to the other open views at once (optimistically), then
+        write it with compare-and-set off the event loop; a refused write is corrected."""
         definition = self._definition()
         content = form_model.from_form(definition, self.values, self._content)
         self._content = content
         self._recompute()
         self.save_state = "saving"
+        token = self._client_token()
+        shared = len(self.viewers) > 1 and self.has_priority
+        if shared:  # others have the draft open: they see the holder's typing right away
+            from webcert_ui import live_collab
+
+            live_collab.schedule_values(
+                self.cert_id,
+                cert_type=self.cert_type,
+                exclude=token,
+                version=self.version + 1,
+                values=dict(self.values),
+                content=dict(content),
+            )
         try:
-            result = lifecycle.save_draft(
-                current_user(self), self.cert_id, content=content, expected_version=self.version
+            user = current_user(self)
+            result = await asyncio.to_thread(
+                lifecycle.save_draft,
+                user,
+                self.cert_id,
+                content=content,
+                expected_version=self.version,
+                viewer=token or None,
             )
         except Exception as exc:
             self.save_state = "error"
             self.save_message = exc.message if isinstance(exc, WebcertError) else GENERIC_ERROR
+            if isinstance(exc, collab.NotHolder):  # priority moved on: show who has it now
+                self._apply_collab(collab.snapshot(self.cert_id).as_dicts())
             if not isinstance(exc, WebcertError):
                 log.exception("saving draft failed")
+            if shared:  # the others were shown a change that was not saved: show what is
+                from webcert_ui import live_collab
+
+                live_collab.schedule_saved_state(self.cert_id, exclude=token)
             return
         self.version = result.version
         self.save_state = "saved"
         self.save_message = "Utkastet är sparat"
 
     @rx.event
-    def apply_end_date_shortcut(self, base: str):
+    async def apply_end_date_shortcut(self, base: str):
         """§5.7: "d90", "4v", "m3" ... in the t.o.m. field sets the end date on leaving it."""
         from services.certificates import periods
 
@@ -310,12 +433,12 @@ class CertificateState(rx.State):
         end = periods.parse_end_date_shortcut(raw, start)
         if end is not None:
             self.values[base + ".to"] = periods.format_date(end)
-            self._save()
+            await self._save()
 
     @rx.event
-    def retry_save(self):
+    async def retry_save(self):
         if self.editable:
-            self._save()
+            await self._save()
 
     @rx.event
     def toggle_help(self, qid: str):

@@ -226,7 +226,7 @@ class DiagnosisState(rx.State):
             yield
         code_key, text_key = wanted
         cs.values[code_key] = wanted[code_key]
-        cs.set_value(text_key, wanted[text_key])  # one autosave (compare-and-set) for both
+        await cs.set_value(text_key, wanted[text_key])  # one autosave (compare-and-set) for both
         await refresh_dependents(self, cs)
 
     @rx.event
@@ -246,7 +246,7 @@ class DiagnosisState(rx.State):
         if part == "code":
             self._keep_text_in_step(cs, qid, row, value)
         if cs.values.get(key) != value:
-            cs.set_value(key, value)
+            await cs.set_value(key, value)
         await refresh_dependents(self, cs)
 
     def _keep_text_in_step(self, cs: CertificateState, qid: str, row: int, code: str) -> None:
@@ -271,5 +271,5 @@ class DiagnosisState(rx.State):
         if not isinstance(qid, str) or qid not in {q.id for q in diagnosis_questions(cs)}:
             return
         self._close()
-        cs.set_value(f"{qid}.system", value)
+        await cs.set_value(f"{qid}.system", value)
         await refresh_dependents(self, cs)

@@ -147,7 +147,7 @@ class IcfState(rx.State):
         # Keep the dialog's order (as the manual's figure 17 shows them in the field).
         order = [r["code"] for r in self.rows if r["kind"] == "category"]
         codes = [code for code in dict.fromkeys(order) if code in self.ticked]
-        cs.set_icf(qid, codes)
+        await cs.set_icf(qid, codes)
         self.chosen = {**self.chosen, qid: _chips(cs, qid)}
         self._close()
 

@@ -438,8 +438,8 @@ class QuestionState(rx.State):
             return None
         self.busy = True
         self.q_error = ""
-        user = current_user(self)
         try:
+            user = current_user(self)
             if self.cannot_choice == NO_MORE_INFO:
                 draft = await questions.cannot_complement_no_more_info(
                     user, self.q_cert_id, comment=self.cannot_text

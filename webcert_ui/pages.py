@@ -12,6 +12,7 @@ from components.certificate_page import (
     dialogs,
     status_bar,
 )
+from components.collab import collab_bar
 from components.fmb import fmb_panel
 from components.layout import error_callout, page_frame
 from components.questions import question_panel
@@ -253,6 +254,7 @@ def certificate_page() -> rx.Component:
                 error_callout(C.page_error, "page-error"),
                 rx.vstack(
                     status_bar(),
+                    collab_bar(),
                     rx.hstack(
                         rx.vstack(
                             rx.heading(C.cert_name, size="6", data_testid="certificate-title"),

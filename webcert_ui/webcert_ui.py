@@ -1,12 +1,13 @@
 """The Reflex app. Thin: builds the app and imports the pages (which registers them)."""
 
 import logging
+import os
 
 import reflex as rx
 
 from components import overlay
 from services import jobs, notifications
-from webcert_ui import api, pages  # noqa: F401  (pages register themselves with @rx.page)
+from webcert_ui import api, live_collab, pages  # noqa: F401  (pages register with @rx.page)
 
 log = logging.getLogger(__name__)
 
@@ -35,3 +36,7 @@ app.register_lifespan_task(notifications.run_forever)
 app.register_lifespan_task(jobs.lock_drafts_forever)
 # Build the diagnosis index and load the PDF fonts in the background at start-up.
 app.register_lifespan_task(jobs.warm_up)
+# Live collaboration on drafts: prune viewers whose tab closed or lost its connection (§4.2.2).
+app.register_lifespan_task(live_collab.sweep_forever)
+if os.environ.get("WEBCERT_BENCH_PAGES") == "true":  # bench/bench_collab.py only
+    from webcert_ui import bench_pages  # noqa: F401

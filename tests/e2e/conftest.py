@@ -45,8 +45,10 @@ def _free(port: int) -> bool:
 
 
 class App:
-    def __init__(self, base_url: str, ehr_api_key: str) -> None:
+    def __init__(self, base_url: str, ehr_api_key: str, sim_base: int = 0) -> None:
         self.base_url = base_url
+        self.ehr_url = f"http://127.0.0.1:{sim_base + 4}"  # the demo journalsystem
+        self.fk_url = f"http://127.0.0.1:{sim_base + 2}"
         self.api = httpx.Client(base_url=base_url, timeout=30)
         self.ehr_headers = {"x-api-key": ehr_api_key}
 
@@ -101,7 +103,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     upgrade(db_url)
     app, sims = serve.start(port, sim_base, extra_env=env, log_dir=tmp)
     try:
-        yield App(f"http://127.0.0.1:{port}", key)
+        yield App(f"http://127.0.0.1:{port}", key, sim_base)
     finally:
         serve.stop(app, sims)
         for log in tmp.glob("*.log"):
@@ -152,3 +154,81 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 os.environ.setdefault("PW_TEST_SCREENSHOT_DIR", str(SCREENSHOTS))
+
+
+# --- a second instance: 2 backend workers sharing Redis (live collaboration across workers) ---
+E2E_REDIS_URL = "redis://127.0.0.1:6379/5"  # a database of these tests' own
+
+
+def _private_tree(root: Path) -> Path:
+    """A copy of the tree for a second app instance.
+
+    ``reflex run`` bakes the backend URL (port) into ``.web`` of the folder it runs in, so a
+    second instance started from the same tree would rebuild the first one's frontend under
+    it. The copy is kept between runs (next to the tree) so its ``.web`` build is reused.
+    """
+    import hashlib
+    import subprocess
+    import tempfile
+
+    digest = hashlib.sha1(str(root).encode()).hexdigest()[:8]
+    dst = Path(tempfile.gettempdir()) / f"webcert-redis-instance-{digest}"
+    dst.mkdir(parents=True, exist_ok=True)
+    excludes = [".venv", ".web", ".tools", ".git", "var", "artifacts", "__pycache__"]
+    subprocess.run(
+        ["rsync", "-a", "--delete", *[f"--exclude={e}" for e in excludes], f"{root}/", f"{dst}/"],
+        check=True,
+    )
+    for link in (".venv", ".tools"):
+        target, path = root / link, dst / link
+        if target.exists() and not path.is_symlink():
+            path.symlink_to(target)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def app_server_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    """The app with REDIS_URL set: two granian workers, Reflex's Redis state manager and the
+    registries in Redis — started from a private copy of the tree on other free ports."""
+    import importlib.util
+
+    from tests.conftest import redis_available, require_or_skip
+
+    require_or_skip(redis_available(), "Redis at 127.0.0.1:6379")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.fail("Debian's chromium is required for e2e tests (make test installs it)")
+    import redis
+
+    redis.Redis.from_url(E2E_REDIS_URL).flushdb()
+    tree = _private_tree(ROOT)
+    spec = importlib.util.spec_from_file_location("serve_redis_instance", tree / "scripts/serve.py")
+    assert spec is not None and spec.loader is not None
+    serve_copy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(serve_copy)
+    assert serve_copy.ROOT == tree
+    tmp = tmp_path_factory.mktemp("app-redis")
+    db_url = f"sqlite:///{tmp / 'e2e.db'}"
+    base = _free_port_block(7)
+    port, sim_base = base, base + 1
+    key = "e2e-key"
+    env = {
+        "WEBCERT_DATABASE_URL": db_url,
+        "WEBCERT_TESTABILITY_ENABLED": "true",
+        "WEBCERT_EHR_API_KEYS": f"demo-ehr:{key}",
+        "WEBCERT_LAUNCH_TOKEN_SECRET": "e2e-secret",
+        "REDIS_URL": E2E_REDIS_URL,
+        "WEBCERT_REDIS_URL": E2E_REDIS_URL,
+        "GRANIAN_WORKERS": "2",
+    }
+    from services.persistence.migrate import upgrade
+
+    upgrade(db_url)
+    app, sims = serve_copy.start(port, sim_base, extra_env=env, log_dir=tmp)
+    try:
+        yield App(f"http://127.0.0.1:{port}", key)
+    finally:
+        serve_copy.stop(app, sims)
+        for log in tmp.glob("*.log"):
+            dest = ROOT / "artifacts" / "logs"
+            dest.mkdir(parents=True, exist_ok=True)
+            shutil.copy(log, dest / f"redis-{log.name}")

@@ -16,12 +16,26 @@ def wait_saved(page: Page) -> None:
     expect(page.get_by_test_id("save-indicator")).to_have_attribute("data-state", "saved")
 
 
+def check(page: Page, key: str) -> None:
+    """Tick a checkbox or radio item (Radix: data-state="checked"); a click that a moving
+    layout swallowed (the missing-fields list shrinks above the form) is retried."""
+    box = page.get_by_test_id(tid(key))
+    for _ in range(3):
+        box.click()
+        try:
+            expect(box).to_have_attribute("data-state", "checked", timeout=3000)
+            return
+        except AssertionError:
+            continue
+    expect(box).to_have_attribute("data-state", "checked")
+
+
 def fill_complete_fk7804(page: Page, *, today: date | None = None) -> None:
     """Fill every mandatory FK7804 field (not smittbärarpenning) through the UI."""
     today = today or date.today()
-    page.get_by_test_id(tid("grund_for_mu.UNDERSOKNING")).click()
+    check(page, "grund_for_mu.UNDERSOKNING")
     page.get_by_test_id(tid("grund_for_mu.UNDERSOKNING.date")).fill(today.isoformat())
-    page.get_by_test_id(tid("sysselsattning.NUVARANDE_ARBETE")).click()
+    check(page, "sysselsattning.NUVARANDE_ARBETE")
     page.get_by_test_id(tid("nuvarande_arbete")).fill("Snickare, tunga lyft hela dagarna")
     code = page.get_by_test_id(tid("diagnoser.0.code"))
     code.fill("J20")
@@ -33,7 +47,7 @@ def fill_complete_fk7804(page: Page, *, today: date | None = None) -> None:
     page.get_by_test_id(tid("sjukskrivningar.HELT_NEDSATT.to")).fill(
         (today + timedelta(days=13)).isoformat()
     )
-    page.get_by_test_id(tid("prognos.STOR_SANNOLIKHET")).click()
-    page.get_by_test_id(tid("atgarder.EJ_AKTUELLT")).click()
+    check(page, "prognos.STOR_SANNOLIKHET")
+    check(page, "atgarder.EJ_AKTUELLT")
     page.get_by_test_id(tid("ovrigt")).click()  # leave the last field so it is sent
     wait_saved(page)

@@ -15,6 +15,7 @@ os.environ.setdefault("PYTEST_CURRENT_TEST", "forged")  # lets states be built o
 
 import reflex as rx
 from reflex.istate.data import RouterData
+from sqlmodel import select
 
 from services import identity, lifecycle
 from services.persistence.db import session_scope
@@ -92,7 +93,7 @@ async def test_forged_save_on_another_units_draft_is_refused(doctor_token) -> No
     st = _state(CertificateState, doctor_token)
     st.cert_id, st.cert_type, st.editable, st.version = cert.id, "fk7804", True, 2
     st.values = {"ovrigt": ""}
-    CertificateState.set_value.fn(st, "ovrigt", "skrivet av fel person")
+    await CertificateState.set_value.fn(st, "ovrigt", "skrivet av fel person")
     assert st.save_state == "error"
     with session_scope() as s:
         assert "ovrigt" not in s.get(Certificate, cert.id).content
@@ -114,7 +115,7 @@ async def test_administrator_cannot_sign_by_calling_the_handler(migrated_db, sim
 async def test_bad_arguments_are_ignored_not_crashing(doctor_token) -> None:
     st = _state(CertificateState, doctor_token)
     st.editable = True
-    CertificateState.set_value.fn(st, {"not": "a key"}, 123)  # type: ignore[arg-type]
+    await CertificateState.set_value.fn(st, {"not": "a key"}, 123)  # type: ignore[arg-type]
     CertificateState.open_dialog.fn(st, "<script>")
     assert st.dialog == ""
     CertificateState.set_revoke_reason.fn(st, "HITTEPÅ")
@@ -134,3 +135,62 @@ async def test_no_session_cookie_means_nothing_happens(migrated_db, sim) -> None
     st.cert_id, st.dialog = "anything", "revoke"
     await CertificateState.confirm.fn(st)
     assert "inte inloggad" in st.action_error
+
+
+async def _other_unit_sent_certificate() -> Certificate:
+    cert = await _other_unit_certificate(CertificateStatus.SIGNED)
+    user = await identity.acting_user(DOCTOR, OTHER_UNIT)
+    return await lifecycle.send(user, cert.id, patient_consent=True)
+
+
+async def test_questions_on_another_units_certificate_are_refused(doctor_token, sim) -> None:
+    import httpx
+
+    from services.persistence.models import QuestionThread
+    from state.questions import QuestionState
+
+    cert = await _other_unit_sent_certificate()
+    st = _state(QuestionState, doctor_token)
+    st.q_cert_id = cert.id  # forged
+    st.ask_topic, st.ask_text = "OVRIGT", "Fråga från fel vårdenhet"
+    await QuestionState.send_question.fn(st)
+    assert st.q_error != ""
+    st.cannot_choice, st.cannot_text = "NO_ONE", "Ingen kan ansvara"
+    await QuestionState.send_cannot.fn(st)
+    assert st.q_error != ""
+    await QuestionState.set_handled.fn(st, "not-a-thread", True)
+    with session_scope() as s:
+        stored = s.exec(
+            select(QuestionThread).where(QuestionThread.certificate_id == cert.id)
+        ).all()
+    assert stored == []
+    received = httpx.get(sim.fk_url + "/received").json()
+    assert "Fråga från fel vårdenhet" not in str(received)
+
+
+async def test_diagnosis_and_icf_handlers_ignore_forged_arguments(doctor_token) -> None:
+    from state.diagnosis import DiagnosisState
+    from state.icf import IcfState
+
+    user = identity.get_session(doctor_token)
+    cert = await lifecycle.create_draft(user, cert_type="fk7804", personnummer=TOLVAN)
+    cs = _state(CertificateState, doctor_token, f"/intyg/{cert.id}")
+    await CertificateState.load.fn(cs)
+    assert cs.editable
+    root = cs.parent_state
+    ds = root.get_substate(DiagnosisState.get_full_name().split(".")[1:])
+    await DiagnosisState.type_query.fn(ds, "ovrigt", "J20")  # not a diagnosis input
+    assert ds.suggestions == []
+    await DiagnosisState.type_query.fn(ds, "diagnoser.9.code", "J20")  # no such row
+    assert ds.suggestions == []
+    async for _ in DiagnosisState.choose.fn(ds, "diagnoser.0.code", 99):
+        pass
+    await DiagnosisState.set_system.fn(ds, "diagnoser", "HITTEPÅ")
+    assert cs.values["diagnoser.system"] in ("", "ICD_10_SE")
+    icf = root.get_substate(IcfState.get_full_name().split(".")[1:])
+    await CertificateState.set_icf.fn(cs, "funktionsnedsattning", ["<b>", "x" * 50])
+    await CertificateState.set_icf.fn(cs, "ovrigt", ["b28010"])  # not an ICF question
+    with session_scope() as s:
+        content = s.get(Certificate, cert.id).content
+    assert "funktionsnedsattning_icf" not in content and "ovrigt_icf" not in content
+    assert icf is not None

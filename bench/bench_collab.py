@@ -1,0 +1,222 @@
+"""Benchmark: live collaboration latency between two browser contexts (not a test).
+
+Measures in one run, in Chromium with two browser contexts (two users):
+
+(a) Reflex's floor: a no-op rx.SharedState change (a counter on the benchmark-only page
+    /bench/shared, registered only when the app runs with WEBCERT_BENCH_PAGES=true) made in
+    context B, until it is in context A's DOM;
+(b) our field edit: the priority holder B changes "Övriga upplysningar" of a draft (the edit
+    leaves the input, i.e. the debounced on_change is sent: the value is set and the field
+    blurred), until the text is in A's read-only view (saved by B with compare-and-set, then
+    pushed by webcert_ui.live_collab).
+
+Timing: t0 in B and t1 in A are both ``performance.timeOrigin + performance.now()`` (one
+machine, comparable across pages); t1 is taken by a MutationObserver in A when the DOM shows
+the new value. Prints p50/p95 of (a) and (b) and the ratio p95(b)/p95(a) (goal ≤ 1.5) for one
+worker (embedded default) and for two workers sharing Redis (REDIS_URL set).
+
+Usage (never in a tree another developer builds in; use a private copy):
+    scripts/e2e_private.sh NAME --co -q >/dev/null; cd /tmp/webcert-e2e-NAME
+    .venv/bin/python bench/bench_collab.py [--n 100] [--only 1w|2w]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from playwright.sync_api import Page, sync_playwright
+
+from scripts import serve
+from tests.e2e.conftest import ADMIN, DOCTOR, UNIT, App, _free_port_block
+
+CHROMIUM = "/usr/bin/chromium"
+REDIS_URL = "redis://127.0.0.1:6379/4"  # a database of this benchmark's own (flushed)
+GOAL_RATIO = 1.5
+
+NOW = "performance.timeOrigin + performance.now()"
+
+# In A: resolve t1 when the element with ``testid`` contains ``want`` (MutationObserver).
+WATCH = (
+    """([testid, want]) => {
+  window.__t1 = null;
+  const hit = () => {
+    const el = document.querySelector(`[data-testid="${testid}"]`);
+    return el && el.textContent.includes(want);
+  };
+  const observer = new MutationObserver(() => {
+    if (window.__t1 === null && hit()) { window.__t1 = """
+    + NOW
+    + """; observer.disconnect(); }
+  });
+  observer.observe(document.body,
+                   {subtree: true, childList: true, characterData: true, attributes: true});
+}"""
+)
+
+# In B, (a): click the SharedState button.
+BUMP = (
+    """() => { const b = document.querySelector('[data-testid="bench-bump"]');
+  const t0 = """
+    + NOW
+    + """; b.click(); return t0; }"""
+)
+
+# In B, (b): type a value into the field and leave it (sends the debounced on_change now).
+EDIT = (
+    """([testid, value]) => {
+  const el = document.querySelector(`[data-testid="${testid}"]`);
+  el.focus();
+  const proto = el.tagName === 'TEXTAREA' ? HTMLTextAreaElement.prototype
+                                          : HTMLInputElement.prototype;
+  Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, value);
+  el.dispatchEvent(new Event('input', {bubbles: true}));
+  const t0 = """
+    + NOW
+    + """;
+  el.blur();
+  return t0;
+}"""
+)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _measure(a: Page, b: Page, trigger, watch_id: str, want: str) -> float:  # type: ignore[no-untyped-def]
+    a.evaluate(WATCH, [watch_id, want])
+    t0 = float(trigger())
+    a.wait_for_function("window.__t1 !== null", timeout=10_000)
+    return float(a.evaluate("window.__t1")) - t0
+
+
+def _floor(a: Page, b: Page, n: int) -> list[float]:
+    counter = int(b.get_by_test_id("bench-counter").inner_text() or 0)
+    times = []
+    for _ in range(n):
+        counter += 1
+        ms = _measure(a, b, lambda: b.evaluate(BUMP), "bench-counter", str(counter))
+        times.append(ms)
+        # The counter must read exactly the new value (not a longer number containing it).
+        a.wait_for_function(
+            f"document.querySelector('[data-testid=\"bench-counter\"]').textContent === '{counter}'"
+        )
+        a.wait_for_timeout(20)
+    return times
+
+
+def _edits(a: Page, b: Page, n: int) -> list[float]:
+    times = []
+    for i in range(n):
+        value = f"Ändrad av Alva {i:04d}."
+        ms = _measure(
+            a, b, lambda v=value: b.evaluate(EDIT, ["field-ovrigt", v]), "view-ovrigt", value
+        )
+        times.append(ms)
+        b.wait_for_function(
+            "document.querySelector('[data-testid=\"save-indicator\"]')?.dataset.state === 'saved'"
+        )
+        a.wait_for_timeout(20)
+    return times
+
+
+def run_config(label: str, redis: bool, n: int) -> dict[str, list[float]]:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-collab-"))
+    db_url = f"sqlite:///{tmp / 'bench.db'}"
+    base = _free_port_block(7)
+    key = "bench-key"
+    env = {
+        "WEBCERT_DATABASE_URL": db_url,
+        "WEBCERT_TESTABILITY_ENABLED": "true",
+        "WEBCERT_EHR_API_KEYS": f"demo-ehr:{key}",
+        "WEBCERT_LAUNCH_TOKEN_SECRET": "bench-secret-bench-secret-bench-secret",
+        "WEBCERT_BENCH_PAGES": "true",
+    }
+    if redis:
+        import redis as redis_lib
+
+        redis_lib.Redis.from_url(REDIS_URL).flushdb()
+        env.update({"REDIS_URL": REDIS_URL, "WEBCERT_REDIS_URL": REDIS_URL, "GRANIAN_WORKERS": "2"})
+    from services.persistence.migrate import upgrade
+
+    upgrade(db_url)
+    print(f"[{label}] starting the app (production build) …", flush=True)
+    started = time.perf_counter()
+    app_proc, sims = serve.start(base, base + 1, extra_env=env, log_dir=tmp)
+    workers = serve.build_env(base, base + 1, env)["GRANIAN_WORKERS"]
+    print(f"[{label}] up in {time.perf_counter() - started:.1f} s, {workers} worker(s)", flush=True)
+    try:
+        app = App(f"http://127.0.0.1:{base}", key)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic"],
+            )
+            ctx = {"viewport": {"width": 1280, "height": 900}, "locale": "sv-SE"}
+            ctx_a, ctx_b = browser.new_context(**ctx), browser.new_context(**ctx)
+            a, b = ctx_a.new_page(), ctx_b.new_page()
+            # (a) the floor: both contexts on the SharedState page.
+            for page in (a, b):
+                page.goto(app.base_url + "/bench/shared")
+                page.get_by_test_id("bench-counter").wait_for()
+            a.wait_for_timeout(500)
+            _floor(a, b, 5)  # warm-up
+            floor = _floor(a, b, n)
+            # (b) our edit: A opens the draft, then B (B has priority, A is read-only).
+            cert_id = app.create_draft()
+            a.goto(app.deep_link(cert_id, user=DOCTOR, unit=UNIT))
+            a.get_by_test_id("certificate-title").wait_for()
+            b.goto(app.deep_link(cert_id, user=ADMIN, unit=UNIT))
+            b.get_by_test_id("field-ovrigt").wait_for()
+            a.get_by_test_id("priority-banner").wait_for()
+            _edits(a, b, 5)  # warm-up
+            edits = _edits(a, b, n)
+            browser.close()
+    finally:
+        serve.stop(app_proc, sims)
+    return {"floor": floor, "edit": edits}
+
+
+def report(label: str, result: dict[str, list[float]]) -> bool:
+    fa, fb = result["floor"], result["edit"]
+    p95a, p95b = percentile(fa, 95), percentile(fb, 95)
+    ratio = p95b / p95a if p95a else float("inf")
+    print(f"\n{label}: {len(fa)} + {len(fb)} measurements")
+    print(
+        f"  (a) SharedState floor   p50 {statistics.median(fa):6.1f} ms   p95 {p95a:6.1f} ms"
+        f"   max {max(fa):6.1f} ms"
+    )
+    print(
+        f"  (b) draft field edit    p50 {statistics.median(fb):6.1f} ms   p95 {p95b:6.1f} ms"
+        f"   max {max(fb):6.1f} ms"
+    )
+    ok = ratio <= GOAL_RATIO
+    print(f"  ratio p95(b)/p95(a) = {ratio:.2f}  (goal ≤ {GOAL_RATIO})  {'OK' if ok else 'OVER'}")
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=100, help="measurements per kind")
+    parser.add_argument("--only", choices=["1w", "2w"], default=None)
+    args = parser.parse_args()
+    results = {}
+    if args.only in (None, "1w"):
+        results["1 worker (in-process registry)"] = run_config("1w", False, args.n)
+    if args.only in (None, "2w"):
+        results["2 workers + Redis"] = run_config("2w", True, args.n)
+    ok = [report(label, r) for label, r in results.items()]
+    return 0 if all(ok) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""Priority on a draft (§4.2.2): the last opener holds it; saves from other views are refused.
+
+Every rule runs against the in-process store and against Redis (mandatory when CI=true).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+
+from services import collab, identity, lifecycle
+from services.errors import Conflict
+from services.settings import get_settings
+from tests.conftest import redis_available, require_or_skip
+
+DOCTOR = "TSTNMT2321000156-DRAA"
+ADMIN = "TSTNMT2321000156-VAAA"
+UNIT = "TSTNMT2321000156-ALVC"
+TOLVAN = "191212121212"
+COLLAB_REDIS_URL = "redis://127.0.0.1:6379/6"
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    if request.param == "redis":
+        require_or_skip(redis_available(), "Redis at 127.0.0.1:6379")
+        monkeypatch.setattr(get_settings(), "redis_url", COLLAB_REDIS_URL)
+    else:
+        monkeypatch.setattr(get_settings(), "redis_url", None)
+    collab.clear()
+    yield request.param
+    collab.clear()
+
+
+async def _login(hsa_id: str = DOCTOR) -> identity.SessionUser:
+    token = await identity.login(hsa_id, UNIT, origin="TEST")
+    return identity.get_session(token)
+
+
+def test_last_opener_holds_and_priority_passes_back(store: str) -> None:
+    snap = collab.open_draft("c1", "tab-a", name="Ajla Doktor")
+    assert snap.holder_token == "tab-a" and snap.tokens() == ["tab-a"]
+    snap = collab.open_draft("c1", "tab-b", name="Alva Vårdadministratör")
+    assert snap.holder_token == "tab-b" and snap.holder_name == "Alva Vårdadministratör"
+    assert snap.tokens() == ["tab-a", "tab-b"]
+    # "Fortsätt redigera" is a new opening.
+    assert collab.open_draft("c1", "tab-a", name="Ajla Doktor").holder_token == "tab-a"
+    # A reconnecting tab keeps its place instead of taking priority.
+    assert collab.open_draft("c1", "tab-b", name="Alva", rejoin=True).holder_token == "tab-a"
+    # A rejoin by a tab that is not a viewer is an opening.
+    assert collab.open_draft("c1", "tab-c", name="Cecilia", rejoin=True).holder_token == "tab-c"
+    # The holder leaves: the most recent remaining opener gets priority.
+    snap = collab.leave("c1", "tab-c")
+    assert snap is not None and snap.holder_token == "tab-a"
+    snap = collab.leave("c1", "tab-a")
+    assert snap is not None and snap.holder_token == "tab-b"
+    # Leaving twice (two workers noticing the same disconnect) is reported once.
+    assert collab.leave("c1", "tab-a") is None
+    assert collab.active_drafts() == ["c1"]
+    assert collab.leave("c1", "tab-b") == collab.Snapshot("c1")
+    assert collab.active_drafts() == [] and collab.snapshot("c1").holder is None
+
+
+def test_drafts_are_independent(store: str) -> None:
+    collab.open_draft("c1", "tab-a", name="A")
+    collab.open_draft("c2", "tab-b", name="B")
+    assert collab.snapshot("c1").tokens() == ["tab-a"]
+    assert collab.snapshot("c2").tokens() == ["tab-b"]
+    assert sorted(collab.active_drafts()) == ["c1", "c2"]
+
+
+def test_require_holder_names_the_holder(store: str) -> None:
+    collab.open_draft("c1", "tab-a", name="Ajla Doktor")
+    collab.open_draft("c1", "tab-b", name="Alva Vårdadministratör")
+    collab.require_holder("c1", "tab-b")
+    with pytest.raises(collab.NotHolder) as err:
+        collab.require_holder("c1", "tab-a")
+    assert "Alva Vårdadministratör har nu förtur att färdigställa utkastet" in err.value.message
+    assert isinstance(err.value, Conflict)
+    # A draft nobody has open is claimed by the saving view.
+    collab.require_holder("c9", "tab-z", name="Zorro")
+    assert collab.snapshot("c9").holder_token == "tab-z"
+
+
+def test_bad_arguments_are_refused(store: str) -> None:
+    for bad in ("", None, 5, "x" * 300):
+        with pytest.raises(ValueError):
+            collab.open_draft("c1", bad, name="A")  # type: ignore[arg-type]
+        with pytest.raises(ValueError):
+            collab.open_draft(bad, "tab", name="A")  # type: ignore[arg-type]
+
+
+async def test_concurrent_openings_leave_exactly_one_holder(store: str) -> None:
+    tokens = [f"tab-{i}" for i in range(20)]
+    await asyncio.gather(*[asyncio.to_thread(collab.open_draft, "c1", t, name=t) for t in tokens])
+    snap = collab.snapshot("c1")
+    assert sorted(snap.tokens()) == sorted(tokens)
+    holders = 0
+    for t in tokens:
+        try:
+            collab.require_holder("c1", t)
+            holders += 1
+        except collab.NotHolder:
+            pass
+    assert holders == 1
+
+
+async def test_save_from_a_view_without_priority_is_refused(store: str, migrated_db, sim) -> None:
+    doctor, admin = await _login(), await _login(ADMIN)
+    cert = await lifecycle.create_draft(doctor, cert_type="fk7804", personnummer=TOLVAN)
+    collab.open_draft(cert.id, "tab-a", name=doctor.name)
+    saved = lifecycle.save_draft(
+        doctor, cert.id, content={"ovrigt": "A"}, expected_version=1, viewer="tab-a"
+    )
+    collab.open_draft(cert.id, "tab-b", name=admin.name)
+    with pytest.raises(collab.NotHolder) as err:
+        lifecycle.save_draft(
+            doctor,
+            cert.id,
+            content={"ovrigt": "A2"},
+            expected_version=saved.version,
+            viewer="tab-a",
+        )
+    assert f"{admin.name} har nu förtur" in err.value.message
+    # The holder saves; a stale version from the holder is still refused (compare-and-set).
+    saved2 = lifecycle.save_draft(
+        admin, cert.id, content={"ovrigt": "B"}, expected_version=saved.version, viewer="tab-b"
+    )
+    with pytest.raises(Conflict):
+        lifecycle.save_draft(
+            admin,
+            cert.id,
+            content={"ovrigt": "B-old"},
+            expected_version=saved.version,
+            viewer="tab-b",
+        )
+    # A takes priority back (Fortsätt redigera) and continues from the latest version.
+    collab.open_draft(cert.id, "tab-a", name=doctor.name)
+    lifecycle.save_draft(
+        doctor,
+        cert.id,
+        content={"ovrigt": "A3"},
+        expected_version=saved2.version,
+        viewer="tab-a",
+    )
+    got = lifecycle.get_certificate(doctor, cert.id)
+    assert got.content["ovrigt"] == "A3" and got.version == saved2.version + 1
+    # Without a viewer the old behaviour stands (e.g. the EHR API).
+    lifecycle.save_draft(doctor, cert.id, content={"ovrigt": "API"}, expected_version=got.version)
+
+
+async def test_concurrent_saves_from_20_views_one_holder_wins(store: str, migrated_db, sim) -> None:
+    """20 views save the same version at once: only the holder's save can win; every refused
+    save raises (nothing is lost silently) and the stored content is the winner's."""
+    doctor = await _login()
+    cert = await lifecycle.create_draft(doctor, cert_type="fk7804", personnummer=TOLVAN)
+    tokens = [f"tab-{i}" for i in range(20)]
+    for t in tokens:
+        collab.open_draft(cert.id, t, name=doctor.name)
+    holder = collab.snapshot(cert.id).holder_token
+
+    def attempt(i: int) -> str:
+        try:
+            lifecycle.save_draft(
+                doctor, cert.id, content={"ovrigt": str(i)}, expected_version=1, viewer=tokens[i]
+            )
+            return "won"
+        except collab.NotHolder:
+            return "not-holder"
+        except Conflict:
+            return "stale"
+
+    results = await asyncio.gather(*[asyncio.to_thread(attempt, i) for i in range(20)])
+    assert results.count("won") == 1 and results.count("not-holder") == 19
+    winner = results.index("won")
+    assert tokens[winner] == holder
+    got = lifecycle.get_certificate(doctor, cert.id)
+    assert got.version == 2 and got.content["ovrigt"] == str(winner)

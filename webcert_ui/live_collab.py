@@ -1,0 +1,227 @@
+"""Live collaboration on a draft (§4.2.2): pushes to the other open views of the same draft.
+
+services.collab keeps, per draft, who has it open (client tokens) and who has priority (the
+last opener). This module pushes to those browser tabs with ``app.modify_state`` — the same
+mechanism rx.SharedState uses for its fan-out, without linking a shared substate:
+
+- ``schedule_values``: after the holder saved, the saved values/version (and the read-only
+  rendering) go to every other viewer's CertificateState, in a background task so the saving
+  user's event is never held up; the viewers are updated in parallel.
+- ``schedule_priority``: when somebody opens the draft, takes priority back ("Fortsätt
+  redigera") or leaves, every viewer gets the new banner/presence list and read-only state.
+- ``sweep_forever`` (a lifespan task): every ``interval`` seconds, the viewers whose browser
+  tab is no longer connected (closed tab, lost connection) are removed; if that changes the
+  holder, everyone left is told.
+
+Several workers: with Redis the registry (services.collab) and Reflex's state are in Redis, so
+any worker may modify any tab's state, and Reflex's Redis token manager relays the delta to the
+worker holding the tab's websocket; ``is_token_connected`` consults Redis as well. Every worker
+runs the sweeper; ``collab.leave`` reports a departure only once, so only one worker pushes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import reflex as rx
+
+from services import collab
+
+log = logging.getLogger(__name__)
+_tasks: set[asyncio.Task[Any]] = set()
+SWEEP_INTERVAL = 1.0  # seconds
+
+
+def _app() -> rx.App | None:
+    from webcert_ui.live import _app as app
+
+    return app()
+
+
+def _spawn(coro: Any) -> None:
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        coro.close()
+        return
+    task = loop.create_task(coro)
+    _tasks.add(task)
+    task.add_done_callback(_done)
+
+
+def _done(task: asyncio.Task[Any]) -> None:
+    _tasks.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("live collaboration push failed", exc_info=task.exception())
+
+
+def _shows(cert: Any, cert_id: str) -> bool:
+    """The tab still shows this draft (not another page it navigated to since)."""
+    path = str(cert.router.url.path or "")
+    return cert.cert_id == cert_id and (not path or path.rstrip("/").endswith(cert_id))
+
+
+async def _modify(token: str, cert_id: str, change: Any) -> None:
+    """Apply ``change(cert_state)`` to one tab's CertificateState (Reflex sends the delta)."""
+    from state.certificate import CertificateState
+
+    app = _app()
+    if app is None:
+        return
+    gone = False
+    try:
+        async with app.modify_state(rx.BaseStateToken(ident=token, cls=CertificateState)) as st:
+            cert = await st.get_state(CertificateState)
+            if _shows(cert, cert_id):
+                change(cert)
+            else:
+                gone = True
+    except Exception:
+        log.warning("live push of draft %s to a tab failed", cert_id, exc_info=True)
+        return
+    if gone:
+        left = collab.leave(cert_id, token)
+        if left is not None:
+            await push_priority(cert_id, left.as_dicts())
+
+
+# --- values -----------------------------------------------------------------------------------
+def schedule_values(
+    cert_id: str,
+    *,
+    cert_type: str,
+    exclude: str,
+    version: int,
+    values: dict[str, str],
+    content: dict[str, Any],
+) -> None:
+    """After the holder's successful save: show the saved values in the other open views."""
+    if _app() is not None:
+        _spawn(
+            push_values(
+                cert_id,
+                cert_type=cert_type,
+                exclude=exclude,
+                version=version,
+                values=values,
+                content=content,
+            )
+        )
+
+
+async def push_values(
+    cert_id: str,
+    *,
+    cert_type: str,
+    exclude: str,
+    version: int,
+    values: dict[str, str],
+    content: dict[str, Any],
+) -> int:
+    tokens = [t for t in collab.snapshot(cert_id).tokens() if t != exclude]
+    if not tokens:
+        return 0
+    display = _display(cert_type, content)
+
+    def change(cert: Any) -> None:
+        cert._values_pushed(version, dict(values), dict(content), display)
+
+    await asyncio.gather(*[_modify(t, cert_id, change) for t in tokens])
+    return len(tokens)
+
+
+def _display(cert_type: str, content: dict[str, Any]) -> dict[str, list[str]]:
+    """The read-only rendering of the content (computed once for every receiving view)."""
+    from services.certificates import get_definition
+    from services.certificates.formatting import format_answer
+
+    definition = get_definition(cert_type)
+    return {q.id: format_answer(q, content.get(q.id), content) for q in definition.questions()}
+
+
+# --- priority and presence ----------------------------------------------------------------------
+def schedule_priority(
+    cert_id: str, viewers: list[dict[str, str]], *, exclude: str | None = None
+) -> None:
+    """Tell every viewer (but ``exclude``, who already knows) who has priority now."""
+    if _app() is not None:
+        _spawn(push_priority(cert_id, viewers, exclude=exclude))
+
+
+async def push_priority(
+    cert_id: str, viewers: list[dict[str, str]], *, exclude: str | None = None
+) -> int:
+    tokens = [v["token"] for v in viewers if v.get("token") and v["token"] != exclude]
+
+    async def one(token: str) -> None:
+        await _modify(token, cert_id, lambda cert: cert._collab_pushed(viewers, token))
+
+    await asyncio.gather(*[one(t) for t in tokens])
+    return len(tokens)
+
+
+# --- disconnects ------------------------------------------------------------------------------
+async def sweep_once() -> int:
+    """Remove viewers whose tab is no longer connected; push the change. Returns how many."""
+    app = _app()
+    namespace = getattr(app, "event_namespace", None) if app is not None else None
+    token_manager = getattr(namespace, "_token_manager", None)
+    if token_manager is None:
+        return 0
+    removed = 0
+    for cert_id in collab.active_drafts():
+        latest: collab.Snapshot | None = None
+        for token in collab.snapshot(cert_id).tokens():
+            if await token_manager.is_token_connected(token):
+                continue
+            left = collab.leave(cert_id, token)
+            if left is not None:  # another worker may have noticed it first
+                latest, removed = left, removed + 1
+        if latest is not None:
+            await push_priority(cert_id, collab.snapshot(cert_id).as_dicts())
+    return removed
+
+
+async def sweep_forever(interval: float = SWEEP_INTERVAL) -> None:
+    """Lifespan task: prune disconnected viewers of drafts that have viewers."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await sweep_once()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("sweeping disconnected draft viewers failed", exc_info=True)
+
+
+def schedule_saved_state(cert_id: str, *, exclude: str) -> None:
+    """A save that others were already shown failed: show them what is saved instead."""
+    if _app() is not None:
+        _spawn(push_saved_state(cert_id, exclude=exclude))
+
+
+async def push_saved_state(cert_id: str, *, exclude: str) -> int:
+    from services.certificates import form_model, get_definition
+    from services.persistence.db import session_scope
+    from services.persistence.models import Certificate
+
+    def load() -> tuple[str, int, dict[str, Any]] | None:
+        with session_scope() as s:
+            cert = s.get(Certificate, cert_id)
+            return (cert.type, cert.version, dict(cert.content)) if cert else None
+
+    saved = await asyncio.to_thread(load)
+    if saved is None:
+        return 0
+    cert_type, version, content = saved
+    values = form_model.to_form(get_definition(cert_type), content)
+    return await push_values(
+        cert_id,
+        cert_type=cert_type,
+        exclude=exclude,
+        version=version,
+        values=values,
+        content=content,
+    )
