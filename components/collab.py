@@ -42,7 +42,7 @@ def priority_banner() -> rx.Component:
 
 
 def presence_list() -> rx.Component:
-    """"Har utkastet öppet: …": every open view of the draft, the priority holder marked."""
+    """ "Har utkastet öppet: …": every open view of the draft, the priority holder marked."""
     return rx.hstack(
         rx.icon("eye", size=16, color=rx.color("gray", 11)),
         rx.text("Har utkastet öppet:", size="2", weight="medium"),
