@@ -177,3 +177,8 @@ def downgrade() -> None:
 
     op.drop_table('audit_record')
     # ### end Alembic commands ###
+    # PostgreSQL keeps enum types after their tables are dropped.
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        sa.Enum(name="relationkind").drop(bind, checkfirst=True)
+        sa.Enum(name="certificatestatus").drop(bind, checkfirst=True)
