@@ -12,7 +12,7 @@ from typing import Any
 
 import reflex as rx
 
-from services import clock, collab, launch, lifecycle, printing
+from services import clock, collab, identity, launch, lifecycle, printing
 from services.certificates import form_model, get_definition
 from services.certificates.base import FieldKind, Severity
 from services.certificates.formatting import format_answer
@@ -96,11 +96,17 @@ class CertificateState(rx.State):
     def _definition(self):  # type: ignore[no-untyped-def]
         return get_definition(self.cert_type)
 
+    def _assign(self, name: str, value: Any) -> None:
+        """Set a var only when it changed: every assignment is sent to the browser (and to
+        the other open views), so unchanged dicts are not assigned again."""
+        if getattr(self, name) != value:
+            setattr(self, name, value)
+
     def _recompute(self) -> None:
         definition = self._definition()
         content = self._content
-        self.visible = {q.id: bool(q.visible(content)) for q in definition.questions()}
-        self.required = {q.id: bool(q.mandatory(content)) for q in definition.questions()}
+        self._assign("visible", {q.id: bool(q.visible(content)) for q in definition.questions()})
+        self._assign("required", {q.id: bool(q.mandatory(content)) for q in definition.questions()})
         messages = validate(definition, content, today=clock.today()) if self.editable else []
         errors: dict[str, str] = {}
         warnings: dict[str, str] = {}
@@ -108,17 +114,18 @@ class CertificateState(rx.State):
         for m in messages:
             target = {Severity.ERROR: errors, Severity.WARNING: warnings}.get(m.severity, missing)
             target.setdefault(m.question_id, m.message)
-        self.working_time = self._working_time(definition, content)
-        self.field_errors = errors
-        self.field_warnings = warnings
-        self.missing = missing if self.show_missing else {}
-        self.missing_sections = (
+        self._assign("working_time", self._working_time(definition, content))
+        self._assign("field_errors", errors)
+        self._assign("field_warnings", warnings)
+        self._assign("missing", missing if self.show_missing else {})
+        self._assign(
+            "missing_sections",
             [
                 {"id": s.id, "title": s.title}
                 for s in missing_sections(definition, content, today=clock.today())
             ]
             if self.show_missing and self.editable
-            else []
+            else [],
         )
 
     def _working_time(self, definition, content: dict[str, Any]) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -313,9 +320,9 @@ class CertificateState(rx.State):
         if version <= self.version:  # an older push arriving late
             return
         self.version = version
-        self.values = values
+        self._assign("values", values)
         self._content = content
-        self.display = display
+        self._assign("display", display)
         self._recompute()
 
     @rx.event
@@ -373,16 +380,18 @@ class CertificateState(rx.State):
         await self._save()
 
     async def _save(self) -> None:
-        """Autosave: show the change to the other open views at once (optimistically), then
-        write it with compare-and-set off the event loop; a refused write is corrected."""
+        """Autosave (§4.1): the other open views see the change at once, and the write — a
+        compare-and-set on the version — runs after this event has returned (a per-view
+        background saver, webcert_ui.autosave), so typing never waits for the database and
+        the push to the others is not held up by it. Without a running app (tests calling
+        the handler directly) the write happens here."""
         definition = self._definition()
         content = form_model.from_form(definition, self.values, self._content)
         self._content = content
         self._recompute()
         self.save_state = "saving"
         token = self._client_token()
-        shared = len(self.viewers) > 1 and self.has_priority
-        if shared:  # others have the draft open: they see the holder's typing right away
+        if len(self.viewers) > 1 and self.has_priority:
             from webcert_ui import live_collab
 
             live_collab.schedule_values(
@@ -393,31 +402,54 @@ class CertificateState(rx.State):
                 values=dict(self.values),
                 content=dict(content),
             )
+        from webcert_ui import autosave
+
+        session = identity.token_from_cookie_header(self.router.headers.cookie)
+        if token and autosave.schedule(token, self.cert_id, session):
+            return
         try:
             user = current_user(self)
+        except Exception as exc:  # noqa: BLE001 - e.g. the session has expired
+            self._save_failed(exc, token)
+            return
+        await self._write(user, content, self.version, token)
+
+    async def _write(
+        self, user: identity.SessionUser, content: dict[str, Any], version: int, token: str
+    ) -> int | None:
+        """Write ``content`` with compare-and-set; report the result in this state."""
+        try:
             result = await asyncio.to_thread(
                 lifecycle.save_draft,
                 user,
                 self.cert_id,
                 content=content,
-                expected_version=self.version,
+                expected_version=version,
                 viewer=token or None,
             )
-        except Exception as exc:
-            self.save_state = "error"
-            self.save_message = exc.message if isinstance(exc, WebcertError) else GENERIC_ERROR
-            if isinstance(exc, collab.NotHolder):  # priority moved on: show who has it now
-                self._apply_collab(collab.snapshot(self.cert_id).as_dicts())
-            if not isinstance(exc, WebcertError):
-                log.exception("saving draft failed")
-            if shared:  # the others were shown a change that was not saved: show what is
-                from webcert_ui import live_collab
+        except Exception as exc:  # noqa: BLE001 - shown to the user; the input stays
+            self._save_failed(exc, token)
+            return None
+        self._save_succeeded(result.version)
+        return result.version
 
-                live_collab.schedule_saved_state(self.cert_id, exclude=token)
-            return
-        self.version = result.version
-        self.save_state = "saved"
-        self.save_message = "Utkastet är sparat"
+    def _save_succeeded(self, version: int, *, more_pending: bool = False) -> None:
+        self.version = version
+        if not more_pending:
+            self.save_state = "saved"
+            self.save_message = "Utkastet är sparat"
+
+    def _save_failed(self, exc: Exception, token: str) -> None:
+        self.save_state = "error"
+        self.save_message = exc.message if isinstance(exc, WebcertError) else GENERIC_ERROR
+        if isinstance(exc, collab.NotHolder):  # priority moved on: show who has it now
+            self._apply_collab(collab.snapshot(self.cert_id).as_dicts())
+        if not isinstance(exc, WebcertError):
+            log.error("saving draft failed", exc_info=exc)
+        if len(self.viewers) > 1:  # others may have been shown a change that was not saved
+            from webcert_ui import live_collab
+
+            live_collab.schedule_saved_state(self.cert_id, exclude=token)
 
     @rx.event
     async def apply_end_date_shortcut(self, base: str):

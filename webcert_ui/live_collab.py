@@ -40,15 +40,16 @@ def _app() -> rx.App | None:
     return app()
 
 
-def _spawn(coro: Any) -> None:
+def _spawn(coro: Any) -> asyncio.Task[Any] | None:
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         coro.close()
-        return
+        return None
     task = loop.create_task(coro)
     _tasks.add(task)
     task.add_done_callback(_done)
+    return task
 
 
 def _done(task: asyncio.Task[Any]) -> None:
@@ -96,10 +97,11 @@ def schedule_values(
     version: int,
     values: dict[str, str],
     content: dict[str, Any],
-) -> None:
-    """After the holder's successful save: show the saved values in the other open views."""
+) -> asyncio.Task[Any] | None:
+    """Show the holder's values in the other open views (a background task, returned so the
+    caller may give it a head start before its own database write)."""
     if _app() is not None:
-        _spawn(
+        return _spawn(
             push_values(
                 cert_id,
                 cert_type=cert_type,
@@ -109,6 +111,7 @@ def schedule_values(
                 content=content,
             )
         )
+    return None
 
 
 async def push_values(
