@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from sqlmodel import Session
 
@@ -47,4 +48,21 @@ def record(
             patient_id=patient_id,
             detail=detail[:500],
         )
+    )
+
+
+def record_for(
+    session: Session, user: Any, action: AuditAction, certificate: Any, detail: str = ""
+) -> None:
+    """Audit ``action`` by a logged-in user (SessionUser) on a certificate row."""
+    record(
+        session,
+        user_id=user.hsa_id,
+        user_name=user.name,
+        role=user.role,
+        unit_id=user.unit.hsa_id if user.unit else "",
+        action=action,
+        certificate_id=certificate.id,
+        patient_id=certificate.patient_id,
+        detail=detail,
     )

@@ -147,17 +147,7 @@ def _audit(
     cert: Certificate,
     detail: str = "",
 ) -> None:
-    audit.record(
-        s,
-        user_id=user.hsa_id,
-        user_name=user.name,
-        role=user.role,
-        unit_id=user.unit.hsa_id if user.unit else "",
-        action=action,
-        certificate_id=cert.id,
-        patient_id=cert.patient_id,
-        detail=detail,
-    )
+    audit.record_for(s, user, action, cert, detail)
 
 
 def _get(s: Session, certificate_id: Any) -> Certificate:

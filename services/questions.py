@@ -302,17 +302,7 @@ async def _prepared(user: SessionUser, certificate_id: Any, action: Action = Act
 def _audit(
     s: Session, user: SessionUser, action: audit.AuditAction, cert: Certificate, detail: str
 ) -> None:
-    audit.record(
-        s,
-        user_id=user.hsa_id,
-        user_name=user.name,
-        role=user.role,
-        unit_id=user.unit.hsa_id if user.unit else "",
-        action=action,
-        certificate_id=cert.id,
-        patient_id=cert.patient_id,
-        detail=detail,
-    )
+    audit.record_for(s, user, action, cert, detail)
 
 
 _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
