@@ -176,33 +176,35 @@ def field_input(q: Question) -> rx.Component:
 
 
 def question_block(q: Question) -> rx.Component:
-    label = (
+    lone_checkbox = q.kind == FieldKind.CHECKBOX and not q.sub_label  # the box carries the label
+    toggle = rx.cond(
+        q.help != "",
+        rx.icon_button(
+            rx.icon("chevron_down", size=14),
+            variant="ghost",
+            size="1",
+            on_click=S.toggle_help(q.id),
+            aria_label=f"Visa hjälptext för {q.label[:40]}",
+            data_testid=testid(q.id) + "-help-toggle",
+        ),
+    )
+    heading = (
         rx.fragment()
-        if q.kind == FieldKind.CHECKBOX and not q.sub_label
-        else rx.el.label(
-            rx.cond(S.required[q.id], rx.text("* ", as_="span", color=rx.color("red", 10))),
-            q.label,
-            html_for=dom_id(q.id) if q.kind not in _GROUP_KINDS else None,
-            font_weight="600",
-            font_size="0.95em",
+        if lone_checkbox
+        else rx.hstack(
+            rx.el.label(
+                rx.cond(S.required[q.id], rx.text("* ", as_="span", color=rx.color("red", 10))),
+                q.label,
+                html_for=dom_id(q.id) if q.kind not in _GROUP_KINDS else None,
+                font_weight="600",
+                font_size="0.95em",
+            ),
+            toggle,
+            align="center",
+            spacing="1",
         )
     )
-    heading = rx.hstack(
-        label,
-        rx.cond(
-            q.help != "",
-            rx.icon_button(
-                rx.icon("chevron_down", size=14),
-                variant="ghost",
-                size="1",
-                on_click=S.toggle_help(q.id),
-                aria_label=f"Visa hjälptext för {q.label[:40]}",
-                data_testid=testid(q.id) + "-help-toggle",
-            ),
-        ),
-        align="center",
-        spacing="1",
-    )
+    field = rx.hstack(field_input(q), toggle, align="center") if lone_checkbox else field_input(q)
     return rx.cond(
         S.visible[q.id],
         rx.vstack(
@@ -225,7 +227,7 @@ def question_block(q: Question) -> rx.Component:
                 ),
             ),
             *([icf_controls(q)] if q.icf else []),
-            field_input(q),
+            field,
             rx.cond(
                 S.field_errors.contains(q.id),
                 rx.text(
