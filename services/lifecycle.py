@@ -1121,3 +1121,13 @@ __all__ = [
     "send",
     "sign",
 ]
+
+
+def saved_draft(certificate_id: str) -> tuple[int, dict[str, Any]] | None:
+    """The saved version and content of a draft (for a view that has just been given
+    priority, so that its first save compares against what is really saved)."""
+    with session_scope() as s:
+        cert = s.get(Certificate, certificate_id)
+        if cert is None or not cert.status.is_draft:
+            return None
+        return cert.version, dict(cert.content)

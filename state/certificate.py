@@ -90,6 +90,7 @@ class CertificateState(rx.State):
     has_priority: bool = True
     viewers: list[dict[str, str]] = []
     _content: dict[str, Any] = {}
+    _last_push: int = 0  # stamp of the newest change pushed from the priority holder
     _can_edit: bool = False  # the draft is editable for this user, priority aside
 
     # --- helpers (not events) -----------------------------------------------------------
@@ -306,6 +307,11 @@ class CertificateState(rx.State):
         """Pushed by webcert_ui.live_collab when priority or the viewers changed."""
         was_editable = self.editable
         self._apply_collab(viewers, token)
+        if self.editable and not was_editable:  # priority passed to this view: start from
+            saved = lifecycle.saved_draft(self.cert_id)  # what is saved, not the last push
+            if saved is not None:
+                self.version, self._content = saved
+                self._assign("values", form_model.to_form(self._definition(), self._content))
         if was_editable != self.editable:
             self._recompute()
 
@@ -315,10 +321,12 @@ class CertificateState(rx.State):
         values: dict[str, str],
         content: dict[str, Any],
         display: dict[str, list[str]],
+        stamp: int = 0,
     ) -> None:
-        """Pushed by webcert_ui.live_collab after the holder saved: show the saved values."""
-        if version <= self.version:  # an older push arriving late
+        """Pushed by webcert_ui.live_collab when the holder changed the draft: show it."""
+        if stamp and stamp <= self._last_push:  # an older push arriving late
             return
+        self._last_push = stamp
         self.version = version
         self._assign("values", values)
         self._content = content

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import reflex as rx
@@ -109,6 +110,7 @@ def schedule_values(
                 version=version,
                 values=values,
                 content=content,
+                stamp=time.time_ns(),
             )
         )
     return None
@@ -122,14 +124,18 @@ async def push_values(
     version: int,
     values: dict[str, str],
     content: dict[str, Any],
+    stamp: int | None = None,
 ) -> int:
+    # The order of the holder's changes: several pushes may carry the same version (typing
+    # faster than the autosave writes), so a later push is recognised by its stamp.
+    stamp = stamp if stamp is not None else time.time_ns()
     tokens = [t for t in collab.snapshot(cert_id).tokens() if t != exclude]
     if not tokens:
         return 0
     display = _display(cert_type, content)
 
     def change(cert: Any) -> None:
-        cert._values_pushed(version, dict(values), dict(content), display)
+        cert._values_pushed(version, dict(values), dict(content), display, stamp)
 
     await asyncio.gather(*[_modify(t, cert_id, change) for t in tokens])
     return len(tokens)
