@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,14 +35,8 @@ import httpx
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
-from tenacity import (
-    AsyncRetrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential,
-)
 
-from services import audit, clock, collab, notifications, patients, rights
+from services import audit, clock, collab, locks, notifications, patients, recipients, rights
 from services.certificates import get_definition
 from services.certificates.base import CarryOver, CertificateDefinition, Recipient
 from services.certificates.carry_over import carry_over, previous_period_summary
@@ -64,7 +57,6 @@ from services.persistence.models import (
     RelationKind,
 )
 from services.rights import Action, PatientFlags, RelationFlags
-from services.settings import get_settings
 
 MAX_CONTENT_BYTES = 200_000
 MAX_REVOKE_MESSAGE = 4000
@@ -223,15 +215,8 @@ def _state_only_refusal(decision: rights.Decision) -> bool:
     return not decision.allowed and decision.code == "INVALID_STATE"
 
 
-_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-
-
 def _lock_for(certificate_id: str) -> asyncio.Lock:
-    lock = _locks.get(certificate_id)
-    if lock is None:
-        lock = asyncio.Lock()
-        _locks[certificate_id] = lock
-    return lock
+    return locks.lock_for("lifecycle:" + certificate_id)
 
 
 def canonical_json(data: Any) -> str:
@@ -652,36 +637,12 @@ async def delete_draft(user: SessionUser, certificate_id: str) -> None:
 
 
 # --- send and revoke (the recipient simulators) ----------------------------------------------
-class _Transient(Exception):
-    """A recipient answer worth retrying (5xx)."""
-
-
 def _recipient(cert: Certificate) -> Recipient:
     return _definition(cert.type).recipient
 
 
-def _recipient_url(recipient: Recipient) -> str:
-    settings = get_settings()
-    return settings.fk_url if recipient == Recipient.FK else settings.ts_url
-
-
 async def _post(recipient: Recipient, path: str, body: dict[str, Any]) -> httpx.Response:
-    """POST to the recipient; transient failures are retried (3 attempts)."""
-    settings = get_settings()
-    async with httpx.AsyncClient(
-        base_url=_recipient_url(recipient), timeout=settings.http_timeout_seconds
-    ) as client:
-        async for attempt in AsyncRetrying(
-            stop=stop_after_attempt(3),
-            wait=wait_exponential(multiplier=0.2, max=2),
-            retry=retry_if_exception_type((httpx.TransportError, _Transient)),
-            reraise=True,
-        ):
-            with attempt:
-                response = await client.post(path, json=body)
-                if response.status_code >= 500:
-                    raise _Transient(f"{response.status_code}")
-    return response
+    return await recipients.post(recipient, path, body)
 
 
 def _unavailable(recipient: Recipient, what: str) -> ServiceUnavailable:
@@ -735,7 +696,7 @@ async def send(user: SessionUser, certificate_id: str, *, patient_consent: Any) 
         recipient = _recipient(cert)
         try:
             response = await _post(recipient, "/certificates", certificate_payload(cert))
-        except (httpx.HTTPError, _Transient) as exc:
+        except recipients.UNREACHABLE as exc:
             raise _unavailable(recipient, "Intyget har inte skickats.") from exc
         if response.status_code not in (200, 201, 409):  # 409: already received
             raise _unavailable(recipient, "Intyget har inte skickats.")
@@ -806,7 +767,7 @@ async def revoke(
             }
             try:
                 response = await _post(recipient, f"/certificates/{cert.id}/revoke", body)
-            except (httpx.HTTPError, _Transient) as exc:
+            except recipients.UNREACHABLE as exc:
                 raise _unavailable(recipient, "Intyget har inte makulerats.") from exc
             if response.status_code not in (200, 201, 409):  # 409: already revoked there
                 raise _unavailable(recipient, "Intyget har inte makulerats.")

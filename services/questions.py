@@ -24,17 +24,15 @@ handled), newest first; kompletteringsbegäran are listed apart from administrat
 from __future__ import annotations
 
 import asyncio
-import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 from sqlmodel import Session, col, select
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from services import audit, clock, lifecycle, notifications, rights
+from services import audit, clock, lifecycle, locks, notifications, recipients, rights
 from services.certificates import get_definition
+from services.certificates.base import Recipient
 from services.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from services.identity import SessionUser, require_unit
 from services.persistence.db import session_scope
@@ -47,7 +45,6 @@ from services.persistence.models import (
     new_id,
 )
 from services.rights import Action
-from services.settings import get_settings
 
 __all__ = [
     "ANSWERABLE_TOPICS",
@@ -305,40 +302,16 @@ def _audit(
     audit.record_for(s, user, action, cert, detail)
 
 
-_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-
-
 def _lock_for(key: str) -> asyncio.Lock:
-    lock = _locks.get(key)
-    if lock is None:
-        lock = asyncio.Lock()
-        _locks[key] = lock
-    return lock
+    return locks.lock_for("questions:" + key)
 
 
 # --- talking to Försäkringskassan -----------------------------------------------------------
-class _Transient(Exception):
-    """An FK answer worth retrying (5xx)."""
-
-
 async def _post_to_fk(body: dict[str, Any], what: str) -> None:
     """POST a question or answer to Försäkringskassan; retried; ServiceUnavailable if down."""
-    settings = get_settings()
     try:
-        async with httpx.AsyncClient(
-            base_url=settings.fk_url, timeout=settings.http_timeout_seconds
-        ) as client:
-            async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(3),
-                wait=wait_exponential(multiplier=0.2, max=2),
-                retry=retry_if_exception_type((httpx.TransportError, _Transient)),
-                reraise=True,
-            ):
-                with attempt:
-                    response = await client.post("/questions", json=body)
-                    if response.status_code >= 500:
-                        raise _Transient(str(response.status_code))
-    except (httpx.HTTPError, _Transient) as exc:
+        response = await recipients.post(Recipient.FK, "/questions", body)
+    except recipients.UNREACHABLE as exc:
         raise ServiceUnavailable(
             TEXT_FK_DOWN.format(what=what), code="RECIPIENT_UNAVAILABLE"
         ) from exc
