@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from components.editor import certificate_form, dom_id
+from components.editor import certificate_form
 from services.certificates import all_definitions
 from services.certificates.base import CertificateDefinition, Section
 from services.rights import REVOKE_REASONS
@@ -411,4 +411,4 @@ def status_bar() -> rx.Component:
     )
 
 
-__all__ = ["action_bar", "certificate_form", "certificate_view", "dialogs", "dom_id", "status_bar"]
+__all__ = ["action_bar", "certificate_form", "certificate_view", "dialogs", "status_bar"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from components.ids import dom_id, testid
 from services.certificates.base import Question
 from services.certificates.form_model import diagnosis_rows
 from services.diagnoses import CERTIFICATE_DIAGNOSIS_HEADING, CodeSystem
@@ -16,14 +17,6 @@ from state.certificate import CertificateState as S
 from state.diagnosis import DiagnosisState as D
 
 SYSTEM_LABELS = {CodeSystem.ICD_10_SE: "ICD-10-SE", CodeSystem.KSH_97_P: "KSH97-P (Primärvård)"}
-
-
-def _dom_id(key: str) -> str:  # same ids as components.editor.dom_id
-    return "f-" + key.replace(".", "-").replace("_", "-")
-
-
-def _testid(key: str) -> str:  # same test ids as components.editor.testid
-    return "field-" + key.replace(".", "-").replace("_", "-")
 
 
 def _system_radio(q: Question) -> rx.Component:
@@ -34,11 +27,11 @@ def _system_radio(q: Question) -> rx.Component:
                 rx.el.label(
                     rx.radio_group.item(
                         value=system.value,
-                        id=_dom_id(f"{key}.{system.value}"),
-                        data_testid=_testid(f"{key}.{system.value}"),
+                        id=dom_id(f"{key}.{system.value}"),
+                        data_testid=testid(f"{key}.{system.value}"),
                     ),
                     rx.text(label, as_="span", size="2"),
-                    html_for=_dom_id(f"{key}.{system.value}"),
+                    html_for=dom_id(f"{key}.{system.value}"),
                     display="flex",
                     gap="0.5em",
                     align_items="center",
@@ -83,7 +76,7 @@ def _suggestions(row_key: str) -> rx.Component:
         D.active_row == row_key,
         rx.box(
             rx.foreach(D.suggestions, _option),
-            id=_dom_id(row_key) + "-list",
+            id=dom_id(row_key) + "-list",
             role="listbox",
             aria_label="Förslag på diagnoser",
             width="100%",
@@ -108,20 +101,20 @@ def _combobox(row_key: str, part: str, label: str, width: str) -> rx.Component:
             on_change=lambda v: D.type_query(key, v),
             on_key_down=lambda pressed, _info: D.key_down(key, pressed),
             on_blur=lambda v: D.commit(key, v),
-            id=_dom_id(key),
+            id=dom_id(key),
             placeholder="Kod" if part == "code" else "Diagnos",
             width="100%",
             read_only=~S.editable,
-            data_testid=_testid(key),
+            data_testid=testid(key),
             auto_complete=False,
             custom_attrs={
                 "role": "combobox",
                 "aria-autocomplete": "list",
                 "aria-expanded": rx.cond(open_, "true", "false"),
-                "aria-controls": _dom_id(row_key) + "-list",
+                "aria-controls": dom_id(row_key) + "-list",
                 "aria-activedescendant": rx.cond(
                     open_ & (D.highlighted >= 0),
-                    f"{_dom_id(row_key)}-list-opt-" + D.highlighted.to_string(),
+                    f"{dom_id(row_key)}-list-opt-" + D.highlighted.to_string(),
                     "",
                 ),
             },
@@ -132,7 +125,7 @@ def _combobox(row_key: str, part: str, label: str, width: str) -> rx.Component:
         force_notify_on_blur=False,
     )
     return rx.box(
-        rx.el.label(label, html_for=_dom_id(key), class_name="sr-only"),
+        rx.el.label(label, html_for=dom_id(key), class_name="sr-only"),
         field,
         width=width,
         flex_shrink="0" if width != "100%" else "1",
@@ -152,7 +145,7 @@ def diagnosis_field(q: Question) -> rx.Component:
             _suggestions(f"{q.id}.{i}"),
             width="100%",
             spacing="1",
-            data_testid=_testid(f"{q.id}.{i}"),
+            data_testid=testid(f"{q.id}.{i}"),
         )
         for i in range(diagnosis_rows(q))
     ]

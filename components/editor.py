@@ -12,17 +12,10 @@ import reflex as rx
 
 from components.diagnosis import diagnosis_field
 from components.icf import icf_controls
+from components.ids import dom_id, testid
 from services.certificates import all_definitions
 from services.certificates.base import CertificateDefinition, FieldKind, Question, Section
 from state.certificate import CertificateState as S
-
-
-def dom_id(key: str) -> str:
-    return "f-" + key.replace(".", "-").replace("_", "-")
-
-
-def testid(key: str) -> str:
-    return "field-" + key.replace(".", "-").replace("_", "-")
 
 
 def _text_input(key: str, *, placeholder: str = "", width: str = "100%", **props) -> rx.Component:

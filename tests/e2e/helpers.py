@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 
 def tid(key: str) -> str:
-    """The data-testid of a form field (same rule as components/editor.testid)."""
+    """The data-testid of a form field (same rule as components/ids.testid)."""
     return "field-" + key.replace(".", "-").replace("_", "-")
 
 
