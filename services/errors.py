@@ -87,3 +87,15 @@ class Conflict(WebcertError):
         "Utkastet har ändrats av någon annan sedan du öppnade det. Ladda om sidan för att se "
         "den senaste versionen."
     )
+
+
+def messages_by_code() -> dict[str, str]:
+    """Every error code the application knows, with its default Swedish message (for pages
+    that only receive the code, e.g. the error page after a failed deep link)."""
+    found: dict[str, str] = {}
+    pending: list[type[WebcertError]] = [WebcertError]
+    while pending:
+        cls = pending.pop()
+        found.setdefault(cls.code, cls.default_message)
+        pending.extend(cls.__subclasses__())
+    return found

@@ -312,12 +312,12 @@ def certificate_page() -> rx.Component:
     )
 
 
-ERROR_TEXTS = {
-    "launch-invalid": "Länken från journalsystemet är ogiltig eller har gått ut. Öppna intyget "
-    "på nytt från journalsystemet.",
-    "not-authorized": "Du saknar behörighet för detta.",
-    "session-expired": "Du har blivit utloggad på grund av inaktivitet.",
-}
+def error_texts() -> dict[str, str]:
+    """Error page texts by URL code: the services' own Swedish messages, written once."""
+    from services import identity, personnummer  # noqa: F401  (register their error classes)
+    from services.errors import messages_by_code
+
+    return {routes.error_slug(code): text for code, text in messages_by_code().items()}
 
 
 @rx.page(route=routes.ERROR, title="Webcert – fel")
@@ -328,7 +328,7 @@ def error_page() -> rx.Component:
                 rx.heading("Det gick inte att öppna Webcert", size="5"),
                 rx.match(
                     rx.State.kod,  # type: ignore[attr-defined]
-                    *[(k, rx.text(v, data_testid="error-text")) for k, v in ERROR_TEXTS.items()],
+                    *[(k, rx.text(v, data_testid="error-text")) for k, v in error_texts().items()],
                     rx.text(
                         "Ett fel uppstod. Öppna intyget på nytt från journalsystemet.",
                         data_testid="error-text",

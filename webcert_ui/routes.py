@@ -22,8 +22,13 @@ def certificate(cert_id: str) -> str:
     return f"/intyg/{cert_id}"
 
 
+def error_slug(code: str) -> str:
+    """The URL form of an error code: "LAUNCH_INVALID" → "launch-invalid"."""
+    return code.lower().replace("_", "-")
+
+
 def error(code: str) -> str:
-    return f"/fel/{code}"
+    return f"/fel/{error_slug(code)}"
 
 
 def deep_link(cert_id: str, token: str, **params: str) -> str:
