@@ -14,7 +14,6 @@ Handlers are public endpoints: every key, index and value is validated here.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 import reflex as rx
@@ -22,7 +21,7 @@ import reflex as rx
 from services.certificates import get_definition
 from services.certificates.base import FieldKind, Question
 from services.certificates.form_model import diagnosis_rows
-from services.diagnoses import CodeSystem, SearchMode, lookup, search, warm_up
+from services.diagnoses import CodeSystem, SearchMode, lookup, search
 from state.certificate import CertificateState
 
 log = logging.getLogger(__name__)
@@ -31,20 +30,6 @@ MAX_SUGGESTIONS = 10
 MAX_QUERY = 200
 PARTS = ("code", "text")
 SYSTEMS = tuple(system.value for system in CodeSystem)
-
-_warm_lock = threading.Lock()
-_warm_started = False
-
-
-def _start_warm_up() -> None:
-    """Build the search indexes once per process in a thread (the first build takes seconds)."""
-    global _warm_started
-    with _warm_lock:
-        if _warm_started:
-            return
-        _warm_started = True
-    threading.Thread(target=warm_up, name="diagnosis-warm-up", daemon=True).start()
-
 
 def diagnosis_questions(cs: CertificateState) -> list[Question]:
     """The DIAGNOSES questions of the open certificate's definition ([] when none is open)."""
@@ -133,7 +118,6 @@ class DiagnosisState(rx.State):
     @rx.event
     async def load(self):
         """on_load of the certificate page (after CertificateState.load)."""
-        _start_warm_up()
         self._close()
         self._typed = {}
         cs = await self.get_state(CertificateState)
