@@ -8,7 +8,7 @@ Measures in one run, in Chromium with two browser contexts (two users):
 (b) our field edit: the priority holder B changes "Övriga upplysningar" of a draft (the edit
     leaves the input, i.e. the debounced on_change is sent: the value is set and the field
     blurred), until the text is in A's read-only view (saved by B with compare-and-set, then
-    pushed by webcert_ui.live_collab).
+    pushed by state.live_collab).
 
 Timing: t0 in B and t1 in A are both ``performance.timeOrigin + performance.now()`` (one
 machine, comparable across pages); t1 is taken by a MutationObserver in A when the DOM shows

@@ -1,6 +1,6 @@
 """Live collaboration on a draft (§4.2.2): the priority banner and the presence list.
 
-Everything shown comes from CertificateState, which services.collab and webcert_ui.live_collab
+Everything shown comes from CertificateState, which services.collab and state.live_collab
 keep up to date while the page is open.
 """
 

@@ -6,7 +6,7 @@ reports back into that tab's state through ``app.modify_state``. Changes that ar
 write is under way are written by the same saver right after it, so a tab never has two
 writes in flight (their versions would collide) and fast typing is coalesced. The user's
 event returns at once: typing never waits for the database, and pushes to other open views
-(webcert_ui.live_collab) are not held up by it.
+(state.live_collab) are not held up by it.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ START_DELAY_SECONDS = 0.01
 
 
 def _app() -> rx.App | None:
-    from webcert_ui.live import _app as app
+    from state.live import _app as app
 
     return app()
 

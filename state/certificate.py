@@ -268,8 +268,8 @@ class CertificateState(rx.State):
 
     def _join(self, previous: str = "") -> None:
         """After a successful open: an editable draft is opened by this view, which gets
-        priority; the other viewers are told at once (webcert_ui.live_collab)."""
-        from webcert_ui import live_collab
+        priority; the other viewers are told at once (state.live_collab)."""
+        from state import live_collab
 
         token = self._client_token()
         if not token:
@@ -304,7 +304,7 @@ class CertificateState(rx.State):
         self.editable = self._can_edit and self.has_priority
 
     def _collab_pushed(self, viewers: list[dict[str, str]], token: str) -> None:
-        """Pushed by webcert_ui.live_collab when priority or the viewers changed."""
+        """Pushed by state.live_collab when priority or the viewers changed."""
         was_editable = self.editable
         self._apply_collab(viewers, token)
         if self.editable and not was_editable:  # priority passed to this view: start from
@@ -323,7 +323,7 @@ class CertificateState(rx.State):
         display: dict[str, list[str]],
         stamp: int = 0,
     ) -> None:
-        """Pushed by webcert_ui.live_collab when the holder changed the draft: show it."""
+        """Pushed by state.live_collab when the holder changed the draft: show it."""
         if stamp and stamp <= self._last_push:  # an older push arriving late
             return
         self._last_push = stamp
@@ -390,7 +390,7 @@ class CertificateState(rx.State):
     async def _save(self) -> None:
         """Autosave (§4.1): the other open views see the change at once, and the write — a
         compare-and-set on the version — runs after this event has returned (a per-view
-        background saver, webcert_ui.autosave), so typing never waits for the database and
+        background saver, state.autosave), so typing never waits for the database and
         the push to the others is not held up by it. Without a running app (tests calling
         the handler directly) the write happens here."""
         definition = self._definition()
@@ -400,7 +400,7 @@ class CertificateState(rx.State):
         self.save_state = "saving"
         token = self._client_token()
         if len(self.viewers) > 1 and self.has_priority:
-            from webcert_ui import live_collab
+            from state import live_collab
 
             live_collab.schedule_values(
                 self.cert_id,
@@ -410,7 +410,7 @@ class CertificateState(rx.State):
                 values=dict(self.values),
                 content=dict(content),
             )
-        from webcert_ui import autosave
+        from state import autosave
 
         session = identity.token_from_cookie_header(self.router.headers.cookie)
         if token and autosave.schedule(token, self.cert_id, session):
@@ -455,7 +455,7 @@ class CertificateState(rx.State):
         if not isinstance(exc, WebcertError):
             log.error("saving draft failed", exc_info=exc)
         if len(self.viewers) > 1:  # others may have been shown a change that was not saved
-            from webcert_ui import live_collab
+            from state import live_collab
 
             live_collab.schedule_saved_state(self.cert_id, exclude=token)
 

@@ -36,7 +36,7 @@ SWEEP_INTERVAL = 1.0  # seconds
 
 
 def _app() -> rx.App | None:
-    from webcert_ui.live import _app as app
+    from state.live import _app as app
 
     return app()
 

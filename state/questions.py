@@ -2,18 +2,19 @@
 
 Handlers are public endpoints: they trust no argument and decide nothing; every rule is in
 services.questions. Open pages are registered in services.presence so that messages arriving
-from Försäkringskassan are pushed here live (webcert_ui.live).
+from Försäkringskassan are pushed here live (state.live).
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from typing import Any
 
 import reflex as rx
 
-from services import lifecycle, presence, questions
+from services import identity, lifecycle, presence, questions
 from services.errors import WebcertError
 from state.session import current_user
 
@@ -215,7 +216,7 @@ class QuestionState(rx.State):
     async def _after_change(self) -> None:
         """Reload here and push the change to the other open pages of the certificate."""
         await self._reload()
-        from webcert_ui import live
+        from state import live
 
         live.schedule_refresh(self.q_cert_id, exclude=self._token())
 
@@ -255,7 +256,7 @@ class QuestionState(rx.State):
             self._fail(exc)
 
     async def _refresh_pushed(self) -> None:
-        """Called by webcert_ui.live inside modify_state (not an event: not callable by a
+        """Called by state.live inside modify_state (not an event: not callable by a
         browser). Reloads without counting as user activity."""
         try:
             await self._reload(touch=False)
@@ -278,20 +279,26 @@ class QuestionState(rx.State):
         self.q_error = ""
 
     @rx.event
-    def set_ask_topic(self, value: Any):
+    async def set_ask_topic(self, value: Any):
         self.ask_topic = value if value in questions.ASK_TOPICS else ""
-        self._save_question_draft()
+        await self._save_question_draft()
 
     @rx.event
-    def set_ask_text(self, value: Any):
+    async def set_ask_text(self, value: Any):
         self.ask_text = str(value)[: questions.MAX_TEXT] if isinstance(value, str) else ""
-        self._save_question_draft()
+        await self._save_question_draft()
 
-    def _save_question_draft(self) -> None:
+    async def _save_question_draft(self) -> None:
+        """Autosave of the question being written, off the event loop (one write per change)."""
+        cookie, cert_id = self.router.headers.cookie, self.q_cert_id
+        topic, text = self.ask_topic, self.ask_text
+
+        def save() -> None:
+            user = identity.get_session(identity.token_from_cookie_header(cookie))
+            questions.save_question_draft(user, cert_id, topic=topic, text=text)
+
         try:
-            questions.save_question_draft(
-                current_user(self), self.q_cert_id, topic=self.ask_topic, text=self.ask_text
-            )
+            await asyncio.to_thread(save)
         except Exception as exc:  # noqa: BLE001
             self._fail(exc)
 
@@ -330,15 +337,22 @@ class QuestionState(rx.State):
         self.answer_text = ""
 
     @rx.event
-    def set_answer_text(self, value: Any):
+    async def set_answer_text(self, value: Any):
         if not self.answering_id:
             return
         self.answer_text = str(value)[: questions.MAX_TEXT] if isinstance(value, str) else ""
-        self._save_answer_draft(self.answering_id, self.answer_text)
+        await self._save_answer_draft(self.answering_id, self.answer_text)
 
-    def _save_answer_draft(self, thread_id: str, text: str) -> None:
+    async def _save_answer_draft(self, thread_id: str, text: str) -> None:
+        """Autosave of an answer being written, off the event loop (one write per change)."""
+        cookie, cert_id = self.router.headers.cookie, self.q_cert_id
+
+        def save() -> None:
+            user = identity.get_session(identity.token_from_cookie_header(cookie))
+            questions.save_answer_draft(user, cert_id, thread_id, text=text)
+
         try:
-            questions.save_answer_draft(current_user(self), self.q_cert_id, thread_id, text=text)
+            await asyncio.to_thread(save)
             self._drafts[thread_id] = text
         except Exception as exc:  # noqa: BLE001
             self._fail(exc)
@@ -426,10 +440,10 @@ class QuestionState(rx.State):
         self.q_error = ""
 
     @rx.event
-    def set_cannot_text(self, value: Any):
+    async def set_cannot_text(self, value: Any):
         self.cannot_text = str(value)[: questions.MAX_TEXT] if isinstance(value, str) else ""
         if self._komplt_ids:
-            self._save_answer_draft(self._komplt_ids[0], self.cannot_text)
+            await self._save_answer_draft(self._komplt_ids[0], self.cannot_text)
 
     @rx.event
     async def send_cannot(self):

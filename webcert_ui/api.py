@@ -57,7 +57,7 @@ def _set_session_cookie(response: Response, token: str) -> None:
 
 
 def _error_redirect(exc: WebcertError) -> RedirectResponse:
-    return RedirectResponse(routes.error(exc.code.lower().replace("_", "-")), status_code=303)
+    return RedirectResponse(routes.error(exc.code), status_code=303)
 
 
 async def deep_link(request: Request) -> Response:
@@ -543,11 +543,11 @@ async def receive_message(request: Request) -> Response:
     """Inbound message from Försäkringskassan (SendMessageToCare): a question, a reminder or
     an answer to a question from the care unit. Validated and stored by
     ``services.questions.receive_message`` (nothing is stored on an error); open pages of the
-    certificate are updated at once (webcert_ui.live)."""
+    certificate are updated at once (state.live)."""
     _require_fk(request)
     body = await _json_body(request)
     from services import questions
-    from webcert_ui import live
+    from state import live
 
     result = await asyncio.to_thread(questions.receive_message, body)
     live.schedule_refresh(result["certificateId"])

@@ -7,7 +7,8 @@ import reflex as rx
 
 from components import overlay
 from services import jobs, notifications
-from webcert_ui import api, live_collab, pages  # noqa: F401  (pages register with @rx.page)
+from state import live_collab
+from webcert_ui import api, pages  # noqa: F401  (pages register with @rx.page)
 
 log = logging.getLogger(__name__)
 
