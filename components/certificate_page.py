@@ -9,6 +9,7 @@ from services.certificates import all_definitions
 from services.certificates.base import CertificateDefinition, Section
 from services.rights import REVOKE_REASONS
 from state.certificate import CertificateState as C
+from state.certificate_view import lines_var, shown_var
 
 MINIMAL_INFO = (
     "Det minimala intyget innehåller endast de uppgifter som arbetsgivaren behöver enligt "
@@ -308,19 +309,20 @@ def dialogs() -> rx.Component:
     )
 
 
-def _section_view(section: Section) -> rx.Component:
+def _section_view(cert_type: str, section: Section) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading(section.title, size="4", as_="h2", id="s-" + section.id),
             *[
                 rx.cond(
-                    C.visible[q.id],
+                    shown_var(cert_type, q.id),
                     rx.vstack(
                         rx.text(q.label, weight="bold", size="2"),
                         rx.cond(
-                            C.display.contains(q.id) & (C.display[q.id].length() > 0),
+                            lines_var(cert_type, q.id).contains(q.id)
+                            & (lines_var(cert_type, q.id)[q.id].length() > 0),
                             rx.foreach(
-                                C.display[q.id],
+                                lines_var(cert_type, q.id)[q.id],
                                 lambda line: rx.text(line, size="2", white_space="pre-wrap"),
                             ),
                             rx.text("Ej angivet", size="2", color=rx.color("gray", 10)),
@@ -340,7 +342,9 @@ def _section_view(section: Section) -> rx.Component:
 
 
 def definition_view(definition: CertificateDefinition) -> rx.Component:
-    return rx.vstack(*[_section_view(s) for s in definition.sections], spacing="4", width="100%")
+    return rx.vstack(
+        *[_section_view(definition.type, s) for s in definition.sections], spacing="4", width="100%"
+    )
 
 
 def certificate_view() -> rx.Component:

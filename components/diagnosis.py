@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from components.form_values import form_value
 from components.ids import dom_id, testid
 from services.certificates.base import Question
 from services.certificates.form_model import diagnosis_rows
@@ -41,7 +42,7 @@ def _system_radio(q: Question) -> rx.Component:
             direction="row",
             gap="1.25em",
         ),
-        value=rx.cond(S.values[key] != "", S.values[key], CodeSystem.ICD_10_SE.value),
+        value=rx.cond(form_value(key) != "", form_value(key), CodeSystem.ICD_10_SE.value),
         on_change=lambda v: D.set_system(q.id, v),
         disabled=~S.editable,
         aria_label="Diagnoskodverk",
@@ -119,7 +120,7 @@ def _combobox(row_key: str, part: str, label: str, width: str) -> rx.Component:
                 ),
             },
         ),
-        value=S.values[key],
+        value=form_value(key),
         debounce_timeout=0,
         force_notify_by_enter=False,
         force_notify_on_blur=False,

@@ -1,9 +1,10 @@
 """The draft editor and the read-only view, generated from a certificate definition.
 
 One static component tree per certificate type is built at compile time from its
-declarative definition; values live in CertificateState.values (flat keys, see
-services.certificates.form_model). Nothing here knows a rule: visibility, mandatory
-stars, errors and missing texts all come from state computed by services.
+declarative definition; the inputs show the values of their section's substate
+(state.editor_parts, flat keys, see services.certificates.form_model). Nothing here knows a
+rule: visibility, mandatory stars, errors and missing texts all come from state computed by
+services.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.diagnosis import diagnosis_field
+from components.form_values import building, form_value
 from components.icf import icf_controls
 from components.ids import dom_id, testid
 from services.certificates import all_definitions
@@ -20,7 +22,7 @@ from state.certificate import CertificateState as S
 
 def _text_input(key: str, *, placeholder: str = "", width: str = "100%", **props) -> rx.Component:
     return rx.input(
-        value=S.values[key],
+        value=form_value(key),
         on_change=lambda v: S.set_value(key, v),
         id=dom_id(key),
         placeholder=placeholder,
@@ -38,7 +40,7 @@ def _date_input(key: str, **props) -> rx.Component:
 def _checkbox(key: str, label: str) -> rx.Component:
     return rx.el.label(
         rx.checkbox(
-            checked=S.values[key] == "true",
+            checked=form_value(key) == "true",
             on_change=lambda c: S.set_checked(key, c),
             id=dom_id(key),
             disabled=~S.editable,
@@ -71,7 +73,7 @@ def _radio(key: str, options: list[tuple[str, str]], direction: str = "column") 
             direction=direction,  # type: ignore[arg-type]
             gap="0.5em",
         ),
-        value=S.values[key],
+        value=form_value(key),
         on_change=lambda v: S.set_value(key, v),
         disabled=~S.editable,
         aria_label="Välj ett alternativ",
@@ -126,7 +128,7 @@ def field_input(q: Question) -> rx.Component:
             return _text_input(q.id, placeholder=q.placeholder)
         case FieldKind.TEXTAREA:
             return rx.text_area(
-                value=S.values[q.id],
+                value=form_value(q.id),
                 on_change=lambda v: S.set_value(q.id, v),
                 id=dom_id(q.id),
                 width="100%",
@@ -287,7 +289,9 @@ def section_block(section: Section) -> rx.Component:
 
 
 def definition_form(definition: CertificateDefinition) -> rx.Component:
-    return rx.vstack(*[section_block(s) for s in definition.sections], spacing="4", width="100%")
+    with building(definition.type):
+        sections = [section_block(s) for s in definition.sections]
+    return rx.vstack(*sections, spacing="4", width="100%")
 
 
 def certificate_form() -> rx.Component:

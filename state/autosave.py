@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 _running: set[str] = set()  # tokens with a saver task (per process: a tab's events go to one)
 _dirty: set[str] = set()  # tokens with changes newer than the write under way
 _tasks: set[asyncio.Task[Any]] = set()
-START_DELAY_SECONDS = 0.01
+_pushes: dict[str, asyncio.Task[Any]] = {}  # token -> the newest push of its change to others
+PUSH_WAIT_SECONDS = 0.25  # a write waits at most this long for the push to go first
 
 
 def _app() -> rx.App | None:
@@ -32,14 +33,26 @@ def _app() -> rx.App | None:
     return app()
 
 
-def schedule(client_token: str, cert_id: str, session_token: str | None) -> bool:
-    """Ask for a save of this tab's draft; False when there is no running app to do it."""
+def schedule(
+    client_token: str,
+    cert_id: str,
+    session_token: str | None,
+    *,
+    after: asyncio.Task[Any] | None = None,
+) -> bool:
+    """Ask for a save of this tab's draft; False when there is no running app to do it.
+
+    ``after``: the push of this change to the other open views (state.live_collab); the write
+    waits for it, so the two do not compete for the interpreter and the others see the change
+    as soon as possible."""
     if _app() is None or not client_token or not session_token:
         return False
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         return False
+    if after is not None:
+        _pushes[client_token] = after
     if client_token in _running:
         _dirty.add(client_token)
         return True
@@ -56,22 +69,24 @@ async def _saver(client_token: str, cert_id: str, session_token: str) -> None:
     app = _app()
     key = rx.BaseStateToken(ident=client_token, cls=CertificateState)
     try:
-        # Let the push of this change to the other open views (spawned just before) go
-        # first: the write's thread would compete with it for the interpreter.
-        await asyncio.sleep(START_DELAY_SECONDS)
         while app is not None:
+            # Let the push of this change to the other open views go first: the write's
+            # thread would compete with it for the interpreter.
+            push = _pushes.pop(client_token, None)
+            if push is not None and not push.done():
+                await asyncio.wait({push}, timeout=PUSH_WAIT_SECONDS)
             _dirty.discard(client_token)
             async with app.modify_state(key) as root:
                 cs = await root.get_state(CertificateState)
                 if cs.cert_id != cert_id or not cs.editable:
                     return
-                content, version = dict(cs._content), cs.version
+                content, version = dict(cs._content), cs._version
             try:
                 user = await asyncio.to_thread(identity.get_session, session_token)
             except Exception as exc:  # noqa: BLE001 - e.g. the session has expired
                 async with app.modify_state(key) as root:
                     cs = await root.get_state(CertificateState)
-                    cs._save_failed(exc, client_token)
+                    await cs._save_failed(exc, client_token)
                 return
             from services import lifecycle
 
@@ -88,14 +103,14 @@ async def _saver(client_token: str, cert_id: str, session_token: str) -> None:
                 async with app.modify_state(key) as root:
                     cs = await root.get_state(CertificateState)
                     if cs.cert_id == cert_id:
-                        cs._save_failed(exc, client_token)
+                        await cs._save_failed(exc, client_token)
                 return
             more = client_token in _dirty
             async with app.modify_state(key) as root:
                 cs = await root.get_state(CertificateState)
                 if cs.cert_id != cert_id:
                     return
-                cs._save_succeeded(result.version, more_pending=more)
+                await cs._save_succeeded(result.version, more_pending=more)
             if not more:
                 return
     except Exception:
@@ -103,3 +118,4 @@ async def _saver(client_token: str, cert_id: str, session_token: str) -> None:
     finally:
         _running.discard(client_token)
         _dirty.discard(client_token)
+        _pushes.pop(client_token, None)

@@ -15,10 +15,12 @@ import reflex as rx
 from services import clock, collab, identity, launch, lifecycle, printing
 from services.certificates import form_model, get_definition
 from services.certificates.base import FieldKind, Severity
-from services.certificates.formatting import format_answer
 from services.certificates.validation import missing_sections, validate
 from services.errors import WebcertError
 from services.rights import REVOKE_REASONS
+from state import editor_parts
+from state.certificate_view import CertificateViewState
+from state.editor_parts import SaveStatusState
 from state.session import current_user
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,19 @@ def _fmt(ts: Any) -> str:
     return ts.astimezone(clock.SWEDEN).strftime("%Y-%m-%d %H:%M") if ts else ""
 
 
+PUSH_HEAD_START_SECONDS = 0.1
+FLUSH_SECONDS = 0.001
+
+
+async def _let_go_first(push: asyncio.Task[Any]) -> None:
+    """Let the push of a change to the other open views (§4.2.2) reach them before this view
+    goes on with its own work (validation, its own delta, the database write): wait for the
+    push (at most PUSH_HEAD_START_SECONDS), then let the event loop run what became ready
+    (the websocket writers send what the push queued) for at most FLUSH_SECONDS."""
+    await asyncio.wait({push}, timeout=PUSH_HEAD_START_SECONDS)
+    await asyncio.sleep(FLUSH_SECONDS)
+
+
 class CertificateState(rx.State):
     """State of one open certificate page."""
 
@@ -54,9 +69,6 @@ class CertificateState(rx.State):
     status_label: str = ""
     status_text: str = ""
     editable: bool = False
-    version: int = 0
-    values: dict[str, str] = {}
-    display: dict[str, list[str]] = {}
     visible: dict[str, bool] = {}
     required: dict[str, bool] = {}
     field_errors: dict[str, str] = {}
@@ -65,8 +77,6 @@ class CertificateState(rx.State):
     missing_sections: list[dict[str, str]] = []
     show_missing: bool = False
     help_open: dict[str, bool] = {}
-    save_state: str = ""  # "" | "saving" | "saved" | "error"
-    save_message: str = ""
     patient_name: str = ""
     patient_pnr: str = ""
     patient_sekretess: bool = False
@@ -90,7 +100,11 @@ class CertificateState(rx.State):
     has_priority: bool = True
     viewers: list[dict[str, str]] = []
     _content: dict[str, Any] = {}
-    _last_push: int = 0  # stamp of the newest change pushed from the priority holder
+    _version: int = 0  # the version the next save expects (compare-and-set)
+    # The form values (flat keys, services.certificates.form_model); the inputs show them
+    # from the section substates of state.editor_parts (see _publish).
+    _values: dict[str, str] = {}
+    _published: list[dict[str, str]] = []  # _values per section, as the inputs show them
     _can_edit: bool = False  # the draft is editable for this user, priority aside
 
     # --- helpers (not events) -----------------------------------------------------------
@@ -184,13 +198,13 @@ class CertificateState(rx.State):
         self._can_edit = self.editable
         if self.editable:  # read-only while another view has priority (services.collab)
             self._apply_collab(collab.snapshot(cert.id).as_dicts())
-        self.version = cert.version
+        self._version = cert.version
         self._content = dict(cert.content)
-        self.values = form_model.to_form(definition, cert.content)
-        self.display = {
-            q.id: format_answer(q, cert.content.get(q.id), cert.content)
-            for q in definition.questions()
-        }
+        self._values = form_model.to_form(definition, cert.content)
+        self._published = []  # publish every section
+        await self._publish()
+        shown = await self.get_state(CertificateViewState)
+        await shown._show(cert.id, definition.type, self._content)
         patient = cert.patient or {}
         self.patient_name = " ".join(
             p
@@ -245,8 +259,7 @@ class CertificateState(rx.State):
         self.dialog = ""
         self.action_error = ""
         self.action_notice = ""
-        self.save_state = ""
-        self.save_message = ""
+        (await self.get_state(SaveStatusState))._set("")
         self.help_open = {}
         cert_id = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]
         previous = self.cert_id
@@ -303,35 +316,21 @@ class CertificateState(rx.State):
         ]
         self.editable = self._can_edit and self.has_priority
 
-    def _collab_pushed(self, viewers: list[dict[str, str]], token: str) -> None:
+    async def _collab_pushed(self, viewers: list[dict[str, str]], token: str) -> None:
         """Pushed by state.live_collab when priority or the viewers changed."""
         was_editable = self.editable
         self._apply_collab(viewers, token)
         if self.editable and not was_editable:  # priority passed to this view: start from
             saved = lifecycle.saved_draft(self.cert_id)  # what is saved, not the last push
             if saved is not None:
-                self.version, self._content = saved
-                self._assign("values", form_model.to_form(self._definition(), self._content))
+                self._version, self._content = saved
+                self._values = form_model.to_form(self._definition(), self._content)
+                await self._publish()
+        elif was_editable and not self.editable:  # the read-only view shows this view's
+            view = await self.get_state(CertificateViewState)  # own latest content
+            await view._show(self.cert_id, self.cert_type, self._content)
         if was_editable != self.editable:
             self._recompute()
-
-    def _values_pushed(
-        self,
-        version: int,
-        values: dict[str, str],
-        content: dict[str, Any],
-        display: dict[str, list[str]],
-        stamp: int = 0,
-    ) -> None:
-        """Pushed by state.live_collab when the holder changed the draft: show it."""
-        if stamp and stamp <= self._last_push:  # an older push arriving late
-            return
-        self._last_push = stamp
-        self.version = version
-        self._assign("values", values)
-        self._content = content
-        self._assign("display", display)
-        self._recompute()
 
     @rx.event
     async def continue_editing(self):
@@ -349,17 +348,16 @@ class CertificateState(rx.State):
             log.exception("reopening certificate failed")
             self.page_error = GENERIC_ERROR
             return
-        self.save_state = ""
-        self.save_message = ""
+        (await self.get_state(SaveStatusState))._set("")
 
     @rx.event
     async def set_value(self, key: str, value: Any):
         """An input changed: update, validate and autosave (compare-and-set)."""
-        if not self.editable or not isinstance(key, str) or key not in self.values:
+        if not self.editable or not isinstance(key, str) or key not in self._values:
             return
         if not isinstance(value, str):
             value = "true" if value is True else ""
-        self.values[key] = value[:20000]
+        self._values[key] = value[:20000]
         await self._save()
 
     @rx.event
@@ -394,33 +392,32 @@ class CertificateState(rx.State):
         the push to the others is not held up by it. Without a running app (tests calling
         the handler directly) the write happens here."""
         definition = self._definition()
-        content = form_model.from_form(definition, self.values, self._content)
+        content = form_model.from_form(definition, self._values, self._content)
         self._content = content
-        self._recompute()
-        self.save_state = "saving"
         token = self._client_token()
+        push = None
         if len(self.viewers) > 1 and self.has_priority:
             from state import live_collab
 
-            live_collab.schedule_values(
-                self.cert_id,
-                cert_type=self.cert_type,
-                exclude=token,
-                version=self.version + 1,
-                values=dict(self.values),
-                content=dict(content),
+            push = live_collab.schedule_values(
+                self.cert_id, cert_type=self.cert_type, exclude=token, content=dict(content)
             )
+            if push is not None:
+                await _let_go_first(push)
+        await self._publish()
+        self._recompute()
+        (await self.get_state(SaveStatusState))._set("saving")
         from state import autosave
 
         session = identity.token_from_cookie_header(self.router.headers.cookie)
-        if token and autosave.schedule(token, self.cert_id, session):
+        if token and autosave.schedule(token, self.cert_id, session, after=push):
             return
         try:
             user = current_user(self)
         except Exception as exc:  # noqa: BLE001 - e.g. the session has expired
-            self._save_failed(exc, token)
+            await self._save_failed(exc, token)
             return
-        await self._write(user, content, self.version, token)
+        await self._write(user, content, self._version, token)
 
     async def _write(
         self, user: identity.SessionUser, content: dict[str, Any], version: int, token: str
@@ -436,20 +433,25 @@ class CertificateState(rx.State):
                 viewer=token or None,
             )
         except Exception as exc:  # noqa: BLE001 - shown to the user; the input stays
-            self._save_failed(exc, token)
+            await self._save_failed(exc, token)
             return None
-        self._save_succeeded(result.version)
+        await self._save_succeeded(result.version)
         return result.version
 
-    def _save_succeeded(self, version: int, *, more_pending: bool = False) -> None:
-        self.version = version
-        if not more_pending:
-            self.save_state = "saved"
-            self.save_message = "Utkastet är sparat"
+    async def _publish(self) -> None:
+        """Show ``_values`` in the inputs (only the sections that changed are sent)."""
+        self._published = await editor_parts.publish(
+            self, self.cert_type, self._values, self._published
+        )
 
-    def _save_failed(self, exc: Exception, token: str) -> None:
-        self.save_state = "error"
-        self.save_message = exc.message if isinstance(exc, WebcertError) else GENERIC_ERROR
+    async def _save_succeeded(self, version: int, *, more_pending: bool = False) -> None:
+        self._version = version
+        if not more_pending:
+            (await self.get_state(SaveStatusState))._set("saved", "Utkastet är sparat")
+
+    async def _save_failed(self, exc: Exception, token: str) -> None:
+        message = exc.message if isinstance(exc, WebcertError) else GENERIC_ERROR
+        (await self.get_state(SaveStatusState))._set("error", message)
         if isinstance(exc, collab.NotHolder):  # priority moved on: show who has it now
             self._apply_collab(collab.snapshot(self.cert_id).as_dicts())
         if not isinstance(exc, WebcertError):
@@ -464,15 +466,15 @@ class CertificateState(rx.State):
         """§5.7: "d90", "4v", "m3" ... in the t.o.m. field sets the end date on leaving it."""
         from services.certificates import periods
 
-        if not self.editable or not isinstance(base, str) or base + ".to" not in self.values:
+        if not self.editable or not isinstance(base, str) or base + ".to" not in self._values:
             return
-        raw = self.values[base + ".to"].strip()
-        start = periods.parse_date(self.values.get(base + ".from", ""))
+        raw = self._values[base + ".to"].strip()
+        start = periods.parse_date(self._values.get(base + ".from", ""))
         if not raw or start is None or periods.parse_date(raw) is not None:
             return
         end = periods.parse_end_date_shortcut(raw, start)
         if end is not None:
-            self.values[base + ".to"] = periods.format_date(end)
+            self._values[base + ".to"] = periods.format_date(end)
             await self._save()
 
     @rx.event
@@ -566,7 +568,7 @@ class CertificateState(rx.State):
             target: str | None = None
             match action:
                 case "sign":
-                    await lifecycle.sign(user, self.cert_id, expected_version=self.version)
+                    await lifecycle.sign(user, self.cert_id, expected_version=self._version)
                     self.action_notice = "Intyget är signerat."
                 case "mark_ready":
                     await lifecycle.mark_ready_for_signing(user, self.cert_id)

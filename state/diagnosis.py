@@ -1,9 +1,10 @@
 """Diagnosis autocomplete (manual §5.2): suggestions per input, keyboard navigation, selection.
 
-The inputs of a diagnosis row show ``CertificateState.values["{qid}.{i}.code"|".text"]``. A
+The inputs of a diagnosis row show the draft's values ``"{qid}.{i}.code"|".text"`` (kept in
+``CertificateState._values``, shown through state.editor_parts). A
 keystroke goes to :meth:`DiagnosisState.type_query` (no debounce), which searches in a worker
 thread (``services.diagnoses.search``) and shows the suggestions of that one input. Typed text
-is not echoed into ``CertificateState.values`` on every keystroke (a stale echo would overwrite
+is not echoed into the draft's values on every keystroke (a stale echo would overwrite
 what the user typed meanwhile); it is written through ``CertificateState.set_value`` when the
 input loses focus, and a chosen suggestion writes code AND text of its row at once. Every
 change of the chosen diagnoses refreshes the FMB panel and the ICF buttons.
@@ -31,6 +32,7 @@ MAX_QUERY = 200
 PARTS = ("code", "text")
 SYSTEMS = tuple(system.value for system in CodeSystem)
 
+
 def diagnosis_questions(cs: CertificateState) -> list[Question]:
     """The DIAGNOSES questions of the open certificate's definition ([] when none is open)."""
     if not cs.cert_type:
@@ -47,7 +49,7 @@ def chosen_codes(cs: CertificateState) -> list[str]:
     codes: list[str] = []
     for q in diagnosis_questions(cs):
         for i in range(diagnosis_rows(q)):
-            code = cs.values.get(f"{q.id}.{i}.code", "").strip()
+            code = cs._values.get(f"{q.id}.{i}.code", "").strip()
             if code:
                 codes.append(code)
     return codes
@@ -66,7 +68,7 @@ async def refresh_dependents(state: rx.State, cs: CertificateState) -> None:
 
 
 def _system(cs: CertificateState, qid: str) -> CodeSystem:
-    raw = cs.values.get(f"{qid}.system", "")
+    raw = cs._values.get(f"{qid}.system", "")
     return CodeSystem(raw) if raw in SYSTEMS else CodeSystem.ICD_10_SE
 
 
@@ -97,7 +99,7 @@ class DiagnosisState(rx.State):
     @staticmethod
     def _parse(cs: CertificateState, key: Any) -> tuple[str, int, str] | None:
         """(question id, row, part) for a valid input key of the open draft, else None."""
-        if not isinstance(key, str) or len(key) > 120 or key not in cs.values:
+        if not isinstance(key, str) or len(key) > 120 or key not in cs._values:
             return None
         qid, _, rest = key.partition(".")
         row, _, part = rest.partition(".")
@@ -200,16 +202,17 @@ class DiagnosisState(rx.State):
         stale = {
             k: self._typed[k]
             for k, new in wanted.items()
-            if k in self._typed and self._typed[k] != new and cs.values.get(k) == new
+            if k in self._typed and self._typed[k] != new and cs._values.get(k) == new
         }
         for k in wanted:
             self._typed.pop(k, None)
         if stale:
             for k, typed in stale.items():
-                cs.values[k] = typed
+                cs._values[k] = typed
+            await cs._publish()
             yield
         code_key, text_key = wanted
-        cs.values[code_key] = wanted[code_key]
+        cs._values[code_key] = wanted[code_key]
         await cs.set_value(text_key, wanted[text_key])  # one autosave (compare-and-set) for both
         await refresh_dependents(self, cs)
 
@@ -229,8 +232,10 @@ class DiagnosisState(rx.State):
         value = value[:MAX_QUERY]
         if part == "code":
             self._keep_text_in_step(cs, qid, row, value)
-        if cs.values.get(key) != value:
+        if cs._values.get(key) != value:
             await cs.set_value(key, value)
+        else:
+            await cs._publish()  # the text may have been kept in step with the code
         await refresh_dependents(self, cs)
 
     def _keep_text_in_step(self, cs: CertificateState, qid: str, row: int, code: str) -> None:
@@ -238,13 +243,13 @@ class DiagnosisState(rx.State):
         text_key = f"{qid}.{row}.text"
         system = _system(cs, qid)
         found = lookup(code, system) if code.strip() else None
-        old = lookup(cs.values.get(f"{qid}.{row}.code", ""), system)
-        old_text = cs.values.get(text_key, "")
+        old = lookup(cs._values.get(f"{qid}.{row}.code", ""), system)
+        old_text = cs._values.get(text_key, "")
         if found is not None:
             if not old_text or (old is not None and old_text == old.text):
-                cs.values[text_key] = found.text
+                cs._values[text_key] = found.text
         elif old is not None and old_text == old.text:
-            cs.values[text_key] = ""
+            cs._values[text_key] = ""
 
     @rx.event
     async def set_system(self, qid: str, value: str):

@@ -4,9 +4,11 @@ services.collab keeps, per draft, who has it open (client tokens) and who has pr
 last opener). This module pushes to those browser tabs with ``app.modify_state`` — the same
 mechanism rx.SharedState uses for its fan-out, without linking a shared substate:
 
-- ``schedule_values``: after the holder saved, the saved values/version (and the read-only
-  rendering) go to every other viewer's CertificateState, in a background task so the saving
-  user's event is never held up; the viewers are updated in parallel.
+- ``schedule_values``: when the holder changes the draft, the read-only rendering of the new
+  content goes to every other viewer's CertificateViewState (a small substate of its own, so
+  only the read-only certificate re-renders there), in a background task so the holder's
+  event is never held up; the viewers are updated in parallel. The holder's autosave writes
+  after the push (state.autosave), so the write does not compete with it.
 - ``schedule_priority``: when somebody opens the draft, takes priority back ("Fortsätt
   redigera") or leaves, every viewer gets the new banner/presence list and read-only state.
 - ``sweep_forever`` (a lifespan task): every ``interval`` seconds, the viewers whose browser
@@ -65,8 +67,8 @@ def _shows(cert: Any, cert_id: str) -> bool:
     return cert.cert_id == cert_id and (not path or path.rstrip("/").endswith(cert_id))
 
 
-async def _modify(token: str, cert_id: str, change: Any) -> None:
-    """Apply ``change(cert_state)`` to one tab's CertificateState (Reflex sends the delta)."""
+async def _push_collab(token: str, cert_id: str, viewers: list[dict[str, str]]) -> None:
+    """Show one tab who has the draft open and who has priority (Reflex sends the delta)."""
     from state.certificate import CertificateState
 
     app = _app()
@@ -77,7 +79,7 @@ async def _modify(token: str, cert_id: str, change: Any) -> None:
         async with app.modify_state(rx.BaseStateToken(ident=token, cls=CertificateState)) as st:
             cert = await st.get_state(CertificateState)
             if _shows(cert, cert_id):
-                change(cert)
+                await cert._collab_pushed(viewers, token)
             else:
                 gone = True
     except Exception:
@@ -91,24 +93,16 @@ async def _modify(token: str, cert_id: str, change: Any) -> None:
 
 # --- values -----------------------------------------------------------------------------------
 def schedule_values(
-    cert_id: str,
-    *,
-    cert_type: str,
-    exclude: str,
-    version: int,
-    values: dict[str, str],
-    content: dict[str, Any],
+    cert_id: str, *, cert_type: str, exclude: str, content: dict[str, Any]
 ) -> asyncio.Task[Any] | None:
-    """Show the holder's values in the other open views (a background task, returned so the
-    caller may give it a head start before its own database write)."""
+    """Show the holder's change in the other open views (a background task, returned so the
+    caller's own database write can wait for it)."""
     if _app() is not None:
         return _spawn(
             push_values(
                 cert_id,
                 cert_type=cert_type,
                 exclude=exclude,
-                version=version,
-                values=values,
                 content=content,
                 stamp=time.time_ns(),
             )
@@ -121,33 +115,41 @@ async def push_values(
     *,
     cert_type: str,
     exclude: str,
-    version: int,
-    values: dict[str, str],
     content: dict[str, Any],
     stamp: int | None = None,
 ) -> int:
-    # The order of the holder's changes: several pushes may carry the same version (typing
-    # faster than the autosave writes), so a later push is recognised by its stamp.
+    """Update the read-only certificate of every other view of the draft. Only their
+    CertificateViewState is loaded and changed, so only the read-only certificate re-renders."""
+    from state.certificate_view import CertificateViewState, rendering
+
+    # The order of the holder's changes: pushes run concurrently and may arrive out of
+    # order, so a later push is recognised by its stamp.
     stamp = stamp if stamp is not None else time.time_ns()
     tokens = [t for t in collab.snapshot(cert_id).tokens() if t != exclude]
     if not tokens:
         return 0
-    display = _display(cert_type, content)
+    parts = rendering(cert_type, content)
+    app = _app()
+    if app is None:
+        return 0
 
-    def change(cert: Any) -> None:
-        cert._values_pushed(version, dict(values), dict(content), display, stamp)
+    async def one(token: str) -> None:
+        shows = True
+        try:
+            key = rx.BaseStateToken(ident=token, cls=CertificateViewState)
+            async with app.modify_state(key) as root:
+                view = await root.get_state(CertificateViewState)
+                shows = await view._pushed(cert_id, parts, stamp)
+        except Exception:
+            log.warning("live push of draft %s to a tab failed", cert_id, exc_info=True)
+            return
+        if not shows:  # the tab has gone elsewhere
+            left = collab.leave(cert_id, token)
+            if left is not None:
+                await push_priority(cert_id, left.as_dicts())
 
-    await asyncio.gather(*[_modify(t, cert_id, change) for t in tokens])
+    await asyncio.gather(*[one(t) for t in tokens])
     return len(tokens)
-
-
-def _display(cert_type: str, content: dict[str, Any]) -> dict[str, list[str]]:
-    """The read-only rendering of the content (computed once for every receiving view)."""
-    from services.certificates import get_definition
-    from services.certificates.formatting import format_answer
-
-    definition = get_definition(cert_type)
-    return {q.id: format_answer(q, content.get(q.id), content) for q in definition.questions()}
 
 
 # --- priority and presence ----------------------------------------------------------------------
@@ -164,10 +166,7 @@ async def push_priority(
 ) -> int:
     tokens = [v["token"] for v in viewers if v.get("token") and v["token"] != exclude]
 
-    async def one(token: str) -> None:
-        await _modify(token, cert_id, lambda cert: cert._collab_pushed(viewers, token))
-
-    await asyncio.gather(*[one(t) for t in tokens])
+    await asyncio.gather(*[_push_collab(t, cert_id, viewers) for t in tokens])
     return len(tokens)
 
 
@@ -212,25 +211,16 @@ def schedule_saved_state(cert_id: str, *, exclude: str) -> None:
 
 
 async def push_saved_state(cert_id: str, *, exclude: str) -> int:
-    from services.certificates import form_model, get_definition
     from services.persistence.db import session_scope
     from services.persistence.models import Certificate
 
-    def load() -> tuple[str, int, dict[str, Any]] | None:
+    def load() -> tuple[str, dict[str, Any]] | None:
         with session_scope() as s:
             cert = s.get(Certificate, cert_id)
-            return (cert.type, cert.version, dict(cert.content)) if cert else None
+            return (cert.type, dict(cert.content)) if cert else None
 
     saved = await asyncio.to_thread(load)
     if saved is None:
         return 0
-    cert_type, version, content = saved
-    values = form_model.to_form(get_definition(cert_type), content)
-    return await push_values(
-        cert_id,
-        cert_type=cert_type,
-        exclude=exclude,
-        version=version,
-        values=values,
-        content=content,
-    )
+    cert_type, content = saved
+    return await push_values(cert_id, cert_type=cert_type, exclude=exclude, content=content)

@@ -18,6 +18,7 @@ from components.layout import error_callout, page_frame
 from components.questions import question_panel
 from state.certificate import CertificateState as C
 from state.diagnosis import DiagnosisState
+from state.editor_parts import SaveStatusState as SaveStatus
 from state.lists import UnitListState
 from state.questions import QuestionState
 from state.session import DevLoginState, SessionState
@@ -149,12 +150,12 @@ def choose_unit_page() -> rx.Component:
 
 def save_indicator() -> rx.Component:
     return rx.match(
-        C.save_state,
+        SaveStatus.save_state,
         (
             "saved",
             rx.hstack(
                 rx.icon("check", size=16, color=rx.color("green", 10)),
-                rx.text(C.save_message, size="2"),
+                rx.text(SaveStatus.save_message, size="2"),
                 data_testid="save-indicator",
                 data_state="saved",
             ),
@@ -163,7 +164,7 @@ def save_indicator() -> rx.Component:
         (
             "error",
             rx.hstack(
-                rx.text(C.save_message, size="2", color=rx.color("red", 11)),
+                rx.text(SaveStatus.save_message, size="2", color=rx.color("red", 11)),
                 rx.button("Försök igen", size="1", on_click=C.retry_save, data_testid="retry-save"),
                 data_testid="save-indicator",
                 data_state="error",

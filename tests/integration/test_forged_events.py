@@ -22,6 +22,7 @@ from services.persistence.db import session_scope
 from services.persistence.models import Certificate, CertificateStatus
 from services.settings import get_settings
 from state.certificate import CertificateState
+from state.editor_parts import SaveStatusState
 from state.session import SessionState
 from tests.integration.test_lifecycle import complete_fk7804
 
@@ -91,10 +92,10 @@ async def test_forged_load_and_print_of_another_units_certificate(doctor_token) 
 async def test_forged_save_on_another_units_draft_is_refused(doctor_token) -> None:
     cert = await _other_unit_certificate(CertificateStatus.DRAFT)
     st = _state(CertificateState, doctor_token)
-    st.cert_id, st.cert_type, st.editable, st.version = cert.id, "fk7804", True, 2
-    st.values = {"ovrigt": ""}
+    st.cert_id, st.cert_type, st.editable, st._version = cert.id, "fk7804", True, 2
+    st._values = {"ovrigt": ""}
     await CertificateState.set_value.fn(st, "ovrigt", "skrivet av fel person")
-    assert st.save_state == "error"
+    assert (await st.get_state(SaveStatusState)).save_state == "error"
     with session_scope() as s:
         assert "ovrigt" not in s.get(Certificate, cert.id).content
 
@@ -105,7 +106,7 @@ async def test_administrator_cannot_sign_by_calling_the_handler(migrated_db, sim
     cert = await lifecycle.create_draft(admin, cert_type="fk7804", personnummer=TOLVAN)
     lifecycle.save_draft(admin, cert.id, content=complete_fk7804(), expected_version=1)
     st = _state(CertificateState, token)
-    st.cert_id, st.cert_type, st.editable, st.version = cert.id, "fk7804", True, 2
+    st.cert_id, st.cert_type, st.editable, st._version = cert.id, "fk7804", True, 2
     st._content = complete_fk7804()  # the page's own check passes: the service must refuse
     await CertificateState.sign.fn(st)
     assert "signera" in st.action_error.lower()
@@ -186,7 +187,7 @@ async def test_diagnosis_and_icf_handlers_ignore_forged_arguments(doctor_token) 
     async for _ in DiagnosisState.choose.fn(ds, "diagnoser.0.code", 99):
         pass
     await DiagnosisState.set_system.fn(ds, "diagnoser", "HITTEPÅ")
-    assert cs.values["diagnoser.system"] in ("", "ICD_10_SE")
+    assert cs._values["diagnoser.system"] in ("", "ICD_10_SE")
     icf = root.get_substate(IcfState.get_full_name().split(".")[1:])
     await CertificateState.set_icf.fn(cs, "funktionsnedsattning", ["<b>", "x" * 50])
     await CertificateState.set_icf.fn(cs, "ovrigt", ["b28010"])  # not an ICF question

@@ -1,0 +1,86 @@
+"""The read-only rendering of the open certificate (a signed certificate, or a draft while
+another view has priority, §4.2.2).
+
+Section *i* of the certificate reads ``SECTION_VIEWS[i]`` (``shown``: which questions are
+shown, ``lines``: their display lines), one small substate per section (see state.sections).
+:class:`CertificateViewState` keeps what they show, so that a live push from the priority
+holder (state.live_collab) loads and changes only the sections it touched: the receiving tab
+re-renders only those, and with several workers only those small states travel through
+Redis.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from services.certificates import get_definition
+from services.certificates.formatting import format_answer
+from state.sections import changed, section_index, section_states, split
+
+SECTION_VIEWS = section_states(
+    "SectionView",
+    __name__,
+    {"shown": dict[str, bool], "lines": dict[str, list[str]]},
+    "What section {index} of the read-only certificate shows.",
+)
+
+Rendering = list[tuple[dict[str, bool], dict[str, list[str]]]]
+
+
+def rendering(cert_type: str, content: dict[str, Any]) -> Rendering:
+    """Per section: which questions are shown and their display lines (computed once per
+    change, for every receiving view)."""
+    questions = get_definition(cert_type).questions()
+    shown = split(cert_type, {q.id: bool(q.visible(content)) for q in questions})
+    lines = split(
+        cert_type, {q.id: format_answer(q, content.get(q.id), content) for q in questions}
+    )
+    return list(zip(shown, lines, strict=True))
+
+
+def shown_var(cert_type: str, question_id: str) -> Any:
+    return SECTION_VIEWS[section_index(cert_type)[question_id]].shown[question_id]
+
+
+def lines_var(cert_type: str, question_id: str) -> Any:
+    return SECTION_VIEWS[section_index(cert_type)[question_id]].lines
+
+
+class CertificateViewState(rx.State):
+    """Which certificate the read-only view shows, and what (no var of its own is rendered)."""
+
+    _cert_id: str = ""
+    _last_push: int = 0  # stamp of the newest change pushed from the priority holder
+    _published: Rendering = []
+
+    async def _set(self, parts: Rendering) -> None:
+        for i in changed(self._published, parts):
+            section: Any = await self.get_state(SECTION_VIEWS[i])
+            shown, lines = parts[i]
+            if section.shown != shown:
+                section.shown = shown
+            if section.lines != lines:
+                section.lines = lines
+        self._published = parts
+
+    async def _show(self, cert_id: str, cert_type: str, content: dict[str, Any]) -> None:
+        """Show ``content`` (opening the certificate, or this view just lost priority)."""
+        if cert_id != self._cert_id:
+            self._last_push = 0
+            self._published = []
+        self._cert_id = cert_id
+        await self._set(rendering(cert_type, content))
+
+    async def _pushed(self, cert_id: str, parts: Rendering, stamp: int) -> bool:
+        """Pushed by state.live_collab when the holder changed the draft. False when this tab
+        no longer shows the draft."""
+        path = str(self.router.url.path or "").rstrip("/")
+        if self._cert_id != cert_id or (path and not path.endswith(cert_id)):
+            return False
+        if stamp and stamp <= self._last_push:  # an older push arriving late
+            return True
+        self._last_push = stamp
+        await self._set(parts)
+        return True

@@ -1,0 +1,56 @@
+"""Small substates of the draft editor, so that an edit re-renders little in the browser
+(see state.sections).
+
+- the inputs of section *i* of the open form read ``SECTION_VALUES[i].values``;
+- the autosave indicator reads :class:`SaveStatusState`.
+
+CertificateState keeps the authoritative values (``_values``) and publishes them here with
+:func:`publish`; only the sections whose values changed are loaded, assigned and sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from state.sections import changed, section_index, section_states, split
+
+
+class SaveStatusState(rx.State):
+    """The autosave indicator (§4.1): "Sparar…", "Utkastet är sparat" or the error."""
+
+    save_state: str = ""  # "" | "saving" | "saved" | "error"
+    save_message: str = ""
+
+    def _set(self, state: str, message: str = "") -> None:
+        if self.save_state != state:
+            self.save_state = state
+        if self.save_message != message:
+            self.save_message = message
+
+
+SECTION_VALUES = section_states(
+    "SectionValues",
+    __name__,
+    {"values": dict[str, str]},
+    "The input values of section {index} of the open form.",
+)
+
+
+async def publish(
+    state: rx.State, cert_type: str, values: dict[str, str], published: list[dict[str, str]]
+) -> list[dict[str, str]]:
+    """Show ``values`` in the editor's inputs. ``published``: what the previous call returned
+    ([] to publish every section). Returns what is published now."""
+    parts = split(cert_type, values)
+    for i in changed(published, parts):
+        section: Any = await state.get_state(SECTION_VALUES[i])
+        if section.values != parts[i]:
+            section.values = parts[i]
+    return parts
+
+
+def values_var(cert_type: str, question_id: str) -> Any:
+    """The ``values`` var (a dict keyed like the form values) that holds a question's inputs."""
+    return SECTION_VALUES[section_index(cert_type)[question_id]].values
