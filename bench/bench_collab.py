@@ -7,13 +7,18 @@ Measures in one run, in Chromium with two browser contexts (two users):
     context B, until it is in context A's DOM;
 (b) our field edit: the priority holder B changes "Övriga upplysningar" of a draft (the edit
     leaves the input, i.e. the debounced on_change is sent: the value is set and the field
-    blurred), until the text is in A's read-only view (saved by B with compare-and-set, then
-    pushed by state.live_collab).
+    blurred), until the text is in A's read-only view (pushed by state.live_collab; B's
+    autosave writes with compare-and-set right after). Measured in two fresh browser
+    contexts: the tabs of (a) stay linked to the shared room, and Reflex locks a linked room
+    for every event of a linked tab, which would couple B's events to the pushes to A.
 
 Timing: t0 in B and t1 in A are both ``performance.timeOrigin + performance.now()`` (one
 machine, comparable across pages); t1 is taken by a MutationObserver in A when the DOM shows
 the new value. Prints p50/p95 of (a) and (b) and the ratio p95(b)/p95(a) (goal ≤ 1.5) for one
-worker (embedded default) and for two workers sharing Redis (REDIS_URL set).
+worker (embedded default) and for two workers sharing Redis (REDIS_URL set). Each latency is
+also split at the arrival of the websocket message in A (a listener added before socket.io's):
+"until the message is in A" (B's browser, the backend, the network) and "A applies and
+renders it" (A's browser).
 
 Usage (never in a tree another developer builds in; use a private copy):
     scripts/e2e_private.sh NAME --co -q >/dev/null; cd /tmp/webcert-e2e-NAME

@@ -43,7 +43,7 @@ def _fmt(ts: Any) -> str:
 
 
 PUSH_HEAD_START_SECONDS = 0.1
-FLUSH_SECONDS = 0.001
+FLUSH_SECONDS = 0.010
 
 
 async def _let_go_first(push: asyncio.Task[Any]) -> None:

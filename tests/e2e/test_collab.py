@@ -39,6 +39,8 @@ def _collab_flow(app: App, browser: Browser, context_args: dict, tag: str) -> No
         expect(a.get_by_test_id(tid("ovrigt"))).to_be_editable()
         expect(a.get_by_test_id("presence-list")).to_contain_text(A_NAME)
         expect(a.get_by_test_id("priority-banner")).to_have_count(0)
+        a.get_by_test_id(tid("ovrigt")).fill("Skrivet av Ajla")
+        wait_saved(a)
 
         # B opens after A: B has priority; A is told without reloading and turns read-only.
         _open(b, app, cert_id, ADMIN)
@@ -48,7 +50,8 @@ def _collab_flow(app: App, browser: Browser, context_args: dict, tag: str) -> No
             f"{B_NAME} har nu förtur att färdigställa utkastet", timeout=LIVE
         )
         expect(a.get_by_test_id(tid("ovrigt"))).to_have_count(0)  # the read-only rendering
-        expect(a.get_by_test_id("view-ovrigt")).to_be_visible()
+        # ... which shows what A wrote before losing priority
+        expect(a.get_by_test_id("view-ovrigt")).to_contain_text("Skrivet av Ajla")
         expect(a.get_by_test_id("presence-viewer")).to_have_count(2)
         expect(b.get_by_test_id("presence-viewer")).to_have_count(2)
         expect(b.get_by_test_id("priority-banner")).to_have_count(0)

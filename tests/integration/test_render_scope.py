@@ -1,0 +1,92 @@
+"""An edit changes (and so sends and re-renders) only the small substates it touched.
+
+The inputs and the read-only certificate read one substate per section (state.sections); the
+autosave indicator has its own. These tests run the real handlers on a real draft and look at
+the delta Reflex would send to the browser: which substates it names.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("PYTEST_CURRENT_TEST", "render-scope")  # lets states be built outside the app
+
+from services import identity, lifecycle
+from services.certificates import all_definitions, get_definition
+from state.certificate import CertificateState
+from state.certificate_view import SECTION_VIEWS, CertificateViewState, rendering
+from state.editor_parts import SECTION_VALUES, SaveStatusState
+from state.sections import SECTION_COUNT, changed, section_index, split
+from tests.integration.test_forged_events import DOCTOR, TOLVAN, UNIT, _state
+
+
+def test_every_question_of_every_definition_has_a_section_substate() -> None:
+    for definition in all_definitions():
+        index = section_index(definition.type)
+        assert len(definition.sections) <= SECTION_COUNT
+        for i, section in enumerate(definition.sections):
+            assert all(index[q.id] == i for q in section.questions)
+
+
+def test_split_keys_by_question_section_and_report_changes() -> None:
+    definition = get_definition("fk7804")
+    first = definition.sections[0].questions[0].id
+    last_section = len(definition.sections) - 1
+    last = definition.sections[last_section].questions[0].id
+    parts = split("fk7804", {first: "a", f"{last}.x.y": "b", "okänd": "c"})
+    assert parts[0] == {first: "a"} and parts[last_section] == {f"{last}.x.y": "b"}
+    assert sum(len(p) for p in parts) == 2  # an unknown key belongs to no section
+    again = split("fk7804", {first: "a", f"{last}.x.y": "B"})
+    assert changed(parts, again) == [last_section]
+    assert changed([], again) == list(range(SECTION_COUNT))
+
+
+def _names(delta: dict) -> set[str]:
+    return {name.rsplit(".", 1)[-1] for name in delta}
+
+
+@pytest.fixture
+async def draft_state(migrated_db, sim):
+    token = await identity.login(DOCTOR, UNIT, origin="TEST")
+    user = identity.get_session(token)
+    cert = await lifecycle.create_draft(user, cert_type="fk7804", personnummer=TOLVAN)
+    cs = _state(CertificateState, token, f"/intyg/{cert.id}")
+    await CertificateState.load.fn(cs)
+    assert cs.editable
+    root = cs.parent_state
+    await root._get_resolved_delta()
+    root._clean()
+    return cs, root
+
+
+async def test_typing_sends_one_section_and_the_save_indicator(draft_state) -> None:
+    cs, root = draft_state
+    await CertificateState.set_value.fn(cs, "ovrigt", "Skrivet i övrigt")
+    delta = await root._get_resolved_delta()
+    section = section_index("fk7804")["ovrigt"]
+    expected = {SECTION_VALUES[section].get_name(), SaveStatusState.get_name()}
+    assert _names(delta) == expected, delta.keys()
+    sent = next(v for k, v in delta.items() if k.endswith(SECTION_VALUES[section].get_name()))
+    assert sent["values_rx_state_"]["ovrigt"] == "Skrivet i övrigt"
+    saved = lifecycle.saved_draft(cs.cert_id)
+    assert saved is not None and saved[1]["ovrigt"] == "Skrivet i övrigt"
+
+
+async def test_a_push_sends_only_the_changed_section_of_the_read_only_view(draft_state) -> None:
+    cs, root = draft_state
+    view = await cs.get_state(CertificateViewState)
+    content = {**cs._content, "ovrigt": "Ändrat av den som har förtur"}
+    assert await view._pushed(cs.cert_id, rendering("fk7804", content), stamp=1)
+    delta = await root._get_resolved_delta()
+    section = section_index("fk7804")["ovrigt"]
+    assert _names(delta) == {SECTION_VIEWS[section].get_name()}, delta.keys()
+    root._clean()
+    # An older push arriving late changes nothing; a push for another draft is refused.
+    assert await view._pushed(cs.cert_id, rendering("fk7804", cs._content), stamp=1)
+    assert (
+        await view._pushed("ett-annat-utkast", rendering("fk7804", cs._content), stamp=2) is False
+    )
+    views = {cls.get_name() for cls in SECTION_VIEWS}
+    assert not _names(await root._get_resolved_delta()) & views
