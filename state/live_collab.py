@@ -5,10 +5,10 @@ last opener). This module pushes to those browser tabs with ``app.modify_state``
 mechanism rx.SharedState uses for its fan-out, without linking a shared substate:
 
 - ``schedule_values``: when the holder changes the draft, the read-only rendering of the new
-  content goes to every other viewer's CertificateViewState (a small substate of its own, so
-  only the read-only certificate re-renders there), in a background task so the holder's
-  event is never held up; the viewers are updated in parallel. The holder's autosave writes
-  after the push (state.autosave), so the write does not compete with it.
+  content goes to every other viewer (state.certificate_view: only the per-section substates
+  that changed, so only those sections re-render there), in a task of its own; the viewers
+  are updated in parallel. The holder's handler waits for it and gives the others a head
+  start before its own work and its database write (state.certificate._let_go_first).
 - ``schedule_priority``: when somebody opens the draft, takes priority back ("Fortsätt
   redigera") or leaves, every viewer gets the new banner/presence list and read-only state.
 - ``sweep_forever`` (a lifespan task): every ``interval`` seconds, the viewers whose browser
@@ -118,8 +118,8 @@ async def push_values(
     content: dict[str, Any],
     stamp: int | None = None,
 ) -> int:
-    """Update the read-only certificate of every other view of the draft. Only their
-    CertificateViewState is loaded and changed, so only the read-only certificate re-renders."""
+    """Update the read-only certificate of every other view of the draft: only their
+    CertificateViewState and the section substates that changed are loaded and changed."""
     from state.certificate_view import CertificateViewState, rendering
 
     # The order of the holder's changes: pushes run concurrently and may arrive out of
