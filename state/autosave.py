@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 import reflex as rx
 
@@ -22,9 +21,6 @@ from services import identity
 log = logging.getLogger(__name__)
 _running: set[str] = set()  # tokens with a saver task (per process: a tab's events go to one)
 _dirty: set[str] = set()  # tokens with changes newer than the write under way
-_tasks: set[asyncio.Task[Any]] = set()
-_pushes: dict[str, asyncio.Task[Any]] = {}  # token -> the newest push of its change to others
-PUSH_WAIT_SECONDS = 0.25  # a write waits at most this long for the push to go first
 
 
 def _app() -> rx.App | None:
@@ -33,33 +29,21 @@ def _app() -> rx.App | None:
     return app()
 
 
-def schedule(
-    client_token: str,
-    cert_id: str,
-    session_token: str | None,
-    *,
-    after: asyncio.Task[Any] | None = None,
-) -> bool:
+def schedule(client_token: str, cert_id: str, session_token: str | None) -> bool:
     """Ask for a save of this tab's draft; False when there is no running app to do it.
 
-    ``after``: the push of this change to the other open views (state.live_collab); the write
-    waits for it, so the two do not compete for the interpreter and the others see the change
-    as soon as possible."""
+    A change that other open views are shown has been pushed to them before this is asked
+    (state.live_collab.show_to_others_first), so the write does not compete with the push."""
     if _app() is None or not client_token or not session_token:
         return False
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    if after is not None:
-        _pushes[client_token] = after
     if client_token in _running:
         _dirty.add(client_token)
         return True
+    from state.live import spawn
+
+    if spawn(_saver(client_token, cert_id, session_token), f"autosave of draft {cert_id}") is None:
+        return False
     _running.add(client_token)
-    task = loop.create_task(_saver(client_token, cert_id, session_token))
-    _tasks.add(task)
-    task.add_done_callback(_tasks.discard)
     return True
 
 
@@ -70,11 +54,6 @@ async def _saver(client_token: str, cert_id: str, session_token: str) -> None:
     key = rx.BaseStateToken(ident=client_token, cls=CertificateState)
     try:
         while app is not None:
-            # Let the push of this change to the other open views go first: the write's
-            # thread would compete with it for the interpreter.
-            push = _pushes.pop(client_token, None)
-            if push is not None and not push.done():
-                await asyncio.wait({push}, timeout=PUSH_WAIT_SECONDS)
             _dirty.discard(client_token)
             async with app.modify_state(key) as root:
                 cs = await root.get_state(CertificateState)
@@ -118,4 +97,3 @@ async def _saver(client_token: str, cert_id: str, session_token: str) -> None:
     finally:
         _running.discard(client_token)
         _dirty.discard(client_token)
-        _pushes.pop(client_token, None)

@@ -18,7 +18,7 @@ from services.certificates.base import FieldKind, Severity
 from services.certificates.validation import missing_sections, validate
 from services.errors import WebcertError
 from services.rights import REVOKE_REASONS
-from state import editor_parts
+from state import editor_parts, sections
 from state.certificate_view import CertificateViewState
 from state.editor_parts import SaveStatusState
 from state.session import current_user
@@ -40,23 +40,6 @@ DIALOGS = {
 
 def _fmt(ts: Any) -> str:
     return ts.astimezone(clock.SWEDEN).strftime("%Y-%m-%d %H:%M") if ts else ""
-
-
-PUSH_WAIT_SECONDS = 0.1  # the holder waits at most this long for the push to be handed over
-OTHERS_FIRST_SECONDS = 0.010  # ... and then this long before its own work
-
-
-async def _let_go_first(push: asyncio.Task[Any]) -> None:
-    """Let the push of a change to the other open views (§4.2.2) reach and be shown there
-    before this view goes on with its own work: its validation, its own delta (an echo of what
-    the user already sees, and "Sparar…") and the database write. Wait for the push (at most
-    PUSH_WAIT_SECONDS), then OTHERS_FIRST_SECONDS, in which the websocket writers send what
-    the push queued and the other browsers render it without the holder's browser and
-    database write competing for the machine (bench/bench_collab.py, one worker on a 2-core
-    machine: p95 ratio to Reflex's floor 1.7–2.0 with 1 ms here, 1.1–1.6 with 5 ms, 1.2–1.25
-    with 10 ms)."""
-    await asyncio.wait({push}, timeout=PUSH_WAIT_SECONDS)
-    await asyncio.sleep(OTHERS_FIRST_SECONDS)
 
 
 class CertificateState(rx.State):
@@ -108,7 +91,7 @@ class CertificateState(rx.State):
     # The form values (flat keys, services.certificates.form_model); the inputs show them
     # from the section substates of state.editor_parts (see _publish).
     _values: dict[str, str] = {}
-    _published: list[dict[str, str]] = []  # _values per section, as the inputs show them
+    _published: list[dict[str, Any]] = []  # _values per section, as the inputs show them
     _can_edit: bool = False  # the draft is editable for this user, priority aside
 
     # --- helpers (not events) -----------------------------------------------------------
@@ -399,22 +382,19 @@ class CertificateState(rx.State):
         content = form_model.from_form(definition, self._values, self._content)
         self._content = content
         token = self._client_token()
-        push = None
         if len(self.viewers) > 1 and self.has_priority:
             from state import live_collab
 
-            push = live_collab.schedule_values(
+            await live_collab.show_to_others_first(
                 self.cert_id, cert_type=self.cert_type, exclude=token, content=dict(content)
             )
-            if push is not None:
-                await _let_go_first(push)
         await self._publish()
         self._recompute()
         (await self.get_state(SaveStatusState))._set("saving")
         from state import autosave
 
         session = identity.token_from_cookie_header(self.router.headers.cookie)
-        if token and autosave.schedule(token, self.cert_id, session, after=push):
+        if token and autosave.schedule(token, self.cert_id, session):
             return
         try:
             user = current_user(self)
@@ -444,8 +424,11 @@ class CertificateState(rx.State):
 
     async def _publish(self) -> None:
         """Show ``_values`` in the inputs (only the sections that changed are sent)."""
-        self._published = await editor_parts.publish(
-            self, self.cert_type, self._values, self._published
+        self._published = await sections.publish(
+            self,
+            editor_parts.SECTION_VALUES,
+            self._published,
+            editor_parts.parts(self.cert_type, self._values),
         )
 
     async def _save_succeeded(self, version: int, *, more_pending: bool = False) -> None:

@@ -17,7 +17,7 @@ import reflex as rx
 
 from services.certificates import get_definition
 from services.certificates.formatting import format_answer
-from state.sections import changed, section_index, section_states, split
+from state.sections import Parts, publish, section_index, section_states, split
 
 SECTION_VIEWS = section_states(
     "SectionView",
@@ -26,10 +26,8 @@ SECTION_VIEWS = section_states(
     "What section {index} of the read-only certificate shows.",
 )
 
-Rendering = list[tuple[dict[str, bool], dict[str, list[str]]]]
 
-
-def rendering(cert_type: str, content: dict[str, Any]) -> Rendering:
+def rendering(cert_type: str, content: dict[str, Any]) -> Parts:
     """Per section: which questions are shown and their display lines (computed once per
     change, for every receiving view)."""
     questions = get_definition(cert_type).questions()
@@ -37,7 +35,7 @@ def rendering(cert_type: str, content: dict[str, Any]) -> Rendering:
     lines = split(
         cert_type, {q.id: format_answer(q, content.get(q.id), content) for q in questions}
     )
-    return list(zip(shown, lines, strict=True))
+    return [{"shown": s, "lines": ls} for s, ls in zip(shown, lines, strict=True)]
 
 
 def shown_var(cert_type: str, question_id: str) -> Any:
@@ -53,17 +51,7 @@ class CertificateViewState(rx.State):
 
     _cert_id: str = ""
     _last_push: int = 0  # stamp of the newest change pushed from the priority holder
-    _published: Rendering = []
-
-    async def _set(self, parts: Rendering) -> None:
-        for i in changed(self._published, parts):
-            section: Any = await self.get_state(SECTION_VIEWS[i])
-            shown, lines = parts[i]
-            if section.shown != shown:
-                section.shown = shown
-            if section.lines != lines:
-                section.lines = lines
-        self._published = parts
+    _published: Parts = []
 
     async def _show(self, cert_id: str, cert_type: str, content: dict[str, Any]) -> None:
         """Show ``content`` (opening the certificate, or this view just lost priority)."""
@@ -71,16 +59,13 @@ class CertificateViewState(rx.State):
             self._last_push = 0
             self._published = []
         self._cert_id = cert_id
-        await self._set(rendering(cert_type, content))
+        self._published = await publish(
+            self, SECTION_VIEWS, self._published, rendering(cert_type, content)
+        )
 
-    async def _pushed(self, cert_id: str, parts: Rendering, stamp: int) -> bool:
-        """Pushed by state.live_collab when the holder changed the draft. False when this tab
-        no longer shows the draft."""
-        path = str(self.router.url.path or "").rstrip("/")
-        if self._cert_id != cert_id or (path and not path.endswith(cert_id)):
-            return False
+    async def _pushed(self, parts: Parts, stamp: int) -> None:
+        """Pushed by state.live_collab when the holder changed the draft this tab shows."""
         if stamp and stamp <= self._last_push:  # an older push arriving late
-            return True
+            return
         self._last_push = stamp
-        await self._set(parts)
-        return True
+        self._published = await publish(self, SECTION_VIEWS, self._published, parts)

@@ -4,8 +4,8 @@
 - the inputs of section *i* of the open form read ``SECTION_VALUES[i].values``;
 - the autosave indicator reads :class:`SaveStatusState`.
 
-CertificateState keeps the authoritative values (``_values``) and publishes them here with
-:func:`publish`; only the sections whose values changed are loaded, assigned and sent.
+CertificateState keeps the authoritative values (``_values``) and publishes them here
+(state.sections.publish): only the sections whose values changed are loaded, assigned and sent.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import reflex as rx
 
-from state.sections import changed, section_index, section_states, split
+from state import sections
 
 
 class SaveStatusState(rx.State):
@@ -30,7 +30,7 @@ class SaveStatusState(rx.State):
             self.save_message = message
 
 
-SECTION_VALUES = section_states(
+SECTION_VALUES = sections.section_states(
     "SectionValues",
     __name__,
     {"values": dict[str, str]},
@@ -38,19 +38,11 @@ SECTION_VALUES = section_states(
 )
 
 
-async def publish(
-    state: rx.State, cert_type: str, values: dict[str, str], published: list[dict[str, str]]
-) -> list[dict[str, str]]:
-    """Show ``values`` in the editor's inputs. ``published``: what the previous call returned
-    ([] to publish every section). Returns what is published now."""
-    parts = split(cert_type, values)
-    for i in changed(published, parts):
-        section: Any = await state.get_state(SECTION_VALUES[i])
-        if section.values != parts[i]:
-            section.values = parts[i]
-    return parts
+def parts(cert_type: str, values: dict[str, str]) -> sections.Parts:
+    """The form values as the section substates show them."""
+    return [{"values": part} for part in sections.split(cert_type, values)]
 
 
 def values_var(cert_type: str, question_id: str) -> Any:
     """The ``values`` var (a dict keyed like the form values) that holds a question's inputs."""
-    return SECTION_VALUES[section_index(cert_type)[question_id]].values
+    return SECTION_VALUES[sections.section_index(cert_type)[question_id]].values

@@ -60,14 +60,28 @@ async def refresh_questions(certificate_id: str, *, exclude: str | None = None) 
     return pushed
 
 
-def schedule_refresh(certificate_id: str, *, exclude: str | None = None) -> None:
-    """Push in the background (the caller, e.g. an HTTP handler, does not wait)."""
-    if _app() is None:
-        return
+def spawn(coro: Any, what: str) -> asyncio.Task[Any] | None:
+    """Run ``coro`` as a background task of the running event loop (None, and the coroutine
+    closed, outside one). The task is kept referenced until it ends; a failure is logged as
+    "``what`` failed"."""
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
-        return
-    task = loop.create_task(refresh_questions(certificate_id, exclude=exclude))
+        coro.close()
+        return None
+    task = loop.create_task(coro)
     _tasks.add(task)
-    task.add_done_callback(_tasks.discard)
+
+    def done(task: asyncio.Task[Any]) -> None:
+        _tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("%s failed", what, exc_info=task.exception())
+
+    task.add_done_callback(done)
+    return task
+
+
+def schedule_refresh(certificate_id: str, *, exclude: str | None = None) -> None:
+    """Push in the background (the caller, e.g. an HTTP handler, does not wait)."""
+    if _app() is not None:
+        spawn(refresh_questions(certificate_id, exclude=exclude), "live question refresh")

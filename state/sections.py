@@ -12,6 +12,7 @@ and sends only the small states of the sections it touched.
 
 from __future__ import annotations
 
+import sys
 from functools import cache
 from typing import Any
 
@@ -28,8 +29,6 @@ def section_states(
     """``SECTION_COUNT`` substate classes named ``{prefix}{i}`` with the dict ``fields``
     (name -> type, each starting empty), registered in ``module`` (the Redis state manager
     pickles states, so their classes must be importable by name)."""
-    import sys
-
     classes = []
     for index in range(SECTION_COUNT):
         name = f"{prefix}{index}"
@@ -73,3 +72,20 @@ def changed(previous: list[Any], parts: list[Any]) -> list[int]:
     if len(previous) != len(parts):
         return list(range(len(parts)))
     return [i for i, (old, new) in enumerate(zip(previous, parts, strict=True)) if old != new]
+
+
+Parts = list[dict[str, Any]]  # per section index: var name -> value
+
+
+async def publish(
+    state: rx.State, classes: list[type[rx.State]], previous: Parts, parts: Parts
+) -> Parts:
+    """Show ``parts`` in the section substates ``classes``: only the sections that differ from
+    ``previous`` (what the last call returned; [] for all) are loaded, and only the vars that
+    differ are assigned (and so sent). Returns ``parts``, the new ``previous``."""
+    for i in changed(previous, parts):
+        section: Any = await state.get_state(classes[i])
+        for name, value in parts[i].items():
+            if getattr(section, name) != value:
+                setattr(section, name, value)
+    return parts

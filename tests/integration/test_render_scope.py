@@ -15,6 +15,7 @@ os.environ.setdefault("PYTEST_CURRENT_TEST", "render-scope")  # lets states be b
 
 from services import identity, lifecycle
 from services.certificates import all_definitions, get_definition
+from state import live_collab
 from state.certificate import CertificateState
 from state.certificate_view import SECTION_VIEWS, CertificateViewState, rendering
 from state.editor_parts import SECTION_VALUES, SaveStatusState
@@ -78,15 +79,14 @@ async def test_a_push_sends_only_the_changed_section_of_the_read_only_view(draft
     cs, root = draft_state
     view = await cs.get_state(CertificateViewState)
     content = {**cs._content, "ovrigt": "Ändrat av den som har förtur"}
-    assert await view._pushed(cs.cert_id, rendering("fk7804", content), stamp=1)
+    assert live_collab._shows(view, view._cert_id, cs.cert_id)
+    await view._pushed(rendering("fk7804", content), stamp=1)
     delta = await root._get_resolved_delta()
     section = section_index("fk7804")["ovrigt"]
     assert _names(delta) == {SECTION_VIEWS[section].get_name()}, delta.keys()
     root._clean()
     # An older push arriving late changes nothing; a push for another draft is refused.
-    assert await view._pushed(cs.cert_id, rendering("fk7804", cs._content), stamp=1)
-    assert (
-        await view._pushed("ett-annat-utkast", rendering("fk7804", cs._content), stamp=2) is False
-    )
+    await view._pushed(rendering("fk7804", cs._content), stamp=1)
+    assert live_collab._shows(view, view._cert_id, "ett-annat-utkast") is False
     views = {cls.get_name() for cls in SECTION_VIEWS}
     assert not _names(await root._get_resolved_delta()) & views
