@@ -16,7 +16,7 @@ export PATH := $(CURDIR)/$(BUN_DIR)/node_modules/.bin:$(PATH)
 # Use the registry npm is configured with (never a hard-coded host).
 export NPM_CONFIG_REGISTRY := $(shell npm config get registry 2>/dev/null)
 
-.PHONY: run test setup migrate chromium lint bench clean
+.PHONY: run run-scaled test setup migrate chromium lint bench clean
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -34,6 +34,16 @@ migrate: setup
 
 run: migrate
 	$(PY) scripts/serve.py
+
+# Scale-out mode (README "Several workers and hosts"): the machine's PostgreSQL and Redis,
+# WORKERS backend workers (default: the number of cores). SERVE_ARGS e.g. --port 3001
+# --no-simulators for a second process using the first one's simulators.
+WORKERS ?= $(shell nproc)
+run-scaled: setup
+	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || \
+	  { echo "run-scaled needs DATABASE_URL (PostgreSQL) and REDIS_URL"; exit 2; }
+	$(PY) -m services.persistence.migrate
+	$(PY) scripts/serve.py --workers $(WORKERS) $(SERVE_ARGS)
 
 /usr/bin/chromium /usr/bin/pdftoppm:
 	apt-get update -q && apt-get install -y -q chromium poppler-utils

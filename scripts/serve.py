@@ -21,25 +21,40 @@ ROOT = Path(__file__).resolve().parent.parent
 SIMULATORS = ("hsa", "pu", "fk", "ts", "ehr")
 
 
-def build_env(port: int, sim_base_port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
+def build_env(
+    port: int,
+    sim_base_port: int | None,
+    extra: dict[str, str] | None = None,
+    *,
+    workers: int | None = None,
+) -> dict[str, str]:
+    """The app's environment. ``sim_base_port`` None: the simulators' (or the real services')
+    URLs come from the environment (WEBCERT_HSA_URL ...), e.g. a second app process on
+    another host using the first one's simulators."""
     env = dict(os.environ)
     env.update(
         {
-            "WEBCERT_PUBLIC_URL": f"http://127.0.0.1:{port}",
-            **{
-                f"WEBCERT_{name.upper()}_URL": f"http://127.0.0.1:{sim_base_port + i}"
-                for i, name in enumerate(SIMULATORS)
-            },
+            "WEBCERT_PUBLIC_URL": env.get("WEBCERT_PUBLIC_URL") or f"http://127.0.0.1:{port}",
             "REFLEX_TELEMETRY_ENABLED": "false",
             "REFLEX_CHECK_LATEST_VERSION": "false",
             "PYTHONUNBUFFERED": "1",
         }
     )
+    if sim_base_port is not None:
+        env["WEBCERT_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+        env.update(
+            {
+                f"WEBCERT_{name.upper()}_URL": f"http://127.0.0.1:{sim_base_port + i}"
+                for i, name in enumerate(SIMULATORS)
+            }
+        )
     env.update(extra or {})
     redis_url = env.get("WEBCERT_REDIS_URL") or env.get("REDIS_URL")
     if redis_url:
         # Several backend workers share Reflex state (and our presence registry) in Redis.
         env["REFLEX_REDIS_URL"] = redis_url
+        if workers:
+            env["GRANIAN_WORKERS"] = str(workers)
         env.setdefault("GRANIAN_WORKERS", "2")
     else:
         env["GRANIAN_WORKERS"] = "1"  # the embedded default: SQLite, one worker
@@ -62,26 +77,30 @@ def wait_for(url: str, timeout: float, proc: subprocess.Popen | None = None) -> 
 
 def start(
     port: int,
-    sim_base_port: int,
+    sim_base_port: int | None,
     *,
     extra_env: dict[str, str] | None = None,
     log_dir: Path | None = None,
     seed: bool = False,
-) -> tuple[subprocess.Popen, subprocess.Popen]:
-    """Start simulators and the app; return both processes once the app answers."""
-    env = build_env(port, sim_base_port, extra_env)
+    workers: int | None = None,
+) -> tuple[subprocess.Popen, subprocess.Popen | None]:
+    """Start simulators (unless ``sim_base_port`` is None) and the app; return both processes
+    once the app answers. ``workers``: granian workers (only with Redis; default 2)."""
+    env = build_env(port, sim_base_port, extra_env, workers=workers)
     log_dir = log_dir or ROOT / "var"
     log_dir.mkdir(parents=True, exist_ok=True)
-    sim_log = open(log_dir / f"simulators-{port}.log", "w")
-    sims = subprocess.Popen(
-        [sys.executable, "-m", "simulators", "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-        stdout=sim_log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    wait_for(env["WEBCERT_HSA_URL"] + "/persons", 30, sims)
+    sims = None
+    if sim_base_port is not None:
+        sim_log = open(log_dir / f"simulators-{port}.log", "w")
+        sims = subprocess.Popen(
+            [sys.executable, "-m", "simulators", "--log-level", "warning"],
+            cwd=ROOT,
+            env=env,
+            stdout=sim_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for(env["WEBCERT_HSA_URL"] + "/persons", 30, sims)
     if seed:
         subprocess.run([sys.executable, "-m", "services.seed"], cwd=ROOT, env=env, check=True)
     app_log = open(log_dir / f"app-{port}.log", "w")
@@ -115,7 +134,8 @@ def start(
     return app, sims
 
 
-def stop(*procs: subprocess.Popen) -> None:
+def stop(*procs: subprocess.Popen | None) -> None:
+    procs = tuple(p for p in procs if p is not None)
     for proc in procs:
         if proc.poll() is None:
             try:
@@ -133,18 +153,38 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("WEBCERT_PORT", "3000")))
     parser.add_argument("--sim-base-port", type=int, default=8101)
-    args = parser.parse_args()
-    print("Startar simulatorer och Webcert (produktionsbygge) …", flush=True)
-    app, sims = start(
-        args.port, args.sim_base_port, extra_env={"WEBCERT_TESTABILITY_ENABLED": "true"}, seed=True
+    parser.add_argument(
+        "--no-simulators",
+        action="store_true",
+        help="start no simulators: their URLs come from WEBCERT_*_URL (e.g. another host's)",
     )
-    print(f"\nWebcert körs på http://127.0.0.1:{args.port}/login  (Ctrl-C avslutar)", flush=True)
-    print(f"Demojournalsystemet: http://127.0.0.1:{args.sim_base_port + 4}/", flush=True)
+    parser.add_argument(
+        "--no-testability",
+        action="store_true",
+        help="testability API and /login off (production); on by default for the demo",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=None, help="backend workers (needs REDIS_URL; default 2)"
+    )
+    args = parser.parse_args()
+    sim_base = None if args.no_simulators else args.sim_base_port
+    print("Startar Webcert (produktionsbygge) …", flush=True)
+    app, sims = start(
+        args.port,
+        sim_base,
+        extra_env={"WEBCERT_TESTABILITY_ENABLED": "false" if args.no_testability else "true"},
+        seed=True,
+        workers=args.workers,
+    )
+    page = "/" if args.no_testability else "/login"
+    print(f"\nWebcert körs på http://127.0.0.1:{args.port}{page}  (Ctrl-C avslutar)", flush=True)
+    if sim_base is not None:
+        print(f"Demojournalsystemet: http://127.0.0.1:{sim_base + 4}/", flush=True)
     print(f"Loggar: {ROOT / 'var'}", flush=True)
-    workers = build_env(args.port, args.sim_base_port)["GRANIAN_WORKERS"]
+    workers = build_env(args.port, sim_base, workers=args.workers)["GRANIAN_WORKERS"]
     print(f"Backend-processer: {workers}", flush=True)
     try:
-        while app.poll() is None and sims.poll() is None:
+        while app.poll() is None and (sims is None or sims.poll() is None):
             time.sleep(1)
     except KeyboardInterrupt:
         pass
