@@ -183,20 +183,73 @@ class NotificationOutbox(SQLModel, table=True):
 
 
 class AuditRecord(SQLModel, table=True):
-    """PDL log: who did what with which patient's data, when and where."""
+    """PDL log (patientdatalagen): who did what with which patient's data, when and where.
+
+    The fields follow Webcert's PDL log message: activity type (Läsa/Skriva/Signera/Radera/
+    Utskrift), purpose, user (HSA id, name, role/assignment), the user's care unit and care
+    provider, the patient, the resource (type, id, owning unit and care provider), the time
+    and additional info. Append-only (database triggers, see services.persistence.audit_ddl)
+    and hash-chained: ``id`` is the position in the chain (no gaps) and ``chain`` is the
+    SHA-256 over the previous record's ``chain`` and this record's content (services.audit).
+    """
 
     __tablename__ = "audit_record"
+    __table_args__ = (
+        Index("ix_audit_record_patient_at", "patient_id", "at"),
+        Index("ix_audit_record_user_at", "user_id", "at"),
+        Index("ix_audit_record_care_provider_at", "care_provider_id", "at"),
+        Index("ix_audit_record_resource_care_provider_at", "resource_care_provider_id", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(index=True)
     user_id: str = Field(max_length=64)
     user_name: str = Field(default="", max_length=200)
-    role: str = Field(default="", max_length=32)
-    unit_id: str = Field(default="", max_length=64)
-    action: str = Field(max_length=32)  # READ, CREATE, WRITE, SIGN, PRINT, SEND, REVOKE, DELETE
-    certificate_id: str | None = Field(default=None, max_length=64)
+    role: str = Field(default="", max_length=32)  # role/assignment (uppdrag)
+    unit_id: str = Field(default="", max_length=64)  # the user's care unit
+    # READ, LIST, CREATE, WRITE, SIGN, PRINT, SEND, REVOKE, DELETE, LOGIN, LOG_READ
+    action: str = Field(max_length=32)
+    certificate_id: str | None = Field(default=None, max_length=64)  # resource id
     patient_id: str | None = Field(default=None, max_length=12)
-    detail: str = Field(default="", max_length=500)
+    detail: str = Field(default="", max_length=500)  # additional info
+    activity_type: str = Field(default="", max_length=16)  # Läsa, Skriva, Signera, ...
+    purpose: str = Field(default="", max_length=64)  # Vård och behandling
+    unit_name: str = Field(default="", max_length=200)
+    care_provider_id: str = Field(default="", max_length=64)
+    care_provider_name: str = Field(default="", max_length=200)
+    resource_type: str = Field(default="", max_length=32)  # Intyg, Intygslista, PDL-logg
+    resource_unit_id: str = Field(default="", max_length=64)  # the certificate's unit
+    resource_care_provider_id: str = Field(default="", max_length=64)
+    sjf: bool = False  # read under sammanhållen journalföring (another unit's certificate)
+    system_id: str = Field(default="", max_length=64)  # the system the access came through
+    system_name: str = Field(default="", max_length=200)
+    refusal_code: str = Field(default="", max_length=32)  # set when the attempt was refused
+    count: int = 1  # autosave: the saves this record covers (see AuditWriteWindow)
+    chain: str = Field(default="", max_length=64)
+
+
+class AuditChainHead(SQLModel, table=True):
+    """The end of the audit hash chain: one row. Writers update it first, so they take turns
+    (a row lock on PostgreSQL, the write lock on SQLite) and the chain stays one line."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0  # id of the last audit record
+    last_hash: str = Field(default="", max_length=64)
+
+
+class AuditWriteWindow(SQLModel, table=True):
+    """Autosave coalescing: at most one WRITE record per draft, user and minute. The record
+    that opened the window is ``record_id``; later saves in the minute only count here."""
+
+    __tablename__ = "audit_write_window"
+
+    certificate_id: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(primary_key=True, max_length=64)
+    record_id: int
+    started_at: datetime
+    saves: int = 1
 
 
 class ServerSession(SQLModel, table=True):
@@ -233,3 +286,12 @@ class KeyValue(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(default="")
+
+
+def _install_audit_triggers() -> None:
+    from services.persistence.audit_ddl import install_on_create
+
+    install_on_create(AuditRecord.__table__, AuditChainHead.__table__)  # type: ignore[attr-defined]
+
+
+_install_audit_triggers()
