@@ -89,9 +89,14 @@ def _sick_leave(q: Question) -> rx.Component:
                 rx.hstack(
                     rx.text(option.label, width="7em", size="2", weight="medium"),
                     rx.el.label("Fr.o.m", html_for=dom_id(base + ".from"), font_size="0.85em"),
-                    _date_input(base + ".from"),
+                    # each row's inputs are named with their grade ("Fr.o.m, 25 procent")
+                    _date_input(base + ".from", aria_label=f"Fr.o.m, {option.label}"),
                     rx.el.label("t.o.m", html_for=dom_id(base + ".to"), font_size="0.85em"),
-                    _date_input(base + ".to", on_blur=S.apply_end_date_shortcut(base)),
+                    _date_input(
+                        base + ".to",
+                        aria_label=f"t.o.m, {option.label}",
+                        on_blur=S.apply_end_date_shortcut(base),
+                    ),
                     align="center",
                     spacing="2",
                     wrap="wrap",
@@ -179,7 +184,8 @@ def question_block(q: Question) -> rx.Component:
             variant="ghost",
             size="1",
             on_click=S.toggle_help(q.id),
-            aria_label=f"Visa hjälptext för {q.label[:40]}",
+            aria_label=f"Visa hjälptext för {q.label}",
+            aria_expanded=rx.cond(S.help_open[q.id], "true", "false"),
             data_testid=testid(q.id) + "-help-toggle",
         ),
     )

@@ -31,11 +31,14 @@ def header() -> rx.Component:
                 rx.hstack(
                     rx.cond(
                         SessionState.user_sekretess,
-                        rx.link(
+                        # A button, not a link to "#": a navigation would re-run the page's
+                        # on_load, which closes the dialog again (§4.10 information).
+                        rx.button(
                             "Sekretessmarkering",
                             on_click=SessionState.show_sekretess_info,
-                            color=rx.color("red", 11),
-                            href="#",
+                            variant="ghost",
+                            color_scheme="red",
+                            aria_haspopup="dialog",
                             data_testid="header-sekretess-link",
                         ),
                     ),
@@ -48,8 +51,10 @@ def header() -> rx.Component:
                         ),
                         rx.text(
                             SessionState.role_label,
-                            " – ",
-                            SessionState.unit_name,
+                            # no dangling dash before a care unit is chosen (§3.3)
+                            rx.cond(
+                                SessionState.unit_name != "", " – " + SessionState.unit_name, ""
+                            ),
                             size="1",
                             color=rx.color("gray", 11),
                             data_testid="header-role-unit",

@@ -155,18 +155,37 @@ def _cannot_dialog() -> rx.Component:
                 rx.radio_group.root(
                     rx.vstack(
                         rx.el.label(
-                            rx.radio_group.item(value=NO_MORE_INFO, data_testid="cannot-b"),
+                            rx.radio_group.item(
+                                value=NO_MORE_INFO,
+                                id="cannot-b",
+                                # §6.3.1 B: only läkare/tandläkare (services.rights says who)
+                                disabled=~Q.can_no_more_info,
+                                aria_describedby=rx.cond(
+                                    Q.no_more_info_refusal != "", "cannot-b-reason", ""
+                                ),
+                                data_testid="cannot-b",
+                            ),
                             TEXT_NO_MORE_INFO,
+                            html_for="cannot-b",
                             display="flex",
                             gap="0.5em",
+                            color=rx.cond(Q.can_no_more_info, "inherit", rx.color("gray", 10)),
                         ),
                         rx.cond(
                             Q.no_more_info_refusal != "",
-                            _small(Q.no_more_info_refusal, padding_left="1.6em"),
+                            _small(
+                                Q.no_more_info_refusal,
+                                padding_left="1.6em",
+                                id="cannot-b-reason",
+                                data_testid="cannot-b-reason",
+                            ),
                         ),
                         rx.el.label(
-                            rx.radio_group.item(value=NO_ONE, data_testid="cannot-c"),
+                            rx.radio_group.item(
+                                value=NO_ONE, id="cannot-c", data_testid="cannot-c"
+                            ),
                             TEXT_NO_ONE,
+                            html_for="cannot-c",
                             display="flex",
                             gap="0.5em",
                         ),
@@ -174,6 +193,7 @@ def _cannot_dialog() -> rx.Component:
                     ),
                     value=Q.cannot_choice,
                     on_change=Q.set_cannot_choice,
+                    aria_label="Ange varför du inte kan komplettera med ett nytt intyg",
                 ),
                 rx.cond(
                     Q.cannot_choice != "",
@@ -306,7 +326,9 @@ def _ask_form() -> rx.Component:
             rx.vstack(
                 rx.text("Ny fråga till Försäkringskassan", weight="bold", size="2"),
                 rx.select.root(
-                    rx.select.trigger(placeholder="Välj ämne", data_testid="ask-topic"),
+                    rx.select.trigger(
+                        placeholder="Välj ämne", aria_label="Ämne", data_testid="ask-topic"
+                    ),
                     rx.select.content(
                         *[
                             rx.select.item(

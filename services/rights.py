@@ -243,6 +243,12 @@ def _role(user: SessionUser) -> Role | None:
         return None
 
 
+def has_question_communication(cert_type: str) -> bool:
+    """Ärendekommunikation (§6) is with Försäkringskassan: only FK's types have it; a
+    Transportstyrelsen certificate shows neither the tab nor its texts."""
+    return str(cert_type).lower() in FK_TYPES
+
+
 def type_label(cert_type: str) -> str:
     """The form id shown to users ("FK7804"), without loading definitions."""
     return cert_type.upper()

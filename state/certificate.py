@@ -12,7 +12,7 @@ from typing import Any
 
 import reflex as rx
 
-from services import clock, collab, identity, launch, lifecycle, printing
+from services import clock, collab, fmb, identity, launch, lifecycle, printing, rights
 from services.certificates import form_model, get_definition
 from services.certificates.base import FieldKind, Severity
 from services.certificates.validation import missing_sections, validate
@@ -71,6 +71,8 @@ class CertificateState(rx.State):
     working_time: dict[str, str] = {}
     previous_period: str = ""
     tips: str = ""
+    has_questions: bool = True  # the Ärendekommunikation tab (FK types only, services.rights)
+    has_fmb: bool = True  # the FMB tab (services.fmb.applies_to)
     minimal_print: bool = False
     actions: list[str] = []
     relation_links: list[dict[str, str]] = []
@@ -178,6 +180,8 @@ class CertificateState(rx.State):
         self.cert_name = definition.name
         self.recipient = definition.recipient.label
         self.tips = definition.description
+        self.has_questions = rights.has_question_communication(definition.type)
+        self.has_fmb = fmb.applies_to(definition.type)
         self.minimal_print = definition.minimal_print
         self.status = cert.status.value
         self.status_label = cert.status.label
@@ -576,7 +580,7 @@ class CertificateState(rx.State):
                         reason_code=self.revoke_reason,
                         message=self.revoke_message,
                     )
-                    self.action_notice = "Intyget är makulerat."
+                    self.action_notice = ""  # the status line says it (one banner, issue 15)
                 case "delete":
                     await lifecycle.delete_draft(user, self.cert_id)
                     self.dialog = ""

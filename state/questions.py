@@ -436,6 +436,8 @@ class QuestionState(rx.State):
 
     @rx.event
     def set_cannot_choice(self, value: Any):
+        if value == NO_MORE_INFO and not self.can_no_more_info:  # the service said no (§6.3.1 B)
+            value = ""
         self.cannot_choice = value if value in (NO_MORE_INFO, NO_ONE) else ""
         self.q_error = ""
 

@@ -219,14 +219,22 @@ def missing_list() -> rx.Component:
 
 def side_panel() -> rx.Component:
     """Right of the certificate: Ärendekommunikation, FMB, Tips & Hjälp (§5.3, §5.5, §6)."""
+    # Only what applies to the type's recipient (services.rights, services.fmb): a
+    # Transportstyrelsen certificate has neither Ärendekommunikation nor FMB.
     return rx.tabs.root(
         rx.tabs.list(
-            rx.tabs.trigger("Ärendekommunikation", value="fragor", data_testid="tab-questions"),
-            rx.tabs.trigger("FMB", value="fmb", data_testid="tab-fmb"),
+            rx.cond(
+                C.has_questions,
+                rx.tabs.trigger("Ärendekommunikation", value="fragor", data_testid="tab-questions"),
+            ),
+            rx.cond(C.has_fmb, rx.tabs.trigger("FMB", value="fmb", data_testid="tab-fmb")),
             rx.tabs.trigger("Tips & Hjälp", value="tips", data_testid="tab-tips"),
         ),
-        rx.tabs.content(rx.box(question_panel(), padding_y="1em"), value="fragor"),
-        rx.tabs.content(rx.box(fmb_panel(), padding_y="1em"), value="fmb"),
+        rx.cond(
+            C.has_questions,
+            rx.tabs.content(rx.box(question_panel(), padding_y="1em"), value="fragor"),
+        ),
+        rx.cond(C.has_fmb, rx.tabs.content(rx.box(fmb_panel(), padding_y="1em"), value="fmb")),
         rx.tabs.content(
             rx.box(
                 rx.heading(C.cert_name, size="3"),
@@ -235,7 +243,7 @@ def side_panel() -> rx.Component:
             ),
             value="tips",
         ),
-        default_value="fragor",
+        default_value=rx.cond(C.has_questions, "fragor", "tips"),
         width="100%",
     )
 
@@ -334,6 +342,25 @@ def error_page() -> rx.Component:
                         "Ett fel uppstod. Öppna intyget på nytt från journalsystemet.",
                         data_testid="error-text",
                     ),
+                ),
+                spacing="3",
+            ),
+            max_width="40em",
+        )
+    )
+
+
+@rx.page(route=routes.NOT_FOUND, title="Webcert – sidan finns inte")
+def not_found_page() -> rx.Component:
+    """An unknown address: a Swedish page instead of Reflex's "404: Page not found"."""
+    return page_frame(
+        rx.card(
+            rx.vstack(
+                rx.heading("Sidan finns inte", size="5"),
+                rx.text(
+                    "Adressen leder inte till någon sida i Webcert. Öppna intyget på nytt från "
+                    "journalsystemet.",
+                    data_testid="not-found-text",
                 ),
                 spacing="3",
             ),

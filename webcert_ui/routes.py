@@ -9,6 +9,7 @@ DEV_LOGIN_PAGE = "/login"
 CHOOSE_UNIT = "/valj-enhet"
 CERTIFICATE = "/intyg/[cert_id]"
 ERROR = "/fel/[kod]"
+NOT_FOUND = "404"  # Reflex's slug for the page shown at an unknown path
 
 # Backend HTTP routes (Starlette, matched before the Reflex pages).
 DEEP_LINK = "/visa/intyg/{cert_id}"

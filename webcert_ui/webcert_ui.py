@@ -25,6 +25,8 @@ app = rx.App(
     api_transformer=api.make_api(),
     backend_exception_handler=_backend_exception_handler,
     stylesheets=["/styles.css"],
+    # Sonner's region is named "Notifications alt+T" by default: name it in Swedish.
+    toaster=rx.toast.provider(custom_attrs={"customAriaLabel": "Aviseringar (Alt+T)"}),
     # Swedish connection banner and error page instead of Reflex's English defaults.
     app_wraps={
         (55, "ErrorBoundary"): overlay.error_boundary,

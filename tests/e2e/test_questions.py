@@ -125,9 +125,17 @@ def test_administrator_cannot_use_scenario_b(app_server, page: Page, shot) -> No
     page.goto(app_server.deep_link(cert_id, user=ADMIN))
     expect(page.get_by_test_id("complement-ref-ovrigt")).to_be_visible()
     page.get_by_test_id("cannot-complement").click()
-    page.get_by_test_id("cannot-b").click()
-    page.get_by_test_id("cannot-text").fill("Inget mer att tillägga.")
-    page.get_by_test_id("cannot-send").click()
-    expect(page.get_by_test_id("cannot-error")).to_contain_text("läkare")
-    shot("questions-admin-refused-b")
+    # §6.3.1 B is for läkare/tandläkare only: disabled with the reason from the start (issue 15
+    # item 11), not refused after the comment is written
+    option_b = page.get_by_test_id("cannot-b")
+    expect(option_b).to_be_disabled()
+    expect(page.get_by_test_id("cannot-b-reason")).to_contain_text("Endast läkare och tandläkare")
+    expect(option_b).to_have_attribute("aria-describedby", "cannot-b-reason")
+    option_b.click(force=True)
+    expect(option_b).not_to_have_attribute("data-state", "checked")
+    expect(page.get_by_test_id("cannot-text")).to_have_count(0)  # no comment box for B
+    shot("questions-admin-b-disabled")
+    # C stays open to a vårdadministratör
+    page.get_by_test_id("cannot-c").click()
+    expect(page.get_by_test_id("cannot-text")).to_be_visible()
     expect(page).to_have_url(re.compile(rf"/intyg/{cert_id}$"))  # no new draft

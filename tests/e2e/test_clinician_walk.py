@@ -1,0 +1,145 @@
+"""Issue 15 (items 8-11, 13-20): defects a clinician hit walking the manual in Chromium.
+
+Each test names the item it proves; every one failed on the code before the fix.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import DOCTOR, UNIT
+
+SEKRETESS_DOCTOR = "TSTNMT2321000156-DRAF"  # Alf Doktor: sekretessmarkerad user (§4.10)
+
+
+def _login(app_server, page: Page, hsa_id: str, unit_id: str | None = None) -> None:
+    body = {"hsa_id": hsa_id, **({"unit_id": unit_id} if unit_id else {})}
+    r = page.request.post(app_server.base_url + "/testability/login", data=body)
+    assert r.ok, r.text()
+
+
+def _certificate(app_server, status: str, cert_type: str = "fk7804", **extra) -> str:
+    r = app_server.testability(
+        "/certificates",
+        {
+            "status": status,
+            "type": cert_type,
+            "personnummer": "191212121212",
+            "hsa_id": DOCTOR,
+            "unit_id": UNIT,
+            "content": {"funktionsnedsattning": "Hosta"},
+            **extra,
+        },
+    )
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+# --- item 16 ----------------------------------------------------------------------------------
+def test_item16_sekretess_header_link_reopens_the_information(app_server, page: Page, shot) -> None:
+    _login(app_server, page, SEKRETESS_DOCTOR, UNIT)
+    page.goto(app_server.base_url + "/")
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("Du har en sekretessmarkering")
+    page.get_by_test_id("sekretess-user-accept").click()
+    expect(dialog).to_have_count(0)
+    url = page.url
+    page.get_by_test_id("header-sekretess-link").click()
+    expect(dialog).to_contain_text("Du har en sekretessmarkering")
+    expect(dialog).to_contain_text("vid kommunikation med Försäkringskassan")
+    shot("sekretess-info-reopened")
+    assert page.url == url  # no navigation
+    page.get_by_test_id("sekretess-user-accept").click()
+    expect(dialog).to_have_count(0)
+
+
+# --- item 17 ----------------------------------------------------------------------------------
+def test_item17_ts_certificate_has_no_fmb_tab_and_no_fk_texts(app_server, page: Page, shot) -> None:
+    cert_id = app_server.create_draft("tstrk1007")
+    page.goto(app_server.deep_link(cert_id))
+    expect(page.get_by_test_id("certificate-title")).to_be_visible()
+    expect(page.get_by_test_id("tab-tips")).to_be_visible()
+    expect(page.get_by_test_id("tab-fmb")).to_have_count(0)
+    expect(page.get_by_test_id("tab-questions")).to_have_count(0)
+    expect(page.get_by_test_id("question-panel")).to_have_count(0)
+    expect(page.get_by_test_id("tips-text")).to_be_visible()  # the tab shown from the start
+    expect(page.get_by_role("main")).not_to_contain_text("Försäkringskassan")
+    shot("ts-side-panel")
+    # an FK certificate keeps both
+    fk_id = app_server.create_draft("fk7804")
+    page.goto(app_server.deep_link(fk_id))
+    expect(page.get_by_test_id("tab-fmb")).to_be_visible()
+    expect(page.get_by_test_id("tab-questions")).to_be_visible()
+
+
+# --- item 19 ----------------------------------------------------------------------------------
+def test_item19_accessible_names_and_one_revoked_banner(app_server, page: Page, shot) -> None:
+    cert_id = app_server.create_draft("fk7804")
+    page.goto(app_server.deep_link(cert_id))
+    for grade in ("25", "50", "75", "100"):
+        expect(
+            page.get_by_role("textbox", name=f"Fr.o.m, {grade} procent", exact=True)
+        ).to_have_count(1)
+        expect(
+            page.get_by_role("textbox", name=f"t.o.m, {grade} procent", exact=True)
+        ).to_have_count(1)
+    # help buttons: the whole question in the name, and aria-expanded
+    toggle = page.get_by_test_id("field-aktivitetsbegransning-help-toggle")
+    name = toggle.get_attribute("aria-label") or ""
+    assert name.startswith("Visa hjälptext för ") and not name.endswith(" "), name
+    label = page.locator("#q-aktivitetsbegransning label").first.inner_text()
+    assert label.lstrip("* ").strip() in name, (label, name)
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_test_id("field-aktivitetsbegransning-help")).to_be_visible()
+
+    # revoking shows one banner saying "makulerat", not two
+    signed = _certificate(app_server, "SIGNED")
+    page.goto(app_server.deep_link(signed))
+    page.get_by_test_id("action-revoke").click()
+    page.get_by_test_id("revoke-reason-FELAKTIG_PATIENT").click()
+    page.get_by_test_id("dialog-confirm-revoke").click()
+    expect(page.get_by_test_id("certificate-status")).to_have_text("Makulerat")
+    expect(page.get_by_test_id("status-text")).to_contain_text("Intyget är makulerat")
+    expect(page.get_by_test_id("action-notice")).to_have_count(0)
+    expect(page.get_by_role("main").get_by_text(re.compile("makulerat", re.I))).to_have_count(2)
+    shot("revoked-one-banner")  # the badge "Makulerat" and the status line
+
+
+# --- item 20 ----------------------------------------------------------------------------------
+def test_item20_swedish_404_toast_region_header_and_no_missing_resource(
+    app_server, page: Page, shot
+) -> None:
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    page.on("console", lambda m: missing.append(m.text) if "404" in m.text else None)
+    page.goto(app_server.base_url + "/login")
+    expect(page.get_by_test_id(f"login-{DOCTOR}-{UNIT}")).to_be_visible()
+    # the toast region is named in Swedish
+    expect(page.locator("[aria-label*='Notifications']")).to_have_count(0)
+    expect(page.locator("section[aria-label^='Aviseringar']")).to_have_count(1)
+    cert_id = app_server.create_draft()
+    page.goto(app_server.deep_link(cert_id))
+    expect(page.get_by_test_id("certificate-title")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    # no page loads a resource that answers 404; the browser asks every page's origin for
+    # its icon on its own (a headless browser does not, so it is asked here)
+    missing += [u for u in ["/favicon.ico"] if not page.request.get(app_server.base_url + u).ok]
+    assert missing == [], missing
+
+    # choose-unit page: the role without a dangling dash
+    page.context.clear_cookies()
+    _login(app_server, page, DOCTOR)
+    page.goto(app_server.base_url + "/valj-enhet")
+    expect(page.get_by_test_id(f"choose-unit-{UNIT}")).to_be_visible()
+    expect(page.get_by_test_id("header-role-unit")).to_have_text("Läkare")
+    shot("choose-unit-header")
+
+    # an unknown address: a Swedish page
+    page.goto(app_server.base_url + "/finns-inte-alls")
+    expect(page.get_by_text("Sidan finns inte")).to_be_visible()
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    shot("not-found-page")
