@@ -18,7 +18,7 @@ script, so concurrent openings on different workers are atomic. Without Redis th
 this process, which is correct for the single-worker default only.
 
 The API is synchronous (a Redis round trip on the loopback takes well under a millisecond) so
-that the synchronous save path (services.lifecycle.save_draft) can use it. Nothing here imports
+that the synchronous save path (services.drafts.save_draft) can use it. Nothing here imports
 Reflex.
 """
 

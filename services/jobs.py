@@ -6,7 +6,7 @@ import asyncio
 import gc
 import logging
 
-from services import lifecycle
+from services import drafts
 
 log = logging.getLogger(__name__)
 LOCK_INTERVAL_SECONDS = 600
@@ -17,7 +17,7 @@ async def lock_drafts_forever(interval: float = LOCK_INTERVAL_SECONDS) -> None:
     it on several workers at once only locks each draft once."""
     while True:
         try:
-            locked = await asyncio.to_thread(lifecycle.lock_expired_drafts)
+            locked = await asyncio.to_thread(drafts.lock_expired_drafts)
             if locked:
                 log.info("locked %d drafts older than 14 days", locked)
         except Exception:  # a failed run is retried at the next interval

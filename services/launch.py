@@ -16,6 +16,7 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from services import audit, clock, patients, personnummer
+from services.certificate_access import patient_snapshot
 from services.identity import SessionUser
 from services.persistence.db import session_scope
 from services.persistence.models import Certificate
@@ -67,8 +68,6 @@ async def apply_patient_parameters(user: SessionUser, certificate_id: str) -> st
         patient = await patients.get_patient(new_id)
         if patient is None:
             return "Patienten med det nya personnumret finns inte i personuppgiftstjänsten."
-        from services.lifecycle import patient_snapshot
-
         snapshot = patient_snapshot(patient)
     for field, value in given.items():
         if not snapshot.get(field):

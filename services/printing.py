@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from services import audit, lifecycle
+from services import audit, certificate_views
 from services.certificates import get_definition
 from services.errors import InvalidInput
 from services.identity import SessionUser
@@ -70,7 +70,7 @@ async def print_certificate(
     """Render the PDF the user asked for, after checking the right to print; audited."""
     if not isinstance(minimal, bool):
         raise InvalidInput("Välj fullständigt eller minimalt intyg.", field="minimal")
-    view = await lifecycle.open_certificate(user, certificate_id)
+    view = await certificate_views.open_certificate(user, certificate_id)
     if Action.PRINT not in view.actions:
         from services.errors import NotAuthorized
 

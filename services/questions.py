@@ -30,7 +30,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from services import audit, clock, lifecycle, locks, notifications, recipients, rights
+from services import audit, clock, derived, drafts, locks, notifications, recipients, rights
+from services.certificate_access import Prepared, fetch, load_for_user, prepare, record
+from services.certificate_views import href
 from services.certificates import get_definition
 from services.certificates.base import Recipient
 from services.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
@@ -43,6 +45,17 @@ from services.persistence.models import (
     QuestionThread,
     RelationKind,
     new_id,
+)
+from services.question_handling import (
+    AVSTMN,
+    FROM_FK,
+    KOMPLT,
+    KONTKT,
+    OVRIGT,
+    PAMINN,
+    TO_FK,
+    handle_complement_requests,
+    set_handled,
 )
 from services.rights import Action
 
@@ -68,7 +81,6 @@ __all__ = [
     "save_question_draft",
 ]
 
-AVSTMN, KOMPLT, KONTKT, OVRIGT, PAMINN = "AVSTMN", "KOMPLT", "KONTKT", "OVRIGT", "PAMINN"
 TOPICS: dict[str, str] = {
     AVSTMN: "Avstämningsmöte",
     KOMPLT: "Komplettering",
@@ -78,7 +90,6 @@ TOPICS: dict[str, str] = {
 }
 ASK_TOPICS = (AVSTMN, KONTKT, OVRIGT)  # "Administrativa frågor" to FK (§6.1)
 ANSWERABLE_TOPICS = frozenset({AVSTMN, KONTKT, OVRIGT})  # "Svara" (§6.3)
-TO_FK, FROM_FK = "TO_FK", "FROM_FK"
 FK_NAME = "Försäkringskassan"
 MAX_TEXT = 4000  # characters of one question, answer or comment
 MAX_SUBJECT = 255
@@ -245,7 +256,7 @@ def _thread_view(
         ),
         answered_with_certificate_id=t.answered_with_certificate_id or "",
         answered_with_href=(
-            lifecycle.href(t.answered_with_certificate_id) if t.answered_with_certificate_id else ""
+            href(t.answered_with_certificate_id) if t.answered_with_certificate_id else ""
         ),
         can_answer=(
             allowed
@@ -260,15 +271,6 @@ def _thread_view(
 
 
 # --- loading and checks ----------------------------------------------------------------------
-def _get_cert(s: Session, certificate_id: Any) -> Certificate:
-    if not isinstance(certificate_id, str) or not certificate_id or len(certificate_id) > 64:
-        raise NotFound("Intyget finns inte.")
-    cert = s.get(Certificate, certificate_id)
-    if cert is None:
-        raise NotFound("Intyget finns inte.")
-    return cert
-
-
 def _get_thread(s: Session, cert: Certificate, thread_id: Any) -> QuestionThread:
     if not isinstance(thread_id, str) or not thread_id or len(thread_id) > 64:
         raise NotFound("Frågan finns inte.")
@@ -291,15 +293,11 @@ def _text(value: Any, what: str, field_name: str, *, required: bool = True) -> s
     return text
 
 
-async def _prepared(user: SessionUser, certificate_id: Any, action: Action = Action.QUESTIONS):  # type: ignore[no-untyped-def]
+async def _prepared(
+    user: SessionUser, certificate_id: Any, action: Action = Action.QUESTIONS
+) -> Prepared:
     """Certificate + fresh PU flags + decision (PU down → PuUnavailable on raise)."""
-    return await lifecycle._prepare(user, certificate_id, action)
-
-
-def _audit(
-    s: Session, user: SessionUser, action: audit.AuditAction, cert: Certificate, detail: str
-) -> None:
-    audit.record_for(s, user, action, cert, detail)
+    return await prepare(user, certificate_id, action)
 
 
 def _lock_for(key: str) -> asyncio.Lock:
@@ -328,57 +326,6 @@ def _sender(user: SessionUser) -> dict[str, str]:
         "unitName": unit.name,
         "careProviderId": unit.care_provider_id,
     }
-
-
-# --- handling (shared with lifecycle) ---------------------------------------------------------
-def _event_for(thread: QuestionThread) -> notifications.Event:
-    if thread.direction == FROM_FK:
-        return notifications.Event.HANFRFM
-    return notifications.Event.HANFRFV
-
-
-def _set_handled(s: Session, cert: Certificate, thread: QuestionThread, now: datetime) -> None:
-    """Mark one thread handled (+ its notification) and every open reminder of it (§6.4)."""
-    thread.handled = True
-    thread.handled_at = now
-    s.add(thread)
-    s.flush()
-    notifications.enqueue(s, cert, _event_for(thread), questionId=thread.id, topic=thread.topic)
-    reminders = s.exec(
-        select(QuestionThread).where(
-            QuestionThread.certificate_id == cert.id,
-            QuestionThread.reminder_of == thread.id,
-            QuestionThread.handled == False,  # noqa: E712
-        )
-    ).all()
-    for reminder in reminders:
-        _set_handled(s, cert, reminder, now)
-
-
-def handle_complement_requests(
-    s: Session, certificate_id: str, *, answered_with: str | None = None
-) -> list[str]:
-    """Mark every open kompletteringsbegäran of ``certificate_id`` handled (§6.3.3), with
-    ``answered_with`` (the complementing certificate, §6.3.4) when given; administrative
-    questions stay open (§4.6). Returns the ids handled. Called by lifecycle.sign (renewal)
-    and lifecycle.send (a complementing certificate) in their transaction."""
-    cert = s.get(Certificate, certificate_id)
-    if cert is None:
-        return []
-    now = clock.now()
-    threads = s.exec(
-        select(QuestionThread).where(
-            QuestionThread.certificate_id == certificate_id,
-            QuestionThread.topic == KOMPLT,
-            QuestionThread.handled == False,  # noqa: E712
-        )
-    ).all()
-    for thread in threads:
-        if answered_with:
-            thread.answered_with_certificate_id = answered_with
-            thread.answer_draft = ""
-        _set_handled(s, cert, thread, now)
-    return [t.id for t in threads]
 
 
 def _open_complements(s: Session, cert: Certificate) -> list[QuestionThread]:
@@ -421,15 +368,15 @@ async def list_threads(
     )
     unit = require_unit(user)
     with session_scope() as s:
-        cert = _get_cert(s, cert.id)
+        cert = fetch(s, cert.id)
         threads = list(
             s.exec(select(QuestionThread).where(QuestionThread.certificate_id == cert.id)).all()
         )
         draft = s.get(QuestionDraft, (cert.id, unit.hsa_id))
-        open_draft = lifecycle.open_complement_draft(s, cert.id, unit.hsa_id)
+        open_draft = derived.open_complement_draft(s, cert.id, unit.hsa_id)
         complemented = _complemented_by(s, cert)
         if audit_read and threads:
-            _audit(s, user, audit.AuditAction.READ, cert, "Ärendekommunikation")
+            record(s, user, audit.AuditAction.READ, cert, "Ärendekommunikation")
     by_id = {t.id: t for t in threads}
     views = [_thread_view(t, cert, by_id, decision.allowed) for t in order_threads(threads)]
 
@@ -482,11 +429,6 @@ async def list_threads(
 
 
 # --- autosave --------------------------------------------------------------------------------
-def _load_for_questions(s: Session, user: SessionUser, certificate_id: Any) -> Certificate:
-    """Synchronous check for autosave (stored patient flags, like lifecycle.save_draft)."""
-    return lifecycle._load_for_user(s, user, certificate_id, Action.QUESTIONS)
-
-
 def save_question_draft(user: SessionUser, certificate_id: Any, *, topic: Any, text: Any) -> str:
     """Autosave the new question being written (§6: "sparas automatiskt"). Returns the time."""
     if topic not in ("", None, *ASK_TOPICS):
@@ -496,7 +438,7 @@ def save_question_draft(user: SessionUser, certificate_id: Any, *, topic: Any, t
     unit = require_unit(user)
     now = clock.now()
     with session_scope() as s:
-        cert = _load_for_questions(s, user, certificate_id)
+        cert = load_for_user(s, user, certificate_id, Action.QUESTIONS)
         draft = s.get(QuestionDraft, (cert.id, unit.hsa_id))
         if draft is None:
             draft = QuestionDraft(certificate_id=cert.id, unit_id=unit.hsa_id, updated_at=now)
@@ -505,7 +447,7 @@ def save_question_draft(user: SessionUser, certificate_id: Any, *, topic: Any, t
         draft.updated_at = now
         draft.updated_by = user.hsa_id
         s.add(draft)
-        _audit(s, user, audit.AuditAction.WRITE, cert, "Fråga till Försäkringskassan (utkast)")
+        record(s, user, audit.AuditAction.WRITE, cert, "Fråga till Försäkringskassan (utkast)")
     return now.isoformat()
 
 
@@ -517,7 +459,7 @@ def save_answer_draft(user: SessionUser, certificate_id: Any, thread_id: Any, *,
     text = text[:MAX_TEXT]
     now = clock.now()
     with session_scope() as s:
-        cert = _load_for_questions(s, user, certificate_id)
+        cert = load_for_user(s, user, certificate_id, Action.QUESTIONS)
         thread = _get_thread(s, cert, thread_id)
         if thread.direction != FROM_FK or thread.topic == PAMINN:
             raise rights.InvalidState("Frågan kan inte besvaras.")
@@ -525,7 +467,7 @@ def save_answer_draft(user: SessionUser, certificate_id: Any, thread_id: Any, *,
             raise rights.InvalidState("Frågan är redan hanterad.")
         thread.answer_draft = text
         s.add(thread)
-        _audit(s, user, audit.AuditAction.WRITE, cert, f"Svar på fråga {thread.id} (utkast)")
+        record(s, user, audit.AuditAction.WRITE, cert, f"Svar på fråga {thread.id} (utkast)")
     return now.isoformat()
 
 
@@ -561,13 +503,13 @@ async def ask(user: SessionUser, certificate_id: Any, *, topic: Any, text: Any) 
             "Frågan har inte skickats.",
         )
         with session_scope() as s:
-            cert = _get_cert(s, cert.id)
+            cert = fetch(s, cert.id)
             s.add(thread)
             draft = s.get(QuestionDraft, (cert.id, unit.hsa_id))
             if draft is not None:
                 s.delete(draft)
             s.flush()
-            _audit(s, user, audit.AuditAction.SEND, cert, f"Fråga till FK: {TOPICS[topic]}")
+            record(s, user, audit.AuditAction.SEND, cert, f"Fråga till FK: {TOPICS[topic]}")
             notifications.enqueue(
                 s, cert, notifications.Event.NYFRFV, questionId=thread.id, topic=topic
             )
@@ -615,15 +557,15 @@ async def answer(
             "Svaret har inte skickats.",
         )
         with session_scope() as s:
-            cert = _get_cert(s, cert.id)
+            cert = fetch(s, cert.id)
             thread = _get_thread(s, cert, thread.id)
             now = clock.now()
             thread.answer = body
             thread.answered_at = now
             thread.answered_by_name = user.name
             thread.answer_draft = ""
-            _audit(s, user, audit.AuditAction.SEND, cert, f"Svar till FK på fråga {thread.id}")
-            _set_handled(s, cert, thread, now)
+            record(s, user, audit.AuditAction.SEND, cert, f"Svar till FK på fråga {thread.id}")
+            set_handled(s, cert, thread, now)
             return thread
 
 
@@ -639,13 +581,13 @@ async def mark_handled(
     prepared.decision.raise_if_denied()
     cert = prepared.cert
     with session_scope() as s:
-        cert = _get_cert(s, cert.id)
+        cert = fetch(s, cert.id)
         thread = _get_thread(s, cert, thread_id)
         if thread.handled == handled:
             return thread
         if handled:
-            _audit(s, user, audit.AuditAction.WRITE, cert, f"Fråga {thread.id} hanterad")
-            _set_handled(s, cert, thread, clock.now())
+            record(s, user, audit.AuditAction.WRITE, cert, f"Fråga {thread.id} hanterad")
+            set_handled(s, cert, thread, clock.now())
             return thread
         if thread.answered_with_certificate_id or (
             thread.direction == FROM_FK and thread.answer is not None
@@ -654,7 +596,7 @@ async def mark_handled(
         thread.handled = False
         thread.handled_at = None
         s.add(thread)
-        _audit(s, user, audit.AuditAction.WRITE, cert, f"Fråga {thread.id} ej hanterad")
+        record(s, user, audit.AuditAction.WRITE, cert, f"Fråga {thread.id} ej hanterad")
         return thread
 
 
@@ -671,7 +613,7 @@ async def _complement_checks(
         no_more_info=no_more_info,
     ).raise_if_denied()
     with session_scope() as s:
-        cert = _get_cert(s, prepared.cert.id)
+        cert = fetch(s, prepared.cert.id)
         if not _open_complements(s, cert):
             raise rights.InvalidState("Det finns ingen obesvarad kompletteringsbegäran.")
     return cert
@@ -681,7 +623,7 @@ async def complement_with_new_certificate(user: SessionUser, certificate_id: Any
     """A. Komplettera intyg: a copy of the certificate as a new draft (or the open one, §6.3.2).
     The kompletteringsbegäran are handled when the new certificate is signed and sent."""
     cert = await _complement_checks(user, certificate_id, no_more_info=False)
-    return await lifecycle.complement(user, cert.id)
+    return await derived.complement(user, cert.id)
 
 
 async def cannot_complement_no_more_info(
@@ -691,7 +633,7 @@ async def cannot_complement_no_more_info(
     tandläkare only): a new draft with the comment in "Övriga upplysningar", to sign and send."""
     text = _text(comment, "Kommentaren", "comment")
     cert = await _complement_checks(user, certificate_id, no_more_info=True)
-    draft = await lifecycle.complement(user, cert.id)
+    draft = await derived.complement(user, cert.id)
     definition = get_definition(draft.type)
     try:
         definition.question(OVRIGT_FIELD)
@@ -702,12 +644,12 @@ async def cannot_complement_no_more_info(
     existing = existing.strip() if isinstance(existing, str) else ""
     if text not in existing:
         content[OVRIGT_FIELD] = f"{existing}\n\n{text}" if existing else text
-        lifecycle.save_draft(user, draft.id, content=content, expected_version=draft.version)
+        drafts.save_draft(user, draft.id, content=content, expected_version=draft.version)
     with session_scope() as s:
         for thread in _open_complements(s, cert):
             thread.answer_draft = ""
             s.add(thread)
-        draft = _get_cert(s, draft.id)
+        draft = fetch(s, draft.id)
     return draft
 
 
@@ -742,7 +684,7 @@ async def cannot_complement_no_one_responsible(
             "Svaret har inte skickats.",
         )
         with session_scope() as s:
-            cert = _get_cert(s, cert.id)
+            cert = fetch(s, cert.id)
             now = clock.now()
             ids = []
             for thread in _open_complements(s, cert):
@@ -750,9 +692,9 @@ async def cannot_complement_no_one_responsible(
                 thread.answered_at = now
                 thread.answered_by_name = user.name
                 thread.answer_draft = ""
-                _set_handled(s, cert, thread, now)
+                set_handled(s, cert, thread, now)
                 ids.append(thread.id)
-            _audit(s, user, audit.AuditAction.SEND, cert, "Svar till FK: kan ej komplettera")
+            record(s, user, audit.AuditAction.SEND, cert, "Svar till FK: kan ej komplettera")
             return ids
 
 
@@ -915,7 +857,7 @@ def receive_message(payload: Any) -> dict[str, Any]:
         if (revoked and rights.questions_auto_handled_after_revoke(cert.type)) or (
             reminded is not None and reminded.handled
         ):
-            _set_handled(s, cert, thread, now)  # §4.9.1; a reminder of a handled question
+            set_handled(s, cert, thread, now)  # §4.9.1; a reminder of a handled question
         return {"id": thread.id, "certificateId": cert.id, "kind": "QUESTION"}
 
 

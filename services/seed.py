@@ -6,7 +6,7 @@ import asyncio
 
 from sqlmodel import select
 
-from services import identity, lifecycle
+from services import drafts, identity
 from services.persistence.db import session_scope
 from services.persistence.models import Certificate
 
@@ -22,7 +22,7 @@ async def seed() -> int:
             return 0
     user = await identity.acting_user(DEMO_DOCTOR, DEMO_UNIT, origin="SEED")
     for cert_type, pnr in DEMO_DRAFTS:
-        await lifecycle.create_draft(user, cert_type=cert_type, personnummer=pnr)
+        await drafts.create_draft(user, cert_type=cert_type, personnummer=pnr)
     return len(DEMO_DRAFTS)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from services import clock, identity, lifecycle
+from services import clock, drafts, identity
 from services.errors import InvalidInput
 from services.persistence.db import session_scope
 from services.persistence.models import Certificate, CertificateStatus
@@ -21,7 +21,7 @@ async def create_certificate_in_state(body: dict[str, Any]) -> Certificate:
     if not isinstance(content, dict):
         raise InvalidInput("content måste vara ett objekt.", field="content")
     user = await identity.acting_user(str(body.get("hsa_id", "")), str(body.get("unit_id", "")))
-    cert = await lifecycle.create_draft(
+    cert = await drafts.create_draft(
         user, cert_type=str(body.get("type", "fk7804")), personnummer=str(body.get("personnummer"))
     )
     days = body.get("created_days_ago", 0)

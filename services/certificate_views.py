@@ -1,0 +1,214 @@
+"""Reading certificates: open one for the certificate page, list a unit's, show relations
+(manual §4, §4.6-§4.8). Every read of patient data is audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from services import audit, clock, rights
+from services.certificate_access import (
+    DRAFT_STATUSES,
+    SIGNED_STATUSES,
+    fetch,
+    load_for_user,
+    prepare,
+    record,
+    relation_flags,
+)
+from services.certificates import get_definition
+from services.certificates.carry_over import previous_period_summary
+from services.identity import SessionUser, require_unit
+from services.persistence.db import session_scope
+from services.persistence.models import Certificate, CertificateStatus, RelationKind
+from services.rights import Action, PatientFlags
+
+TEXT_REPLACED_BY = "Intyget har ersatts av detta intyg"
+TEXT_REPLACEMENT_DRAFT = "Det finns redan ett påbörjat utkast som ska ersätta detta intyg."
+TEXT_REPLACES = "Intyget ersätter ett tidigare intyg."
+TEXT_REVOKED_REPLACING = "Intyget ersatte ett tidigare intyg som också kan behöva makuleras."
+TEXT_COMPLEMENTED_BY = "Kompletteringsbegäran besvarades med ett nytt intyg"
+TEXT_COMPLEMENTS = "Intyget är en komplettering av ett tidigare intyg."
+TEXT_RENEWED_BY = "Intyget har förnyats."
+TEXT_RENEWS = "Intyget är en förnyelse av ett tidigare intyg."
+TEXT_COPIED_BY = "Det låsta utkastet har kopierats."
+TEXT_COPY_OF = "Utkastet är en kopia av ett låst utkast."
+
+
+@dataclass(frozen=True)
+class RelationLink:
+    """One relation shown on the certificate page: a text and a link to the other certificate."""
+
+    kind: str  # RelationKind value
+    direction: str  # "CHILD" (made from this one) or "PARENT" (this one was made from it)
+    certificate_id: str
+    status: str  # CertificateStatus value of the other certificate
+    text: str
+    link_text: str
+    href: str
+
+
+@dataclass(frozen=True)
+class RelationsView:
+    links: list[RelationLink] = field(default_factory=list)
+    previous_period: str | None = None  # renewing draft: grade and end date of the original
+    replacement_draft_id: str | None = None  # an unsigned draft replacing this certificate
+
+
+@dataclass(frozen=True)
+class CertificateView:
+    """What the certificate page needs after opening (fresh from PU-tjänsten)."""
+
+    certificate: Certificate
+    patient: PatientFlags
+    actions: set[Action]
+    relations: RelationsView
+
+
+def href(certificate_id: str) -> str:
+    return f"/intyg/{certificate_id}"
+
+
+def get_certificate(user: SessionUser, certificate_id: str) -> Certificate:
+    """Read a certificate the user may open (audited as a read of patient data).
+
+    Synchronous: checks rights with the patient flags stored on the certificate. Pages should
+    prefer :func:`open_certificate`, which asks PU-tjänsten first.
+    """
+    with session_scope() as s:
+        cert = load_for_user(s, user, certificate_id, Action.READ)
+        record(s, user, audit.AuditAction.READ, cert)
+        return cert
+
+
+async def open_certificate(user: SessionUser, certificate_id: str) -> CertificateView:
+    """Open a certificate with fresh PU data: the certificate, the patient's flags, the actions
+    the user may take (for the buttons) and its relations. PuUnavailable locks it."""
+    prepared = await prepare(user, certificate_id, Action.READ)
+    prepared.decision.raise_if_denied()
+    with session_scope() as s:
+        cert = fetch(s, prepared.cert.id)
+        record(s, user, audit.AuditAction.READ, cert)
+        rel = relation_flags(s, cert)
+        view = _relations_view(s, cert)
+    actions = rights.available_actions(user, cert, prepared.flags, relations=rel)
+    return CertificateView(cert, prepared.flags, actions, view)
+
+
+def list_for_unit(user: SessionUser, *, limit: int = 200) -> list[dict[str, str]]:
+    """Drafts and certificates of the user's care unit, newest first (for the start page).
+
+    Only what the user may open is listed (stored patient flags: sekretess, TS, role types).
+    """
+    unit = require_unit(user)
+    rows: list[dict[str, str]] = []
+    with session_scope() as s:
+        certs = s.exec(
+            select(Certificate)
+            .where(Certificate.unit_id == unit.hsa_id)
+            .order_by(col(Certificate.updated_at).desc())
+            .limit(limit)
+        ).all()
+        for c in certs:
+            flags = PatientFlags.from_snapshot(c.patient)
+            if not rights.decide(user, c, Action.READ, flags).allowed:
+                continue
+            try:
+                name = get_definition(c.type).name
+            except KeyError:
+                name = c.type
+            rows.append(
+                {
+                    "id": c.id,
+                    "name": name,
+                    "patient": f"{c.patient_id[:8]}-{c.patient_id[8:]}",
+                    "status": c.status.label,
+                    "updated": c.updated_at.astimezone(clock.SWEDEN).strftime("%Y-%m-%d %H:%M"),
+                    "href": href(c.id),
+                    "sekretess": "true" if flags.sekretess else "",
+                }
+            )
+    return rows
+
+
+def relations(user: SessionUser, certificate_id: str) -> RelationsView:
+    """Links and texts about replaced/replacing, renewed/renewing, complemented and copied."""
+    with session_scope() as s:
+        cert = load_for_user(s, user, certificate_id, Action.READ)
+        return _relations_view(s, cert)
+
+
+def _relations_view(s: Session, cert: Certificate) -> RelationsView:
+    links: list[RelationLink] = []
+    replacement_draft_id: str | None = None
+    previous_period: str | None = None
+    children = s.exec(
+        select(Certificate)
+        .where(Certificate.parent_id == cert.id)
+        .order_by(col(Certificate.created_at))
+    ).all()
+    for child in children:
+        kind = child.relation_kind
+        signed = child.status in SIGNED_STATUSES
+        text = ""
+        link_text = "Öppna intyget"
+        if kind == RelationKind.REPLACE and signed:
+            text = TEXT_REPLACED_BY
+        elif kind == RelationKind.REPLACE and child.status in DRAFT_STATUSES:
+            replacement_draft_id = child.id
+            text, link_text = TEXT_REPLACEMENT_DRAFT, "Öppna utkastet"
+        elif kind == RelationKind.COMPLEMENT and signed:
+            text = TEXT_COMPLEMENTED_BY
+        elif kind == RelationKind.RENEW and signed:
+            text = TEXT_RENEWED_BY
+        elif kind == RelationKind.COPY and child.status in DRAFT_STATUSES:
+            text, link_text = TEXT_COPIED_BY, "Öppna utkastet"
+        if text:
+            links.append(
+                RelationLink(
+                    kind=kind.value if kind else "",
+                    direction="CHILD",
+                    certificate_id=child.id,
+                    status=child.status.value,
+                    text=text,
+                    link_text=link_text,
+                    href=href(child.id),
+                )
+            )
+    if cert.parent_id and cert.relation_kind:
+        parent = s.get(Certificate, cert.parent_id)
+        if parent is not None:
+            kind = cert.relation_kind
+            if kind == RelationKind.REPLACE:
+                text = (
+                    TEXT_REVOKED_REPLACING
+                    if cert.status == CertificateStatus.REVOKED
+                    else TEXT_REPLACES
+                )
+            elif kind == RelationKind.RENEW:
+                text = TEXT_RENEWS
+                if cert.status in DRAFT_STATUSES:
+                    try:
+                        definition = get_definition(parent.type)
+                    except KeyError:
+                        definition = None
+                    previous_period = previous_period_summary(parent.content, definition)
+            elif kind == RelationKind.COMPLEMENT:
+                text = TEXT_COMPLEMENTS
+            else:
+                text = TEXT_COPY_OF
+            links.append(
+                RelationLink(
+                    kind=kind.value,
+                    direction="PARENT",
+                    certificate_id=parent.id,
+                    status=parent.status.value,
+                    text=text,
+                    link_text="Öppna intyget",
+                    href=href(parent.id),
+                )
+            )
+    return RelationsView(
+        links=links, previous_period=previous_period, replacement_draft_id=replacement_draft_id
+    )

@@ -1,0 +1,205 @@
+"""Sending to the recipient and revoking (manual §4.4, §4.9, §4.9.1).
+
+Idempotency against double submission: ``send`` and ``revoke`` are serialised per certificate
+inside a worker; the recipient is called before the compare-and-set and treats a repeated
+certificate id as already received/revoked (409). The second click returns the already
+sent/revoked certificate; the recipient gets one certificate, one revocation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col
+
+from services import audit, clock, notifications, question_handling, recipients, rights
+from services.certificate_access import (
+    compare_and_set,
+    definition_for,
+    lock_for,
+    prepare,
+    record,
+    state_only_refusal,
+)
+from services.certificates.base import Recipient
+from services.errors import InvalidInput, NotFound, ServiceUnavailable
+from services.identity import SessionUser, require_unit
+from services.persistence.db import session_scope
+from services.persistence.models import Certificate, CertificateStatus, RelationKind
+from services.rights import Action
+
+MAX_REVOKE_MESSAGE = 4000
+
+
+def _recipient(cert: Certificate) -> Recipient:
+    return definition_for(cert.type).recipient
+
+
+async def _deliver(recipient: Recipient, path: str, body: dict[str, Any], what: str) -> None:
+    """POST to the recipient (retried); ServiceUnavailable saying ``what`` did not happen when
+    it stays down. 409 means the recipient already has it: a repeated click, not an error."""
+    unavailable = ServiceUnavailable(
+        f"{recipient.label} svarar inte just nu. {what} Försök igen om en stund.",
+        code="RECIPIENT_UNAVAILABLE",
+    )
+    try:
+        response = await recipients.post(recipient, path, body)
+    except recipients.UNREACHABLE as exc:
+        raise unavailable from exc
+    if response.status_code not in (200, 201, 409):
+        raise unavailable
+
+
+def certificate_payload(cert: Certificate) -> dict[str, Any]:
+    """The signed certificate as handed to the recipient."""
+    return {
+        "id": cert.id,
+        "type": cert.type,
+        "typeVersion": cert.type_version,
+        "patient": cert.patient,
+        "patientId": cert.patient_id,
+        "content": cert.content,
+        "signedAt": cert.signed_at.isoformat() if cert.signed_at else None,
+        "signedBy": cert.signed_by,
+        "issuer": cert.issuer,
+        "signatureHash": cert.signature_hash,
+        "unitId": cert.unit_id,
+        "careProviderId": cert.care_provider_id,
+        "relation": (
+            {"kind": cert.relation_kind.value, "certificateId": cert.parent_id}
+            if cert.relation_kind and cert.parent_id
+            else None
+        ),
+    }
+
+
+async def send(user: SessionUser, certificate_id: str, *, patient_consent: Any) -> Certificate:
+    """Send a signed certificate to FK or TS after the patient's consent (§4.4): status Skickat.
+    A recipient that stays down → ServiceUnavailable, status stays Signerat. A repeated send
+    returns the already sent certificate."""
+    if patient_consent is not True:
+        raise InvalidInput(
+            "Intyget kan endast skickas om patienten har lämnat sitt samtycke till det.",
+            field="consent",
+        )
+    require_unit(user)
+    if not isinstance(certificate_id, str):
+        raise NotFound("Intyget finns inte.")
+    async with lock_for(certificate_id):
+        prepared = await prepare(user, certificate_id, Action.SEND)
+        cert = prepared.cert
+        if state_only_refusal(prepared.decision) and cert.status == CertificateStatus.SENT:
+            return cert
+        prepared.decision.raise_if_denied()
+        recipient = _recipient(cert)
+        await _deliver(
+            recipient, "/certificates", certificate_payload(cert), "Intyget har inte skickats."
+        )
+        now = clock.now()
+        with session_scope() as s:
+            won, latest = compare_and_set(
+                s,
+                cert.id,
+                where=(col(Certificate.status) == CertificateStatus.SIGNED,),
+                values={"status": CertificateStatus.SENT, "sent_at": now},
+            )
+            if latest is None:
+                raise NotFound("Intyget finns inte.")
+            if not won:
+                if latest.status == CertificateStatus.SENT:
+                    return latest
+                raise rights.InvalidState(
+                    f"Intyget kan inte skickas: det är {latest.status.label.lower()}."
+                )
+            record(s, user, audit.AuditAction.SEND, latest, detail=recipient.value)
+            notifications.enqueue(s, latest, notifications.Event.SKICKA)
+            if latest.relation_kind == RelationKind.COMPLEMENT and latest.parent_id:
+                # §6.3.1/§6.3.4: the complementing certificate answers every open request.
+                question_handling.handle_complement_requests(
+                    s, latest.parent_id, answered_with=latest.id
+                )
+            return latest
+
+
+def _check_revoke_reason(reason_code: Any, message: Any) -> tuple[str, str]:
+    if not isinstance(reason_code, str) or reason_code not in rights.REVOKE_REASONS:
+        raise InvalidInput("Välj en orsak till makuleringen.", field="reason")
+    text = message.strip() if isinstance(message, str) else ""
+    if message is not None and not isinstance(message, str):
+        raise InvalidInput("Meddelandet har fel format.", field="message")
+    if len(text) > MAX_REVOKE_MESSAGE:
+        raise InvalidInput(
+            f"Meddelandet får vara högst {MAX_REVOKE_MESSAGE} tecken.", field="message"
+        )
+    if reason_code in rights.REVOKE_MESSAGE_REQUIRED and not text:
+        raise InvalidInput("Beskriv felet i intyget.", field="message")
+    return reason_code, text
+
+
+async def revoke(
+    user: SessionUser, certificate_id: str, *, reason_code: Any, message: Any = ""
+) -> Certificate:
+    """Revoke a signed certificate or a locked draft (§4.9). A recipient that has it is told the
+    reason first; open question threads are marked handled. The row stays (status Makulerat).
+    A repeated revoke returns the already revoked certificate."""
+    reason_code, text = _check_revoke_reason(reason_code, message)
+    require_unit(user)
+    if not isinstance(certificate_id, str):
+        raise NotFound("Intyget finns inte.")
+    async with lock_for(certificate_id):
+        prepared = await prepare(user, certificate_id, Action.REVOKE)
+        cert = prepared.cert
+        if state_only_refusal(prepared.decision) and cert.status == CertificateStatus.REVOKED:
+            return cert
+        prepared.decision.raise_if_denied()
+        if cert.status == CertificateStatus.SENT:
+            recipient = _recipient(cert)
+            body = {
+                "reason": reason_code,
+                "reasonText": rights.REVOKE_REASONS[reason_code],
+                "message": text,
+                "revokedBy": user.hsa_id,
+                "revokedByName": user.name,
+            }
+            await _deliver(
+                recipient,
+                f"/certificates/{cert.id}/revoke",
+                body,
+                "Intyget har inte makulerats.",
+            )
+        now = clock.now()
+        with session_scope() as s:
+            won, latest = compare_and_set(
+                s,
+                cert.id,
+                where=(
+                    col(Certificate.status).in_(
+                        (
+                            CertificateStatus.SIGNED,
+                            CertificateStatus.SENT,
+                            CertificateStatus.LOCKED,
+                        )
+                    ),
+                ),
+                values={
+                    "status": CertificateStatus.REVOKED,
+                    "revoked_at": now,
+                    "revoked_by": user.hsa_id,
+                    "revoke_reason": reason_code,
+                    "revoke_message": text,
+                },
+            )
+            if latest is None:
+                raise NotFound("Intyget finns inte.")
+            if not won:
+                if latest.status == CertificateStatus.REVOKED:
+                    return latest
+                raise rights.InvalidState(
+                    f"Intyget kan inte makuleras: det är {latest.status.label.lower()}."
+                )
+            record(s, user, audit.AuditAction.REVOKE, latest, detail=reason_code)
+            notifications.enqueue(
+                s, latest, notifications.Event.MAKULE, reason=reason_code, message=text
+            )
+            question_handling.handle_all_questions(s, latest)
+            return latest

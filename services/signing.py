@@ -1,0 +1,209 @@
+"""Signing and "Markera klart för signering" (manual §4.2, §4.2.1).
+
+Idempotency against double submission, on one worker or several:
+
+* ``sign`` — compare-and-set on status and version. A second sign by the same user returns the
+  already signed certificate (no second signature, audit record or notification); a sign by
+  somebody else after it is refused ("Intyget är redan signerat").
+* ``mark_ready_for_signing`` — the second returns the already marked draft.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlmodel import col
+
+from services import audit, clock, notifications, question_handling, rights
+from services.certificate_access import (
+    DRAFT_STATUSES,
+    SIGNED_STATUSES,
+    compare_and_set,
+    definition_for,
+    edit_stamp,
+    prepare,
+    record,
+    state_only_refusal,
+    who,
+)
+from services.certificates.base import CertificateDefinition
+from services.certificates.validation import Severity, validate
+from services.errors import Conflict, InvalidInput, NotFound
+from services.identity import SessionUser, require_unit
+from services.persistence.db import session_scope
+from services.persistence.models import Certificate, CertificateStatus, RelationKind
+from services.rights import Action
+
+
+def canonical_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def content_hash(cert: Certificate) -> str:
+    """sha256 of the canonical JSON of what is signed: id, type, version, patient and content."""
+    signed = {
+        "id": cert.id,
+        "type": cert.type,
+        "type_version": cert.type_version,
+        "patient_id": cert.patient_id,
+        "content": cert.content,
+    }
+    return hashlib.sha256(canonical_json(signed).encode("utf-8")).hexdigest()
+
+
+def issuer_snapshot(user: SessionUser) -> dict[str, Any]:
+    """The issuer as printed on the certificate (§4.5.3, table 4)."""
+    unit = require_unit(user)
+    return {
+        "hsa_id": user.hsa_id,
+        "name": user.name,
+        "role": user.role,
+        "role_label": user.role_label,
+        "title": user.title,
+        "specialities": list(user.specialities),
+        "prescription_code": user.prescription_code,
+        "workplace_code": unit.workplace_code,
+        "unit_id": unit.hsa_id,
+        "unit_name": unit.name,
+        "unit_address": unit.address,
+        "unit_postal_code": unit.postal_code,
+        "unit_city": unit.city,
+        "unit_phone": unit.phone,
+        "care_provider_id": unit.care_provider_id,
+        "care_provider_name": unit.care_provider_name,
+    }
+
+
+def require_complete(definition: CertificateDefinition, content: dict[str, Any]) -> None:
+    """InvalidInput listing the sections with missing or wrong answers, if any."""
+    messages = validate(definition, content, today=clock.today())
+    blocking = [m for m in messages if m.severity in (Severity.MISSING, Severity.ERROR)]
+    if not blocking:
+        return
+    missing = {m.section_id for m in blocking if m.severity == Severity.MISSING}
+    wrong = {m.section_id for m in blocking if m.severity == Severity.ERROR}
+    titles = {s.id: s.title for s in definition.sections}
+    order = [s.id for s in definition.sections]
+    parts = []
+    if missing:
+        parts.append(
+            "Utkastet saknar uppgifter i följande avsnitt: "
+            + ", ".join(titles[i] for i in order if i in missing)
+            + "."
+        )
+    if wrong:
+        parts.append(
+            "Rätta felen i följande avsnitt: "
+            + ", ".join(titles[i] for i in order if i in wrong)
+            + "."
+        )
+    raise InvalidInput(" ".join(parts), field="content", code="INCOMPLETE")
+
+
+async def sign(
+    user: SessionUser, certificate_id: str, *, expected_version: int | None = None
+) -> Certificate:
+    """Sign a draft (§4.2; the SITHS step is simulated). Records signer, role, unit, time, the
+    sha256 of the content and the issuer snapshot. Missing data → InvalidInput listing the
+    sections. A repeated sign by the same user returns the signed certificate."""
+    prepared = await prepare(user, certificate_id, Action.SIGN)
+    cert = prepared.cert
+    if state_only_refusal(prepared.decision) and cert.status in SIGNED_STATUSES:
+        if cert.signed_by == user.hsa_id:
+            return cert
+    prepared.decision.raise_if_denied()
+    if expected_version is not None and expected_version != cert.version:
+        raise Conflict(
+            f"Utkastet har ändrats av {who(cert)} sedan du öppnade det. Ladda om utkastet "
+            "innan du signerar."
+        )
+    definition = definition_for(cert.type)
+    require_complete(definition, cert.content)
+    now = clock.now()
+    issuer = issuer_snapshot(user)
+    digest = content_hash(cert)
+    with session_scope() as s:
+        won, latest = compare_and_set(
+            s,
+            cert.id,
+            where=(
+                col(Certificate.version) == cert.version,
+                col(Certificate.status).in_(DRAFT_STATUSES),
+            ),
+            values={
+                "status": CertificateStatus.SIGNED,
+                "signed_at": now,
+                "signed_by": user.hsa_id,
+                "signed_by_name": user.name,
+                "signed_by_role": user.role,
+                "issuer": issuer,
+                "signature_hash": digest,
+                **edit_stamp(user, now, cert.version),
+            },
+        )
+        if latest is None:  # deleted in between
+            raise NotFound("Intyget finns inte.")
+        if not won:
+            if latest.status in SIGNED_STATUSES and latest.signed_by == user.hsa_id:
+                return latest  # the other click won: one signature
+            if latest.status in SIGNED_STATUSES:
+                raise rights.InvalidState(
+                    f"Intyget är redan signerat av {latest.signed_by_name or latest.signed_by}."
+                )
+            if latest.status not in DRAFT_STATUSES:
+                raise rights.InvalidState(
+                    f"Utkastet kan inte signeras: det är {latest.status.label.lower()}."
+                )
+            raise Conflict(
+                f"Utkastet har ändrats av {who(latest)} sedan du öppnade det. Ladda om "
+                "utkastet innan du signerar."
+            )
+        record(s, user, audit.AuditAction.SIGN, latest, detail=f"sha256={digest}")
+        notifications.enqueue(s, latest, notifications.Event.SIGNAT)
+        if latest.relation_kind == RelationKind.RENEW and latest.parent_id:
+            # §4.6: signing a renewal handles the original's open kompletteringsbegäran.
+            question_handling.handle_complement_requests(s, latest.parent_id)
+        return latest
+
+
+async def mark_ready_for_signing(user: SessionUser, certificate_id: str) -> Certificate:
+    """Vårdadministratör: mark a complete draft ready for signing (§4.2.1); notifies the EHR
+    (KFSIGN). A repeated click returns the already marked draft."""
+    prepared = await prepare(user, certificate_id, Action.MARK_READY)
+    cert = prepared.cert
+    if state_only_refusal(prepared.decision) and cert.status == CertificateStatus.READY_FOR_SIGNING:
+        return cert
+    prepared.decision.raise_if_denied()
+    require_complete(definition_for(cert.type), cert.content)
+    now = clock.now()
+    with session_scope() as s:
+        won, latest = compare_and_set(
+            s,
+            cert.id,
+            where=(
+                col(Certificate.status) == CertificateStatus.DRAFT,
+                col(Certificate.version) == cert.version,
+            ),
+            values={
+                "status": CertificateStatus.READY_FOR_SIGNING,
+                "ready_for_signing_at": now,
+                **edit_stamp(user, now, cert.version),
+            },
+        )
+        if latest is None:  # deleted in between
+            raise NotFound("Intyget finns inte.")
+        if not won:
+            if latest.status == CertificateStatus.READY_FOR_SIGNING:
+                return latest
+            if latest.status != CertificateStatus.DRAFT:
+                raise rights.InvalidState(
+                    f"Utkastet kan inte markeras: det är {latest.status.label.lower()}."
+                )
+            raise Conflict(
+                f"Utkastet har ändrats av {who(latest)} sedan du öppnade det. Ladda om utkastet."
+            )
+        record(s, user, audit.AuditAction.WRITE, latest, detail="Klart för signering")
+        notifications.enqueue(s, latest, notifications.Event.KFSIGN)
+        return latest
