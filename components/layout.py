@@ -42,6 +42,10 @@ def header() -> rx.Component:
                             data_testid="header-sekretess-link",
                         ),
                     ),
+                    rx.cond(
+                        SessionState.may_read_log,
+                        rx.link("PDL-logg", href="/pdl-logg", data_testid="header-pdl-log-link"),
+                    ),
                     rx.vstack(
                         rx.text(
                             SessionState.user_name,

@@ -142,6 +142,8 @@ class HsaUser:
     default_unit_id: str | None = None
     description: str | None = None  # test-data description for the dev login page
     synthetic: bool = False  # made up by this project (simulators/data/synthetic.json)
+    # HSA system roles ("INTYG;PDL-logg-<unit id>": may read the PDL log, services.rights)
+    system_roles: tuple[str, ...] = ()
 
     @property
     def full_name(self) -> str:
@@ -211,6 +213,7 @@ def user_from_json(data: dict[str, Any]) -> HsaUser:
         default_unit_id=data.get("default_unit_id"),
         description=data.get("login_description"),
         synthetic=bool(data.get("synthetic")),
+        system_roles=tuple(str(r) for r in data.get("system_roles") or () if r),
     )
 
 

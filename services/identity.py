@@ -104,6 +104,7 @@ class SessionUser:
     unit: UnitInfo | None  # None until a unit is chosen
     params: dict[str, Any] = field(default_factory=dict)  # deep-link parameters
     origin: str = "DEV"
+    system_roles: tuple[str, ...] = ()  # HSA system roles (the PDL log right, services.rights)
 
     @property
     def is_doctor(self) -> bool:
@@ -225,6 +226,7 @@ async def login(
         "prescription_code": user.prescription_code or "",
         "sekretess": bool(user.sekretess),
         "units": [asdict(u) for u in units],
+        "system_roles": list(user.system_roles),
     }
     token = secrets.token_urlsafe(32)
     now = clock.now()
@@ -271,6 +273,7 @@ def _to_user(row: ServerSession) -> SessionUser:
         unit=unit,
         params=dict(row.params.get("launch", {})),
         origin=row.origin,
+        system_roles=tuple(snap.get("system_roles", [])),
     )
 
 
@@ -369,4 +372,5 @@ async def acting_user(hsa_id: str, unit_id: str, *, origin: str = "API") -> Sess
         units=units,
         unit=unit,
         origin=origin,
+        system_roles=tuple(user.system_roles),
     )

@@ -38,6 +38,8 @@ __all__ = [
     "available_actions",
     "decide",
     "decide_complement",
+    "decide_log_reading",
+    "log_scope",
     "questions_auto_handled_after_revoke",
 ]
 
@@ -495,3 +497,38 @@ def available_actions(
         for a in actions
         if a != Action.CREATE and decide(user, cert, a, patient, relations=relations).allowed
     }
+
+
+# --- reading the PDL log (patientdatalagen: the care provider follows up the accesses) --------
+LOG_READER_SYSTEM_ROLE = "INTYG;PDL-logg-"  # + the unit's HSA id (HSA system role)
+
+
+def decide_log_reading(user: SessionUser) -> Decision:
+    """May ``user`` read the PDL log? Only with the HSA system role ``INTYG;PDL-logg-<unit>``
+    (a verksamhetschef/PDL-ansvarig) for the care unit of the session; what they see is
+    limited to that unit's care provider (:func:`log_scope`)."""
+    if user.unit is None:
+        return _deny("NO_UNIT", UnitRequired.default_message)
+    if user.sekretess and not user.sekretess_accepted:
+        return _deny(
+            "SEKRETESS_NOT_ACCEPTED",
+            "Du har en sekretessmarkering. Läs och godkänn informationen om sekretessmarkering "
+            "innan du använder Webcert.",
+        )
+    if LOG_READER_SYSTEM_ROLE + user.unit.hsa_id not in user.system_roles:
+        return _deny(
+            "LOG_READER",
+            "Du saknar behörighet att läsa PDL-loggen. Det krävs rollen PDL-ansvarig "
+            "(verksamhetschef) för vårdenheten i HSA.",
+        )
+    if not user.unit.care_provider_id:
+        return _deny("LOG_READER", "Vårdenheten saknar vårdgivare i HSA.")
+    return ALLOW
+
+
+def log_scope(user: SessionUser) -> str:
+    """The care provider whose log ``user`` may read (after :func:`decide_log_reading`):
+    records made on its units, or about its certificates. Never another care provider's."""
+    decide_log_reading(user).raise_if_denied()
+    assert user.unit is not None
+    return user.unit.care_provider_id

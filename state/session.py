@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from services import hsa, identity
+from services import hsa, identity, rights
 from services.errors import WebcertError
 from webcert_ui import routes
 
@@ -35,6 +35,7 @@ class SessionState(rx.State):
     user_sekretess: bool = False
     sekretess_dialog_open: bool = False
     session_error: str = ""
+    may_read_log: bool = False  # PDL-ansvarig: the header links to the PDL log
 
     def _fill(self, user: identity.SessionUser) -> None:
         self.logged_in = True
@@ -45,6 +46,7 @@ class SessionState(rx.State):
         self.units = [{"id": u.hsa_id, "name": u.name} for u in user.units]
         self.user_sekretess = user.sekretess
         self.sekretess_dialog_open = user.sekretess and not user.sekretess_accepted
+        self.may_read_log = rights.decide_log_reading(user).allowed
         self.session_error = ""
 
     @rx.event

@@ -15,11 +15,13 @@ from components.certificate_page import (
 from components.collab import collab_bar
 from components.fmb import fmb_panel
 from components.layout import error_callout, page_frame
+from components.pdl_log import pdl_log_view
 from components.questions import question_panel
 from state.certificate import CertificateState as C
 from state.diagnosis import DiagnosisState
 from state.editor_parts import SaveStatusState as SaveStatus
 from state.lists import UnitListState
+from state.pdl_log import PdlLogState
 from state.questions import QuestionState
 from state.session import DevLoginState, SessionState
 from webcert_ui import routes
@@ -367,3 +369,12 @@ def not_found_page() -> rx.Component:
             max_width="40em",
         )
     )
+
+
+@rx.page(
+    route=routes.PDL_LOG,
+    title="Webcert – PDL-logg",
+    on_load=[SessionState.load, PdlLogState.load],
+)
+def pdl_log_page() -> rx.Component:
+    return page_frame(rx.cond(SessionState.logged_in, pdl_log_view(), not_logged_in()))

@@ -10,6 +10,7 @@ CHOOSE_UNIT = "/valj-enhet"
 CERTIFICATE = "/intyg/[cert_id]"
 ERROR = "/fel/[kod]"
 NOT_FOUND = "404"  # Reflex's slug for the page shown at an unknown path
+PDL_LOG = "/pdl-logg"  # the care provider's PDL log (log-reading right only)
 
 # Backend HTTP routes (Starlette, matched before the Reflex pages).
 DEEP_LINK = "/visa/intyg/{cert_id}"
@@ -17,6 +18,8 @@ DEEP_LINK_QUESTIONS = "/visa/intyg/{cert_id}/fragor"
 DEV_LOGIN = "/dev/login"
 API_PREFIX = "/api/v1"
 TESTABILITY_PREFIX = "/testability"
+PDL_LOG_CSV = "/pdl-logg/export.csv"
+PDL_LOG_EXTRACT = "/pdl-logg/loggutdrag.pdf"
 
 
 def certificate(cert_id: str) -> str:
@@ -44,3 +47,14 @@ def dev_login(hsa_id: str, unit_id: str | None = None, next_path: str | None = N
     if next_path:
         query["nasta"] = next_path
     return DEV_LOGIN + "?" + urlencode(query)
+
+
+def pdl_log_csv(**filters: str) -> str:
+    """The CSV export of the PDL log with the page's filters (backend route)."""
+    query = urlencode({k: v for k, v in filters.items() if v})
+    return PDL_LOG_CSV + ("?" + query if query else "")
+
+
+def pdl_log_extract(patient: str) -> str:
+    """The patient's loggutdrag as a PDF (backend route)."""
+    return PDL_LOG_EXTRACT + "?" + urlencode({"patient": patient})
