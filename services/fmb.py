@@ -105,6 +105,11 @@ def _data() -> tuple[list[dict[str, Any]], dict[str, int]]:
     return diagnoses, by_code
 
 
+def fmb_diagnoses() -> list[dict[str, Any]]:
+    """The raw FMB diagnosis entries (title, codes, texts), as converted."""
+    return _data()[0]
+
+
 def fmb_codes() -> frozenset[str]:
     """All codes FMB gives information for (three to five characters)."""
     return frozenset(_data()[1])

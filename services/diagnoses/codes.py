@@ -45,6 +45,8 @@ class Diagnosis:
     code: str
     text: str
     system: CodeSystem
+    #: The everyday term that found an ICD-10-SE code ("Magsår" for K25), "" for its own text.
+    matched: str = ""
 
 
 def coerce_system(system: CodeSystem | str) -> CodeSystem:
@@ -94,6 +96,7 @@ class CodeList:
     texts: tuple[str, ...]  # main text of each code
     synonyms: tuple[tuple[str, ...], ...]  # extra search terms (KSH97-P alternative terms)
     by_key: dict[str, int]  # code_key -> index
+    keys: tuple[str, ...] = ()  # code_key of each code, in list order
 
 
 @cache
@@ -111,10 +114,11 @@ def load_code_list(system: CodeSystem | str) -> CodeList:
             texts.append(parts[1])
             extra = parts[2] if len(parts) > 2 else ""
             synonyms.append(tuple(term for term in extra.split("|") if term))
+    keys = tuple(code_key(code, system) for code in codes)
     by_key: dict[str, int] = {}
-    for index, code in enumerate(codes):
-        by_key.setdefault(code_key(code, system), index)
-    return CodeList(system, tuple(codes), tuple(texts), tuple(synonyms), by_key)
+    for index, key in enumerate(keys):
+        by_key.setdefault(key, index)
+    return CodeList(system, tuple(codes), tuple(texts), tuple(synonyms), by_key, keys)
 
 
 def lookup(code: str, system: CodeSystem | str = CodeSystem.ICD_10_SE) -> Diagnosis | None:

@@ -29,33 +29,18 @@ from __future__ import annotations
 
 import bisect
 import re
-import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from .codes import CodeList, code_key
+from .codes import CodeList
+from .everyday import Expander, Slot, load_table
+from .text import fold, words_of
 
-_WORD_RE = re.compile(r"[0-9a-z]+")
-
-
-def _fold_table() -> dict[int, str]:
-    table = {ord("æ"): "ae", ord("ø"): "o", ord("ß"): "ss", ord("–"): "-", ord("—"): "-"}
-    for code_point in range(0xC0, 0x250):
-        char = chr(code_point)
-        if code_point in table:
-            continue
-        stripped = "".join(
-            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-        )
-        if stripped != char:
-            table[code_point] = stripped
-    return table
-
-
-_FOLD_TABLE = _fold_table()
+__all__ = ["CodeIndex", "Hit", "TextIndex", "fold", "words_of"]
 
 FUZZY_MIN_LEN = 4
 FUZZY_CUTOFF = 80.0
@@ -64,20 +49,31 @@ FUZZY_PREFIX_WEIGHT = 0.80
 PREFIX_FUZZY_LENGTHS = range(4, 11)
 CORRECTION_CUTOFF = 85.0
 CORRECTION_RANK = 2
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: "Hjärt-kärl" -> "hjart-karl"."""
-    folded = text.lower().translate(_FOLD_TABLE)
-    if folded.isascii():
-        return folded
-    decomposed = unicodedata.normalize("NFKD", folded)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def words_of(text: str) -> list[str]:
-    """Folded words of a text."""
-    return _WORD_RE.findall(fold(text))
+#: Codes of the perinatal (P) and pregnancy (O) chapters rank this many points lower unless a
+#: query word begins with one of CONTEXT_WORDS (folded): "gulsot" is R17 before the newborn's P59.
+CONTEXT_PENALTY = 8.0
+CONTEXT_WORDS = (
+    "nyfod",
+    "spadbarn",
+    "foster",
+    "fostr",
+    "gravid",
+    "havandeskap",
+    "forlossning",
+    "barnsbord",
+    "barnsang",
+    "amning",
+    "laktation",
+    "mjolkstockning",
+    "perinatal",
+    "neonatal",
+    "prematur",
+    "missfall",
+    "abort",
+    "preeklampsi",
+)
+#: Points a synonym (not the official text) gets less than an official text matching as well.
+SYNONYM_PENALTY = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,15 +87,23 @@ class Hit:
 class TextIndex:
     """Word index over the texts (and synonyms) of one code list."""
 
-    def __init__(self, code_list: CodeList) -> None:
+    def __init__(self, code_list: CodeList, extra: Sequence[tuple[int, str]] = ()) -> None:
         doc_code: list[int] = []
         doc_text: list[str] = []
+        doc_synonym: list[bool] = []
         for index, text in enumerate(code_list.texts):
-            for term in (text, *code_list.synonyms[index]):
+            for position, term in enumerate((text, *code_list.synonyms[index])):
                 doc_code.append(index)
                 doc_text.append(term)
+                doc_synonym.append(position > 0)
+        for index, term in extra:
+            doc_code.append(index)
+            doc_text.append(term)
+            doc_synonym.append(True)
         self.doc_code = np.asarray(doc_code, dtype=np.int32)
         self.doc_text = doc_text
+        #: True for a search term that is not the code's official text (synonym, everyday word).
+        self.doc_synonym = np.asarray(doc_synonym, dtype=bool)
         self.doc_lower = [text.lower() for text in doc_text]
         n_docs = len(doc_text)
 
@@ -110,19 +114,26 @@ class TextIndex:
         self.vocab_len = np.fromiter((len(w) for w in vocab), dtype=np.float32, count=len(vocab))
 
         # Postings: CSR by word id (vocabulary order), distinct documents per word.
-        pairs: list[tuple[int, int]] = []
-        first_word = np.zeros(n_docs, dtype=np.int32)
-        n_words = np.zeros(n_docs, dtype=np.float32)
+        lengths = np.fromiter((len(words) for words in doc_words), dtype=np.int64, count=n_docs)
+        flat_words = np.fromiter(
+            (word_id[w] for words in doc_words for w in words),
+            dtype=np.int64,
+            count=int(lengths.sum()),
+        )
+        flat_docs = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+        pair_keys = np.sort(flat_words * n_docs + flat_docs)  # by word, then document
+        if pair_keys.size:
+            pair_keys = pair_keys[np.concatenate(([True], pair_keys[1:] != pair_keys[:-1]))]
+        post_word = (pair_keys // n_docs).astype(np.int32)
+        self.post_doc = (pair_keys % n_docs).astype(np.int32)
+        starts_of_doc = np.cumsum(lengths) - lengths
+        first_word = np.where(
+            lengths > 0, flat_words[np.minimum(starts_of_doc, max(flat_words.size - 1, 0))], -1
+        ).astype(np.int32)
+        n_words = lengths.astype(np.float32)
         self.phrase_docs: dict[str, list[int]] = {}
         for doc, words in enumerate(doc_words):
-            ids = [word_id[w] for w in words]
-            first_word[doc] = ids[0] if ids else -1
-            n_words[doc] = len(ids)
-            pairs.extend((wid, doc) for wid in set(ids))
             self.phrase_docs.setdefault(" ".join(words), []).append(doc)
-        pairs.sort()
-        post_word = np.fromiter((p[0] for p in pairs), dtype=np.int32, count=len(pairs))
-        self.post_doc = np.fromiter((p[1] for p in pairs), dtype=np.int32, count=len(pairs))
         counts = np.bincount(post_word, minlength=len(vocab))
         self.offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(counts, out=self.offsets[1:])
@@ -164,20 +175,46 @@ class TextIndex:
             self.prefix_groups[n] = (heads, np.asarray(lo), np.asarray(hi))
 
         # Tie-break: short codes first, then code order.
-        code_len = np.fromiter(
-            (len(code_key(c, code_list.system)) for c in code_list.codes), dtype=np.float64
-        )
+        code_len = np.fromiter((len(key) for key in code_list.keys), dtype=np.float64)
         self.doc_tiebreak = code_len[self.doc_code] * 0.1 + self.doc_code * 1e-6
         self.doc_prior = np.zeros(n_docs, dtype=np.float32)
+        self.doc_context = np.zeros(n_docs, dtype=bool)
+        table = load_table()
+        self.expander = Expander(table, self.is_word, self.has_prefix)
+        # The table's clinical words are searched in many queries: score them once, sparse.
+        self._known: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+        for word in sorted(table.words()):
+            if len(word) >= 3 and self.has_prefix(word):
+                doc_best, word_best, _ = self._token_doc_scores(word, False, False)
+                docs, words = np.flatnonzero(doc_best), np.flatnonzero(word_best)
+                self._known[word] = (docs, doc_best[docs], words, word_best[words])
 
-    def set_prior(self, code_bonus: np.ndarray) -> None:
-        """A ranking bonus per code (index of the code list), e.g. for codes with FMB info."""
-        self.doc_prior = np.asarray(code_bonus, dtype=np.float32)[self.doc_code]
+    def set_prior(self, code_bonus: Sequence[float]) -> None:
+        """A ranking bonus per code (index of the code list), e.g. for codes with FMB info.
+
+        Synonyms rank a little below an official text that matches as well.
+        """
+        prior = np.asarray(code_bonus, dtype=np.float32)[self.doc_code]
+        self.doc_prior = prior - self.doc_synonym.astype(np.float32) * SYNONYM_PENALTY
+
+    def set_context_codes(self, flags: Sequence[bool]) -> None:
+        """Codes ranked lower unless the query asks for their context (newborn, pregnancy)."""
+        self.doc_context = np.asarray(flags, dtype=bool)[self.doc_code]
+
+    def is_word(self, word: str) -> bool:
+        """True when the folded word is a word of the texts."""
+        at = bisect.bisect_left(self.vocab, word)
+        return at < len(self.vocab) and self.vocab[at] == word
+
+    def has_prefix(self, word: str) -> bool:
+        """True when some word of the texts begins with the folded word."""
+        at = bisect.bisect_left(self.vocab, word)
+        return at < len(self.vocab) and self.vocab[at].startswith(word)
 
     # --- per token ------------------------------------------------------------------------
 
     def _token_matches(
-        self, token: str, last: bool
+        self, token: str, last: bool, fuzzy: bool = True
     ) -> tuple[list[np.ndarray], list[np.ndarray], tuple[float, int] | None]:
         """Vocabulary words matching one folded token: (id arrays, score arrays, correction).
 
@@ -215,7 +252,7 @@ class TextIndex:
                     scores.append((70.0 + 15.0 * (n / self.vocab_len[wid])).astype(np.float32))
             cand_ids: list[np.ndarray] = []
             cand_words: list[str] = []
-            for length in range(n - 2, n + 3):
+            for length in range(n - 2, n + 3) if fuzzy else ():
                 if length in self.len_ids:
                     cand_ids.append(self.len_ids[length])
                     cand_words.extend(self.len_words[length])
@@ -241,7 +278,7 @@ class TextIndex:
                             best = int(np.lexsort((-frequency, -fix_scores))[0])
                             if fix_scores[best] >= CORRECTION_CUTOFF:
                                 correction = (float(fix_scores[best]), int(fix_ids[best]))
-            if last and n in self.prefix_groups:
+            if fuzzy and last and n in self.prefix_groups:
                 heads, group_lo, group_hi = self.prefix_groups[n]
                 matrix = process.cdist(
                     [token],
@@ -265,12 +302,12 @@ class TextIndex:
         return ids, scores, correction
 
     def _token_doc_scores(
-        self, token: str, last: bool
+        self, token: str, last: bool, fuzzy: bool = True
     ) -> tuple[np.ndarray, np.ndarray, tuple[float, int] | None]:
         """Best score per document and per vocabulary word for one token, and its correction."""
         doc_best = np.zeros(self.n_docs, dtype=np.float32)
         word_best = np.zeros(len(self.vocab), dtype=np.float32)
-        ids, scores, correction = self._token_matches(token, last)
+        ids, scores, correction = self._token_matches(token, last, fuzzy)
         for word_ids, word_scores in zip(ids, scores, strict=True):
             np.maximum.at(word_best, word_ids, word_scores)
         if ids:
@@ -293,46 +330,91 @@ class TextIndex:
         if not tokens or limit <= 0:
             return []
         accented = [t for t in query.lower().split() if not t.isascii()]
-        return self._rank(tokens, accented, limit, allow_correction=True)
+        slots = self.expander.expand(tokens)
+        in_context = any(t.startswith(CONTEXT_WORDS) for t in tokens)
+        return self._rank(slots, tokens, accented, limit, True, in_context)
+
+    def _scores(self, memo: dict, token: str, last: bool, fuzzy: bool) -> tuple:
+        key = (token, last, fuzzy)
+        if key not in memo:
+            known = None if fuzzy or last else self._known.get(token)
+            if known is None:
+                memo[key] = self._token_doc_scores(token, last, fuzzy)
+            else:
+                docs, doc_scores, words, word_scores = known
+                doc_best = np.zeros(self.n_docs, dtype=np.float32)
+                doc_best[docs] = doc_scores
+                word_best = np.zeros(len(self.vocab), dtype=np.float32)
+                word_best[words] = word_scores
+                memo[key] = (doc_best, word_best, None)
+        return memo[key]
 
     def _rank(
         self,
+        slots: list[Slot],
         tokens: list[str],
         accented: list[str],
         limit: int,
         allow_correction: bool,
+        in_context: bool,
         memo: dict | None = None,
     ) -> list[Hit]:
+        """Score = mean over slots of the slot's best alternative (mean over its words).
+
+        The first alternative of a slot is the word as typed (with typo tolerance; the last
+        slot's word may be a prefix still being typed); the others are known words derived
+        from it and matched exactly, as the beginning of a word or inside a compound.
+        """
         total = np.zeros(self.n_docs, dtype=np.float32)
         first_bonus = np.zeros(self.n_docs, dtype=np.float32)
         correction: tuple[float, int, int] | None = None
         memo = {} if memo is None else memo
-        for position, token in enumerate(tokens):
-            last = position == len(tokens) - 1
-            if (token, last) not in memo:
-                memo[(token, last)] = self._token_doc_scores(token, last)
-            doc_best, word_best, fix = memo[(token, last)]
-            total += doc_best
-            if fix is not None and (correction is None or fix[0] > correction[0]):
-                correction = (fix[0], fix[1], position)
+        for position, slot in enumerate(slots):
+            last = position == len(slots) - 1
+            slot_best: np.ndarray | None = None
+            first_words = np.zeros(len(self.vocab), dtype=np.float32)
+            for number, alternative in enumerate(slot):
+                typed = number == 0
+                alt_sum: np.ndarray | None = None
+                for index, token in enumerate(alternative):
+                    doc_best, word_best, fix = self._scores(
+                        memo, token, typed and last and index == len(alternative) - 1, typed
+                    )
+                    alt_sum = doc_best.copy() if alt_sum is None else alt_sum + doc_best
+                    if index == 0:
+                        np.maximum(first_words, word_best, out=first_words)
+                    if typed and len(alternative) == 1 and fix is not None:
+                        if correction is None or fix[0] > correction[0]:
+                            correction = (fix[0], fix[1], position)
+                assert alt_sum is not None
+                alt_score = alt_sum / len(alternative)
+                slot_best = alt_score if slot_best is None else np.maximum(slot_best, alt_score)
+            assert slot_best is not None
+            total += slot_best
             if position == 0:
                 valid = self.first_word >= 0
-                first_bonus[valid] = (word_best[self.first_word[valid]] > 0) * 3.0
-        score = total / len(tokens)
+                first_bonus[valid] = (first_words[self.first_word[valid]] > 0) * 3.0
+        score = total / len(slots)
         candidates = np.flatnonzero(score > 0)
         if candidates.size == 0:
             return []
-        extra = np.maximum(self.n_words[candidates] - len(tokens), 0)
+        extra = np.maximum(self.n_words[candidates] - len(slots), 0)
         final = (
             score[candidates]
             + first_bonus[candidates]
             + self.doc_prior[candidates]
             - np.minimum(extra * 0.8, 8.0)
         )
-        for doc in self.phrase_docs.get(" ".join(tokens), ()):
-            where = np.searchsorted(candidates, doc)
-            if where < candidates.size and candidates[where] == doc:
-                final[where] += 5.0
+        if not in_context:
+            final -= self.doc_context[candidates] * CONTEXT_PENALTY
+        phrases = {" ".join(tokens)}
+        if len(slots) == 1:
+            phrases.update(" ".join(alternative) for alternative in slots[0])
+        for phrase in phrases:
+            for doc in self.phrase_docs.get(phrase, ()):
+                where = np.searchsorted(candidates, doc)
+                if where < candidates.size and candidates[where] == doc:
+                    final[where] += 5.0
         key = np.round(final, 2) * 100.0 - self.doc_tiebreak[candidates]
         wanted = min(candidates.size, max(limit * 4, 40))
         if wanted < candidates.size:
@@ -350,9 +432,11 @@ class TextIndex:
             hits.append(Hit(doc, float(key[i]) + bonus))
         hits.sort(key=lambda hit: -hit.score)
         if allow_correction and correction is not None:
-            corrected = list(tokens)
-            corrected[correction[2]] = self.vocab[correction[1]]
-            best = self._rank(corrected, [], 1, allow_correction=False, memo=memo)
+            corrected = list(slots)
+            fixed_word = self.vocab[correction[1]]
+            corrected[correction[2]] = ((fixed_word,),)
+            fixed_tokens = [fixed_word if t == slots[correction[2]][0][0] else t for t in tokens]
+            best = self._rank(corrected, fixed_tokens, [], 1, False, in_context, memo)
             if best:
                 self._promote(hits, best[0])
         return hits
@@ -377,9 +461,7 @@ class CodeIndex:
     """Sorted code keys for prefix search, and by-length groups for near misses."""
 
     def __init__(self, code_list: CodeList) -> None:
-        keyed = sorted(
-            (code_key(code, code_list.system), i) for i, code in enumerate(code_list.codes)
-        )
+        keyed = sorted((key, i) for i, key in enumerate(code_list.keys))
         self.keys = [k for k, _ in keyed]
         self.key_code = [i for _, i in keyed]
         by_len: dict[int, list[int]] = {}

@@ -10,6 +10,7 @@ import time
 from ..errors import InvalidInput
 from .codes import CodeList, CodeSystem, Diagnosis, code_key, coerce_system, load_code_list
 from .index import CodeIndex, TextIndex
+from .synonyms import icd_synonyms
 
 #: Code suggestions start at three typed characters (§5.2); text suggestions at one.
 MIN_CODE_QUERY = 3
@@ -25,14 +26,21 @@ class SearchMode(enum.StrEnum):
 
 
 class _Indexes:
-    __slots__ = ("build_seconds", "code_index", "code_list", "text_index")
+    __slots__ = ("build_seconds", "code_index", "code_list", "synonym_counts", "text_index")
 
     def __init__(self, code_list: CodeList) -> None:
         started = time.perf_counter()
         self.code_list = code_list
         self.code_index = CodeIndex(code_list)
-        self.text_index = TextIndex(code_list)
-        self.text_index.set_prior(_fmb_prior(code_list))
+        self.synonym_counts: dict[str, int] = {}
+        extra: list[tuple[int, str]] = []
+        if code_list.system is CodeSystem.ICD_10_SE:
+            synonyms, counts = icd_synonyms()
+            extra = [(s.code_index, s.term) for s in synonyms]
+            self.synonym_counts = dict(counts)
+        self.text_index = TextIndex(code_list, extra)
+        self.text_index.set_prior(_prior(code_list))
+        self.text_index.set_context_codes([key.startswith(("O", "P")) for key in code_list.keys])
         # First calls into numpy/rapidfuzz are slow; pay that here, not in a user's query.
         self.text_index.search("diabetis typ", 3)
         self.code_index.search("J20", 3)
@@ -42,14 +50,21 @@ class _Indexes:
 #: Ranking bonus for codes with FMB information: the manual says suggestions come from FMB
 #: (§5.2), and FMB covers the diagnoses most certificates are written for.
 FMB_BONUS = 3.0
+#: Points per code position beyond three: a category before its subcodes when both match.
+DEPTH_PENALTY = 0.4
 
 
-def _fmb_prior(code_list: CodeList) -> list[float]:
-    from ..fmb import has_fmb  # late import: services.fmb imports this package
+def _prior(code_list: CodeList) -> list[float]:
+    from ..fmb import MIN_FMB_CODE_LENGTH, fmb_codes  # late: services.fmb imports this package
 
-    return [
-        FMB_BONUS if has_fmb(code_key(code, code_list.system)) else 0.0 for code in code_list.codes
-    ]
+    covered = fmb_codes()
+    prior: list[float] = []
+    for key in code_list.keys:
+        # FMB information applies to a code and all codes below it (services.fmb.has_fmb).
+        has_fmb = any(key[:n] in covered for n in range(MIN_FMB_CODE_LENGTH, len(key) + 1))
+        bonus = FMB_BONUS if has_fmb else 0.0
+        prior.append(bonus - DEPTH_PENALTY * max(len(key) - 3, 0))
+    return prior
 
 
 _lock = threading.Lock()
@@ -71,6 +86,11 @@ def warm_up(*systems: CodeSystem | str) -> dict[CodeSystem, float]:
     """Build the indexes now (all systems by default); returns build seconds per system."""
     chosen = [coerce_system(s) for s in systems] or list(CodeSystem)
     return {system: _get(system).build_seconds for system in chosen}
+
+
+def synonym_counts(system: CodeSystem | str = CodeSystem.ICD_10_SE) -> dict[str, int]:
+    """How many everyday terms each source gave the system's index (services.diagnoses.synonyms)."""
+    return dict(_get(coerce_system(system)).synonym_counts)
 
 
 def _clamp(limit: int) -> int:
@@ -114,7 +134,10 @@ def search_by_text(
     """Diagnoses whose text matches the typed words, typo-tolerant, from the first character.
 
     For KSH97-P the alternative terms are searched too; the suggestion then shows the term
-    that matched (lookup() gives the code's main text).
+    that matched (lookup() gives the code's main text). ICD-10-SE is searched with everyday
+    terms too (services.diagnoses.synonyms); such a suggestion has the official text and the
+    term in ``matched``. Everyday words and compounds in the query are expanded with the
+    reviewed table (services.diagnoses.everyday).
     """
     system = coerce_system(system)
     limit = _clamp(limit)
@@ -131,7 +154,12 @@ def search_by_text(
         if code in seen:
             continue
         seen.add(code)
-        result.append(Diagnosis(code_list.codes[code], text_index.doc_text[hit.doc], system))
+        term = text_index.doc_text[hit.doc]
+        if system is CodeSystem.ICD_10_SE and text_index.doc_synonym[hit.doc]:
+            # An everyday term found the code: show the official text and the term.
+            result.append(Diagnosis(code_list.codes[code], code_list.texts[code], system, term))
+        else:
+            result.append(Diagnosis(code_list.codes[code], term, system))
         if len(result) >= limit:
             break
     return result
