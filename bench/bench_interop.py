@@ -1,0 +1,104 @@
+"""RegisterCertificate v3 speed: export and full validation (XSD + schematron + own rules).
+
+For every type sent (FK7804, FK7800, FK7801, FK7802, TSTRK1007, TSTRK1031) a complete certificate
+is exported N times and its message validated N times, after a warm-up (schemas compiled once per
+process). Prints the median and 95th percentile per type, wall clock and CPU time (the machine is
+shared: CPU time shows the work without waiting for other processes).
+
+    .venv/bin/python bench/bench_interop.py [-n 60]
+
+Targets: validate <= 25 ms median, export <= 5 ms median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from services import interop  # noqa: E402
+from services.certificates import get_definition  # noqa: E402
+from services.interop import register, samples  # noqa: E402
+
+TYPES = ("fk7804", "fk7800", "fk7801", "fk7802", "tstrk1007", "tstrk1031")
+TARGET_VALIDATE_MS = 25.0
+TARGET_EXPORT_MS = 5.0
+
+
+def data_for(cert_type: str) -> register.CertificateData:
+    return register.CertificateData(
+        id="5b0d8a4e-2f7c-4f0e-9a55-0c1d2e3f4a5b",
+        type=cert_type,
+        version=get_definition(cert_type).version,
+        signed_at=datetime.now(UTC),
+        patient={"personnummer": "191212121212", "first_name": "Tolvan", "last_name": "Tolvansson"},
+        issuer={
+            "hsa_id": "TSTNMT2321000156-DRAA",
+            "name": "Ajla Doktor",
+            "unit_id": "TSTNMT2321000156-ALVC",
+            "unit_name": "Alfa Vårdcentral",
+            "care_provider_id": "TSTNMT2321000156-ALFA",
+            "care_provider_name": "Alfa Regionen",
+        },
+        content=samples.complete_content(cert_type, date.today()),
+    )
+
+
+def measure(fn: Callable[[], object], n: int) -> tuple[list[float], list[float]]:
+    wall, cpu = [], []
+    for _ in range(n):
+        w, c = time.perf_counter(), time.process_time()
+        fn()
+        cpu.append((time.process_time() - c) * 1000)
+        wall.append((time.perf_counter() - w) * 1000)
+    return wall, cpu
+
+
+def p95(values: list[float]) -> float:
+    return sorted(values)[max(0, int(len(values) * 0.95) - 1)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-n", type=int, default=60)
+    args = parser.parse_args()
+    print(f"{'type':10} {'export ms (wall/cpu)':>22} {'validate ms (wall/cpu)':>24} {'p95 val':>8}")
+    all_export, all_validate = [], []
+    for cert_type in TYPES:
+        data = data_for(cert_type)
+        xml = register.export(data)
+        problems = interop.validate(xml)  # warm-up: compiles the XSD and the schematron
+        if problems:
+            print(f"{cert_type}: the sample is not valid: {problems[0]}")
+            return 1
+        for _ in range(5):
+            interop.validate(xml)
+        ew, ec = measure(lambda d=data: register.export(d), args.n)
+        vw, vc = measure(lambda x=xml: interop.validate(x), args.n)
+        all_export += ew
+        all_validate += vw
+        print(
+            f"{cert_type:10} {statistics.median(ew):10.2f} / {statistics.median(ec):6.2f}"
+            f"     {statistics.median(vw):10.2f} / {statistics.median(vc):6.2f}   {p95(vw):8.2f}"
+        )
+    export_median = statistics.median(all_export)
+    validate_median = statistics.median(all_validate)
+    print(
+        f"all types: export median {export_median:.2f} ms (target <= {TARGET_EXPORT_MS}), "
+        f"validate median {validate_median:.2f} ms (target <= {TARGET_VALIDATE_MS})"
+    )
+    ok = export_median <= TARGET_EXPORT_MS and validate_median <= TARGET_VALIDATE_MS
+    print("OK" if ok else "OVER TARGET")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
