@@ -72,6 +72,20 @@ async def read_json(request: Request) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """The raw body, or None when it is larger than ``limit`` bytes (read no further)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 class SimulatorState:
     """Base state: an outage switch and a reset hook."""
 

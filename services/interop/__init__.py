@@ -13,7 +13,8 @@ from typing import Any
 
 from services.interop.register import CertificateData, ImportError_, export, from_certificate
 from services.interop.register import read as _read
-from services.interop.validation import Problem, UnsafeXml, parse, validate
+from services.interop.register import read as read_certificate
+from services.interop.validation import Problem, UnsafeXml, parse, validate, validate_tree
 
 __all__ = [
     "CertificateData",
@@ -21,10 +22,13 @@ __all__ = [
     "Problem",
     "UnsafeXml",
     "answer_differences",
+    "as_json",
     "export_certificate",
     "import_xml",
+    "read_certificate",
     "roundtrip",
     "validate",
+    "validate_tree",
 ]
 
 
@@ -39,6 +43,24 @@ def export_certificate(cert: Any) -> bytes:
 def import_xml(data: bytes | str) -> CertificateData:
     """The certificate in a RegisterCertificate message. Raises UnsafeXml or ImportError_."""
     return _read(parse(data).getroot())
+
+
+def as_json(data: CertificateData) -> dict[str, Any]:
+    """An imported certificate as JSON-ready data (what the recipient simulators keep)."""
+    return {
+        "id": data.id,
+        "type": data.type,
+        "typeVersion": data.version,
+        "patientId": data.patient.get("personnummer", ""),
+        "patient": data.patient,
+        "content": data.content,
+        "signedAt": data.signed_at.isoformat() if data.signed_at else None,
+        "issuer": data.issuer,
+        "unitId": data.unit_id,
+        "relation": (
+            {"kind": data.relation[0], "certificateId": data.relation[1]} if data.relation else None
+        ),
+    }
 
 
 def _normal(value: Any) -> Any:
