@@ -323,6 +323,7 @@ def create_app(
             "text": body["text"],
             "inReplyTo": body["questionId"],
             **({"target_url": body["target_url"]} if body.get("target_url") else {}),
+            **({"transport": body["transport"]} if body.get("transport") else {}),
         }
         return await _send(message)
 
@@ -338,6 +339,10 @@ def create_app(
                 return error(400, "Ingen mottagare (target_url) angiven.")
             target = base.rstrip("/") + (SOAP_INBOUND_PATH if as_soap else DEFAULT_INBOUND_PATH)
         message = {k: v for k, v in body.items() if k not in ("target_url", "transport")}
+        known = state.certificates.get(str(message.get("certificateId")))
+        if known is not None:
+            message.setdefault("patientId", known["certificate"].get("patientId"))
+            message.setdefault("unitId", known["certificate"].get("unitId"))
         message.setdefault("id", new_id())
         message.setdefault("sender", "FKASSA")
         message.setdefault("sent_at", now_iso())

@@ -598,7 +598,7 @@ def _api_fallback(api_routes: list[Route]):  # type: ignore[no-untyped-def]
 
 
 def build_routes() -> list[Route]:
-    from webcert_ui import pdl_routes, testability
+    from webcert_ui import pdl_routes, riv, testability
 
     api_routes = _api_routes()
     all_methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
@@ -610,6 +610,7 @@ def build_routes() -> list[Route]:
         Route(routes.API_PREFIX + "/{rest:path}", _api_fallback(api_routes), methods=all_methods),
         Route("/health", health, methods=["GET"]),
         *pdl_routes.build_routes(),
+        *riv.build_routes(),
         *testability.build_routes(),
     ]
 

@@ -1,0 +1,172 @@
+"""Webcert's SOAP endpoint for SendMessageToCare v2 (beside the JSON one): FK's simulator
+delivers questions, kompletteringar and answers as RIV-TA messages over real HTTP; broken or
+hostile requests get a RIV-TA error and nothing is stored (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from services import questions
+from services.interop import messages, soap
+from services.persistence.db import session_scope
+from services.persistence.models import QuestionThread
+from services.settings import get_settings
+from tests.integration.test_lifecycle import ADMIN, login, received, signed
+from tests.integration.test_questions import api_url  # noqa: F401
+from tests.integration.test_riv_simulators import BILLION_LAUGHS, XXE
+from webcert_ui.riv import SEND_MESSAGE_TO_CARE
+
+
+async def sent_certificate():
+    from services import lifecycle
+
+    doctor = await login()
+    cert = await signed(doctor)
+    return await lifecycle.send(doctor, cert.id, patient_consent=True)
+
+
+def fk_soap(sim, path: str, api_url: str, **body: Any) -> httpx.Response:  # noqa: F811
+    return httpx.post(
+        sim.url("fk") + path,
+        json={**body, "transport": "soap", "target_url": api_url + SEND_MESSAGE_TO_CARE},
+        timeout=20,
+    )
+
+
+def threads(cert_id: str) -> list[QuestionThread]:
+    with session_scope() as s:
+        return list(
+            s.exec(select(QuestionThread).where(QuestionThread.certificate_id == cert_id)).all()
+        )
+
+
+def post(api_url: str, body: bytes, key: str | None = None) -> httpx.Response:  # noqa: F811
+    return httpx.post(
+        api_url + SEND_MESSAGE_TO_CARE,
+        content=body,
+        headers={
+            "Content-Type": soap.CONTENT_TYPE,
+            "X-Api-Key": key if key is not None else get_settings().fk_api_key,
+        },
+    )
+
+
+async def test_question_and_komplettering_arrive_as_send_message_to_care(
+    migrated_db,
+    sim,
+    api_url,  # noqa: F811
+) -> None:
+    cert = await sent_certificate()
+    r = fk_soap(
+        sim, "/admin/send-question", api_url, certificateId=cert.id, topic="KONTKT", text="Ring"
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["response"]["resultCode"] == "OK"
+    assert "<SendMessageToCare" in r.json()["xml"] or "SendMessageToCare" in r.json()["xml"]
+    r = fk_soap(
+        sim,
+        "/admin/send-complement",
+        api_url,
+        certificateId=cert.id,
+        text="Komplettera diagnosen",
+        fields=[{"questionId": "6", "text": "Ange fler positioner"}],
+    )
+    assert r.json()["response"]["resultCode"] == "OK", r.text
+    got = sorted(threads(cert.id), key=lambda t: t.topic)
+    assert [(t.topic, t.direction, t.message) for t in got] == [
+        ("KOMPLT", "FROM_FK", "Komplettera diagnosen"),
+        ("KONTKT", "FROM_FK", "Ring"),
+    ]
+    assert got[0].complements[0]["question_id"] == "diagnoser"
+
+
+async def test_fk_answer_arrives_as_send_message_to_care(migrated_db, sim, api_url) -> None:  # noqa: F811
+    cert = await sent_certificate()
+    admin = await login(ADMIN)
+    view = await questions.ask(admin, cert.id, topic="OVRIGT", text="Har ni fått intyget?")
+    asked = received(sim)["questions"][-1]["message"]
+    r = fk_soap(sim, "/admin/answer", api_url, questionId=asked["id"], text="Ja")
+    assert r.json()["response"]["resultCode"] == "OK", r.text
+    (thread,) = [t for t in threads(cert.id) if t.id == view.id]
+    assert thread.answer == "Ja"
+
+
+async def test_a_rule_breaking_message_is_refused_with_the_rules_text(
+    migrated_db,
+    sim,
+    api_url,  # noqa: F811
+) -> None:
+    cert = await sent_certificate()
+    r = fk_soap(
+        sim, "/admin/send-reminder", api_url, certificateId=cert.id, reminderOf="no-such-question"
+    )
+    assert r.json()["response"]["resultCode"] == "ERROR"
+    assert "Frågan som påminnelsen avser finns inte." in r.json()["response"]["resultText"]
+    assert threads(cert.id) == []
+
+
+def _call(cert_id: str, personnummer: str = "191212121212", **extra: Any) -> bytes:
+    m = messages.Message(
+        message_id=extra.pop("message_id", "fk-1"),
+        certificate_id=cert_id,
+        unit_id="TSTNMT2321000156-ALVC",
+        personnummer=personnummer,
+        topic=extra.pop("topic", "OVRIGT"),
+        text="Hej",
+        sender={"part": extra.pop("part", "FKASSA")},
+    )
+    return soap.envelope(messages.send_message_to_care(m), "WEBCERT")
+
+
+@pytest.mark.parametrize(
+    "what",
+    [
+        "malformed",
+        "billion laughs",
+        "external entity",
+        "oversized",
+        "wrong namespace",
+        "not per the XSD",
+        "unknown topic",
+        "other patient",
+        "not from FK",
+        "wrong key",
+    ],
+)
+async def test_hostile_requests_get_a_riv_error_and_nothing_is_stored(
+    migrated_db,
+    sim,
+    api_url,  # noqa: F811
+    what: str,
+) -> None:
+    cert = await sent_certificate()
+    key = None
+    bodies = {
+        "malformed": b"<soapenv:Envelope><x>",
+        "billion laughs": BILLION_LAUGHS,
+        "external entity": XXE,
+        "oversized": b"<a>" + b"x" * (soap.MAX_SOAP_BYTES + 1) + b"</a>",
+        "wrong namespace": _call(cert.id).replace(
+            b"SendMessageToCareResponder:2", b"SendMessageToCareResponder:1"
+        ),
+        "not per the XSD": _call(cert.id).replace(b"<meddelande>Hej</meddelande>", b""),
+        "unknown topic": _call(cert.id, topic="XXXXX"),
+        "other patient": _call(cert.id, personnummer="195401232540"),
+        "not from FK": _call(cert.id, part="TRANSP"),
+        "wrong key": _call(cert.id),
+    }
+    if what == "wrong key":
+        key = "not-the-key"
+    response = post(api_url, bodies[what], key)
+    result = soap.read_result(response.content)
+    assert result.code == "ERROR", (what, response.text)
+    assert "etc/passwd" not in response.text and "Traceback" not in response.text
+    assert threads(cert.id) == []
+    # and a correct call right after is accepted
+    ok = soap.read_result(post(api_url, _call(cert.id, message_id="fk-ok")).content)
+    assert ok.code == "OK", ok
+    assert len(threads(cert.id)) == 1
