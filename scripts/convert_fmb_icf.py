@@ -8,8 +8,10 @@ Reads (default source: /work/shared/data):
 
 Writes (default target: services/data):
   fmb.json.gz   {"meta", "diagnoses": [...]}: per FMB diagnosis its title, ICD-10 codes with the
-                typfall sentences that apply to each code, the text sections converted from the
-                source HTML to plain-text blocks (["p"|"li", text]) and the ICF selections
+                typfall sentences that apply to each code and the largest typfall maximum
+                (maximalsjukskrivningstid/-enhet) in days ("max_days", null without a figure),
+                the text sections converted from the source HTML to plain-text blocks
+                (["p"|"li", text]) and the ICF selections
                 (central / complementary codes) for funktionsnedsättning and aktivitetsbegränsning
   icf.json.gz   {"meta", "categories": {code: {title, name, description, includes}}} for every
                 ICF code used by FMB; name = alternative term when there is one (as Webcert shows)
@@ -132,18 +134,41 @@ def _icf_part(part: dict[str, Any] | None, description_key: str) -> dict[str, An
     }
 
 
+#: Days per maximalsjukskrivningsenhet of the typfall ("d", "wk", "mo"; a month as 30 days).
+UNIT_DAYS = {"d": 1, "wk": 7, "mo": 30}
+
+
+def typfall_max_days(recommendation: dict[str, Any] | None) -> int | None:
+    """A typfall's maximalsjukskrivningstid in days, or None when it gives no figure."""
+    recommendation = recommendation or {}
+    amount = recommendation.get("maximalsjukskrivningstid")
+    unit = recommendation.get("maximalsjukskrivningsenhet")
+    if amount is None or unit is None:
+        return None
+    if unit not in UNIT_DAYS:
+        raise ValueError(f"unknown maximalsjukskrivningsenhet {unit!r}")
+    return int(amount) * UNIT_DAYS[unit]
+
+
 def convert_fmb(source: Path) -> dict[str, Any]:
     info = json.loads((source / FMB_INFO).read_text(encoding="utf-8"))
     typfall = json.loads((source / FMB_TYPFALL).read_text(encoding="utf-8"))
 
     sentences_by_code: dict[str, list[str]] = {}
+    max_days_by_code: dict[str, int] = {}
     for case in typfall["data"]:
         attributes = case["attributes"]
+        codes = [
+            str(entry["kod"]).strip().upper() for entry in attributes["fmbtillstand"]["diagnoskod"]
+        ]
+        days = typfall_max_days(attributes.get("rekommenderadsjukskrivning"))
+        if days is not None:
+            for code in codes:
+                max_days_by_code[code] = max(days, max_days_by_code.get(code, 0))
         sentence = " ".join(str(attributes.get("typfallsmening") or "").split())
         if not sentence:
             continue
-        for entry in attributes["fmbtillstand"]["diagnoskod"]:
-            code = str(entry["kod"]).strip().upper()
+        for code in codes:
             bucket = sentences_by_code.setdefault(code, [])
             if sentence not in bucket:
                 bucket.append(sentence)
@@ -163,6 +188,7 @@ def convert_fmb(source: Path) -> dict[str, Any]:
                     "code": code,
                     "text": " ".join(str(entry.get("beskrivning") or "").split()),
                     "typfall": sentences_by_code.get(code, []),
+                    "max_days": max_days_by_code.get(code),
                 }
             )
         references = [
@@ -201,6 +227,8 @@ def convert_fmb(source: Path) -> dict[str, Any]:
             "buildtimestamp": info.get("meta", {}).get("buildtimestamp", ""),
             "diagnoses": len(diagnoses),
             "typfall": len(typfall["data"]),
+            "max_days": "per code the largest maximalsjukskrivningstid of the typfall that "
+            "list it, in days (1 wk = 7 d, 1 mo = 30 d); null when no typfall gives a figure",
         },
         "diagnoses": diagnoses,
     }

@@ -136,6 +136,35 @@ def has_fmb(code: str) -> bool:
     return find_fmb_entry(code) is not None
 
 
+@dataclass(frozen=True, slots=True)
+class FmbMaximum:
+    """FMB's typical maximum sick-leave length for a diagnosis code (the typfall's largest)."""
+
+    days: int
+    fmb_code: str  # the (parent) code FMB gives the figure for, e.g. "J20"
+    title: str  # FMB diagnosis heading, e.g. "Akut bronkit"
+
+
+def fmb_maximum(code: str) -> FmbMaximum | None:
+    """The FMB maximum for a code or its nearest parent with one; None when FMB has no figure.
+
+    The figure is the largest ``maximalsjukskrivningstid`` of the typfall that list the code,
+    in days (converted by scripts/convert_fmb_icf.py: a week is 7 days, a month 30).
+    """
+    diagnoses, by_code = _data()
+    candidate = _clean_code(code)
+    while len(candidate) >= MIN_FMB_CODE_LENGTH:
+        index = by_code.get(candidate)
+        if index is not None:
+            entry = diagnoses[index]
+            code_entry = next(c for c in entry["codes"] if c["code"] == candidate)
+            days = code_entry.get("max_days")
+            if days is not None:
+                return FmbMaximum(int(days), candidate, entry["title"])
+        candidate = candidate[:-1]
+    return None
+
+
 def _blocks(raw: list[list[str]]) -> tuple[FmbBlock, ...]:
     return tuple(
         FmbBlock("bullet" if kind == "li" else "paragraph", text) for kind, text in raw if text

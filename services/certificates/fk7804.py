@@ -41,6 +41,7 @@ from services.certificates.base import (
     all_,
     contains,
     equals,
+    filled,
     not_,
 )
 from services.certificates.common import (
@@ -419,6 +420,9 @@ BEDOMNING_SECTION = Section(
                 "beskriv avvikande förlopp, komplikationer eller andra skäl och varför de "
                 "förlänger tiden."
             ),
+            # Shown when it has a text, and by the editor when the sick-leave spell is longer
+            # than FMB's maximum for the main diagnosis (services.sick_leave).
+            visible=filled(MOTIVERING_FMB),
         ),
         Question(
             id=ARBETSTIDSFORLAGGNING,
