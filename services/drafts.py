@@ -154,6 +154,13 @@ def saved_draft(certificate_id: str) -> tuple[int, dict[str, Any]] | None:
         return cert.version, dict(cert.content)
 
 
+def saved_content(certificate_id: str) -> tuple[str, dict[str, Any]] | None:
+    """The type and saved content of a certificate (what a live push shows the other views)."""
+    with session_scope() as s:
+        cert = s.get(Certificate, certificate_id)
+        return (cert.type, dict(cert.content)) if cert else None
+
+
 async def delete_draft(user: SessionUser, certificate_id: str) -> None:
     """Delete a draft and all its data (§4.3); notifies the EHR (RADERA). A deleted
     replacement/renewal draft frees the original for a new one."""

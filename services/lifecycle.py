@@ -48,6 +48,7 @@ from services.drafts import (
     delete_draft,
     lock_expired_drafts,
     save_draft,
+    saved_content,
     saved_draft,
 )
 from services.sending import certificate_payload, revoke, send
@@ -79,6 +80,7 @@ __all__ = [
     "replace",
     "revoke",
     "save_draft",
+    "saved_content",
     "saved_draft",
     "send",
     "sign",

@@ -42,6 +42,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from services import clock
+from services.certificate_summary import certificate_summary
 from services.persistence.db import session_scope
 from services.persistence.models import Certificate, NotificationOutbox, QuestionThread
 from services.settings import EhrSystem, get_settings
@@ -164,28 +165,24 @@ def _empty_counts() -> dict[str, int]:
 def _payload(
     session: Session, cert: Certificate, event: Event, now: datetime, extra: dict[str, Any]
 ) -> dict[str, Any]:
-    patient = cert.patient or {}
+    # The same facts as the API's summary, under the notification's field names (docs/api.md).
+    summary = certificate_summary(cert, question_counts(session, cert.id))
     return {
         "event": event.value,
         "legacyEvent": LEGACY_CODES.get(event),
         "eventLabel": EVENT_LABELS[event],
         "time": now.isoformat(),
-        "certificateId": cert.id,
-        "certificateType": cert.type,
-        "certificateTypeVersion": cert.type_version,
-        "status": cert.status.value if cert.status else None,
+        "certificateId": summary["id"],
+        "certificateType": summary["type"],
+        "certificateTypeVersion": summary["typeVersion"],
+        "status": summary["status"],
         "patientId": cert.patient_id,
-        "patient": {
-            "personnummer": cert.patient_id,
-            "firstName": patient.get("first_name", ""),
-            "middleName": patient.get("middle_name", ""),
-            "lastName": patient.get("last_name", ""),
-        },
-        "unitId": cert.unit_id,
-        "unitName": cert.unit_name,
-        "careProviderId": cert.care_provider_id,
-        "ref": cert.ehr_ref,
-        "questions": question_counts(session, cert.id),
+        "patient": summary["patient"],
+        "unitId": summary["unitId"],
+        "unitName": summary["unitName"],
+        "careProviderId": summary["careProviderId"],
+        "ref": summary["ref"],
+        "questions": summary["questions"],
         **extra,
     }
 

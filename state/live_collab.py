@@ -30,7 +30,7 @@ from typing import Any
 
 import reflex as rx
 
-from services import collab
+from services import collab, lifecycle
 
 log = logging.getLogger(__name__)
 SWEEP_INTERVAL = 1.0  # seconds
@@ -214,15 +214,7 @@ def schedule_saved_state(cert_id: str, *, exclude: str) -> None:
 
 
 async def push_saved_state(cert_id: str, *, exclude: str) -> int:
-    from services.persistence.db import session_scope
-    from services.persistence.models import Certificate
-
-    def load() -> tuple[str, dict[str, Any]] | None:
-        with session_scope() as s:
-            cert = s.get(Certificate, cert_id)
-            return (cert.type, dict(cert.content)) if cert else None
-
-    saved = await asyncio.to_thread(load)
+    saved = await asyncio.to_thread(lifecycle.saved_content, cert_id)
     if saved is None:
         return 0
     cert_type, content = saved

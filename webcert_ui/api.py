@@ -10,50 +10,28 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import re
 import secrets
-from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Match, Route
 
-from services import audit, clock, identity, lifecycle, notifications
+from services import clock, ehr_api, identity, lifecycle
 from services import personnummer as pnr
 from services.certificates import creatable_types, get_definition
-from services.errors import (
-    Conflict,
-    InvalidInput,
-    NotAuthorized,
-    NotFound,
-    ServiceUnavailable,
-    WebcertError,
-)
-from services.persistence.db import session_scope
-from services.persistence.models import Certificate, CertificateStatus
+from services.errors import InvalidInput, NotAuthorized, NotFound, WebcertError
+from services.persistence.models import CertificateStatus
 from services.settings import EhrSystem, get_settings
 from webcert_ui import routes
+from webcert_ui.http_helpers import api, body_str, error_body, json_body, set_session_cookie
 
 HSA_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_.]{0,63}")
 
 log = logging.getLogger(__name__)
-
-
-def _set_session_cookie(response: Response, token: str) -> None:
-    settings = get_settings()
-    response.set_cookie(
-        settings.session_cookie_name,
-        token,
-        httponly=True,
-        samesite="lax",
-        secure=settings.cookie_secure,
-        path="/",
-    )
 
 
 def _error_redirect(exc: WebcertError) -> RedirectResponse:
@@ -83,14 +61,14 @@ async def deep_link(request: Request) -> Response:
     if user.unit is None:
         target = routes.CHOOSE_UNIT + "?nasta=" + target
     response = RedirectResponse(target, status_code=303)
-    _set_session_cookie(response, token)
+    set_session_cookie(response, token)
     return response
 
 
 async def dev_login(request: Request) -> Response:
     """Fake login as a test user (testability only), like Webcert's welcome page."""
     if not get_settings().testability_enabled:
-        return JSONResponse(_err("NOT_ENABLED", "Testinloggningen är inte påslagen."), 404)
+        return JSONResponse(error_body("NOT_ENABLED", "Testinloggningen är inte påslagen."), 404)
     hsa_id = request.query_params.get("anvandare", "")
     unit_id = request.query_params.get("enhet") or None
     next_path = request.query_params.get("nasta") or routes.INDEX
@@ -103,54 +81,8 @@ async def dev_login(request: Request) -> Response:
         return _error_redirect(exc)
     target = next_path if user.unit else routes.CHOOSE_UNIT + "?nasta=" + next_path
     response = RedirectResponse(target, status_code=303)
-    _set_session_cookie(response, token)
+    set_session_cookie(response, token)
     return response
-
-
-# --- JSON API ---------------------------------------------------------------------------
-def _err(code: str, message: str, field: str | None = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "field": field}}
-
-
-def _status_for(exc: WebcertError) -> int:
-    if exc.code == "UNAUTHENTICATED":
-        return 401
-    if isinstance(exc, InvalidInput):
-        return 400
-    if isinstance(exc, NotAuthorized):
-        return 403
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, Conflict):
-        return 409
-    if isinstance(exc, ServiceUnavailable):
-        return 503
-    if exc.code == "NOT_IMPLEMENTED":
-        return 501
-    return 400
-
-
-class NotImplementedYet(WebcertError):
-    code = "NOT_IMPLEMENTED"
-    default_message = "Funktionen är inte införd ännu."
-
-
-def api(handler):  # type: ignore[no-untyped-def]
-    """Wrap a JSON endpoint: typed errors become JSON with a status, never a 500 page."""
-
-    @functools.wraps(handler)
-    async def wrapped(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except WebcertError as exc:
-            return JSONResponse(
-                _err(exc.code, exc.message, getattr(exc, "field", None)), _status_for(exc)
-            )
-        except Exception:
-            log.exception("API call failed")
-            return JSONResponse(_err("INTERNAL", "Ett tekniskt fel uppstod."), 503)
-
-    return wrapped
 
 
 # --- authentication: one API key per EHR system, scoped to its care units ------------------
@@ -160,83 +92,12 @@ def _api_system(request: Request) -> EhrSystem:
     if not key:
         scheme, _, value = request.headers.get("authorization", "").partition(" ")
         key = value.strip() if scheme.lower() == "bearer" else ""
-    if key:
-        for system in get_settings().ehr_system_list():
-            if secrets.compare_digest(key.encode(), system.api_key.encode()):
-                return system
-    raise NotAuthorized(
-        "Ogiltig eller saknad API-nyckel (ange den i huvudet X-Api-Key).", code="UNAUTHENTICATED"
-    )
-
-
-def _require_unit(system: EhrSystem, unit_id: str, field: str | None = None) -> None:
-    if not system.covers(unit_id):
-        raise _Refused(
-            f"Journalsystemet {system.name} får inte hantera vårdenheten {unit_id}.", field=field
-        )
-
-
-class _Refused(NotAuthorized):
-    code = "UNIT_NOT_ALLOWED"
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        self.field = field
-        super().__init__(message)
-
-
-def _system_audit(
-    s: Session, system: EhrSystem, action: audit.AuditAction, cert: Certificate, detail: str = ""
-) -> None:
-    audit.record(
-        s,
-        user_id=f"system:{system.name}"[:64],
-        user_name=system.name,
-        role="JOURNALSYSTEM",
-        unit_id=cert.unit_id,
-        action=action,
-        certificate_id=cert.id,
-        patient_id=cert.patient_id,
-        detail=detail or "EHR API",
-    )
+    return ehr_api.system_for_key(key)
 
 
 # --- input helpers ---------------------------------------------------------------------------
-async def _json_body(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except Exception as exc:
-        raise InvalidInput("Begäran måste vara ett JSON-objekt.", field="$") from exc
-    if not isinstance(body, dict):
-        raise InvalidInput("Begäran måste vara ett JSON-objekt.", field="$")
-    return body
-
-
-def _str(body: dict[str, Any], path: str, *, required: bool = True, max_len: int = 200) -> str:
-    value: Any = body
-    parts = path.split(".")
-    for i, part in enumerate(parts):
-        if i and not isinstance(value, dict):
-            raise InvalidInput(
-                f"Fältet {'.'.join(parts[:i])} måste vara ett objekt.", field=".".join(parts[:i])
-            )
-        value = value.get(part)
-        if value is None:
-            break
-    if value is None or value == "":
-        if required:
-            raise InvalidInput(f"Fältet {path} saknas.", field=path)
-        return ""
-    if not isinstance(value, str):
-        raise InvalidInput(f"Fältet {path} måste vara en textsträng.", field=path)
-    if len(value) > max_len:
-        raise InvalidInput(f"Fältet {path} får vara högst {max_len} tecken.", field=path)
-    if not value.strip() and required:
-        raise InvalidInput(f"Fältet {path} saknas.", field=path)
-    return value.strip()
-
-
 def _hsa_id(body: dict[str, Any], path: str, *, required: bool = True) -> str:
-    value = _str(body, path, required=required, max_len=64)
+    value = body_str(body, path, required=required, max_len=64)
     if value and not HSA_ID.fullmatch(value):
         raise InvalidInput(f"Fältet {path} är inte ett giltigt HSA-id.", field=path)
     return value
@@ -264,88 +125,12 @@ def _path_id(request: Request, name: str = "cert_id") -> str:
     return value
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def _deep_link_url(cert_id: str) -> str:
     return get_settings().public_url + routes.DEEP_LINK.format(cert_id=cert_id)
 
 
-def _type_name(cert_type: str) -> str:
-    try:
-        return get_definition(cert_type).name
-    except KeyError:
-        return cert_type
-
-
-def _summary(cert: Certificate, counts: dict[str, Any]) -> dict[str, Any]:
-    patient = cert.patient or {}
-    return {
-        "id": cert.id,
-        "type": cert.type,
-        "typeVersion": cert.type_version,
-        "typeName": _type_name(cert.type),
-        "status": cert.status.value,
-        "statusLabel": cert.status.label,
-        "patient": {
-            "personnummer": cert.patient_id,
-            "firstName": patient.get("first_name", ""),
-            "middleName": patient.get("middle_name", ""),
-            "lastName": patient.get("last_name", ""),
-        },
-        "unitId": cert.unit_id,
-        "unitName": cert.unit_name,
-        "careProviderId": cert.care_provider_id,
-        "createdAt": _iso(cert.created_at),
-        "createdBy": cert.created_by,
-        "updatedAt": _iso(cert.updated_at),
-        "signedAt": _iso(cert.signed_at),
-        "signedBy": cert.signed_by,
-        "sentAt": _iso(cert.sent_at),
-        "revokedAt": _iso(cert.revoked_at),
-        "ref": cert.ehr_ref,
-        "questions": counts,
-        "url": _deep_link_url(cert.id),
-    }
-
-
-def _detail(cert: Certificate, counts: dict[str, Any]) -> dict[str, Any]:
-    patient = cert.patient or {}
-    return {
-        **_summary(cert, counts),
-        "version": cert.version,
-        "patient": {
-            "personnummer": cert.patient_id,
-            "firstName": patient.get("first_name", ""),
-            "middleName": patient.get("middle_name", ""),
-            "lastName": patient.get("last_name", ""),
-            "address": patient.get("address", ""),
-            "postalCode": patient.get("postal_code", ""),
-            "city": patient.get("city", ""),
-            "sekretess": bool(patient.get("sekretess")),
-            "deceased": bool(patient.get("deceased")),
-        },
-        "careProviderName": cert.care_provider_name,
-        "createdByName": cert.created_by_name,
-        "updatedBy": cert.updated_by,
-        "updatedByName": cert.updated_by_name,
-        "readyForSigningAt": _iso(cert.ready_for_signing_at),
-        "lockedAt": _iso(cert.locked_at),
-        "signedByName": cert.signed_by_name,
-        "revokeReason": cert.revoke_reason,
-        "parentId": cert.parent_id,
-        "relationKind": cert.relation_kind.value if cert.relation_kind else None,
-        "content": cert.content,
-    }
-
-
-def _load_cert(s: Session, system: EhrSystem, cert_id: str) -> Certificate:
-    cert = s.get(Certificate, cert_id)
-    if cert is None:
-        raise NotFound("Intyget finns inte.")
-    _require_unit(system, cert.unit_id)
-    return cert
+def _with_url(summary: dict[str, Any]) -> dict[str, Any]:
+    return {**summary, "url": _deep_link_url(summary["id"])}
 
 
 # --- endpoints -------------------------------------------------------------------------------
@@ -353,8 +138,8 @@ def _load_cert(s: Session, system: EhrSystem, cert_id: str) -> Certificate:
 async def create_certificate(request: Request) -> Response:
     """Create a draft (the counterpart of CreateDraftCertificate v3)."""
     system = _api_system(request)
-    body = await _json_body(request)
-    cert_type = _str(body, "type", max_len=32)
+    body = await json_body(request)
+    cert_type = body_str(body, "type", max_len=32)
     try:
         definition = get_definition(cert_type)
     except KeyError:
@@ -366,20 +151,20 @@ async def create_certificate(request: Request) -> Response:
             f"{definition.form_id} kan endast visas och skrivas ut, inte skapas.", field="type"
         )
     pnr_digits = _personnummer(
-        _str(body, "patient.personnummer", max_len=20), "patient.personnummer"
+        body_str(body, "patient.personnummer", max_len=20), "patient.personnummer"
     )
     user_id = _hsa_id(body, "user_hsa_id")
     unit_id = _hsa_id(body, "unit_id")
-    _require_unit(system, unit_id, "unit_id")
+    ehr_api.require_unit(system, unit_id, "unit_id")
     overrides = {
-        "first_name": _str(body, "patient.fornamn", required=False),
-        "middle_name": _str(body, "patient.mellannamn", required=False),
-        "last_name": _str(body, "patient.efternamn", required=False),
-        "address": _str(body, "patient.postadress", required=False),
-        "postal_code": _str(body, "patient.postnummer", required=False, max_len=10),
-        "city": _str(body, "patient.postort", required=False),
+        "first_name": body_str(body, "patient.fornamn", required=False),
+        "middle_name": body_str(body, "patient.mellannamn", required=False),
+        "last_name": body_str(body, "patient.efternamn", required=False),
+        "address": body_str(body, "patient.postadress", required=False),
+        "postal_code": body_str(body, "patient.postnummer", required=False, max_len=10),
+        "city": body_str(body, "patient.postort", required=False),
     }
-    ref = _str(body, "ref", required=False) or None
+    ref = body_str(body, "ref", required=False) or None
     user = await identity.acting_user(user_id, unit_id)
     try:
         cert = await lifecycle.create_draft(
@@ -406,10 +191,10 @@ async def create_certificate(request: Request) -> Response:
 async def create_launch_token(request: Request) -> Response:
     """A short-lived single-use token for deep-linking a user into a certificate."""
     system = _api_system(request)
-    body = await _json_body(request)
+    body = await json_body(request)
     hsa_id = _hsa_id(body, "user_hsa_id")
     unit_id = _hsa_id(body, "unit_id", required=False) or None
-    cert_id = _str(body, "certificate_id", max_len=64)
+    cert_id = body_str(body, "certificate_id", max_len=64)
     raw_params = body.get("parameters")
     raw_params = {} if raw_params is None else raw_params
     if not isinstance(raw_params, dict):
@@ -426,12 +211,8 @@ async def create_launch_token(request: Request) -> Response:
             )
         params[name] = value
     if unit_id:
-        _require_unit(system, unit_id, "unit_id")
-    with session_scope() as s:
-        cert = s.get(Certificate, cert_id)
-        if cert is None:
-            raise NotFound("Intyget finns inte.", code="CERTIFICATE_NOT_FOUND")
-        _require_unit(system, cert.unit_id, "certificate_id")
+        ehr_api.require_unit(system, unit_id, "unit_id")
+    ehr_api.check_launch_target(system, cert_id)
     if unit_id:
         await identity.acting_user(hsa_id, unit_id)  # the user must have a commission there
     token = identity.issue_launch_token(hsa_id=hsa_id, unit_id=unit_id, certificate_id=cert_id)
@@ -451,13 +232,11 @@ async def list_unit_certificates(request: Request) -> Response:
     unit_id = request.path_params["unit_id"]
     if not unit_id or len(unit_id) > 64:
         raise InvalidInput("Vårdenhetens HSA-id är ogiltigt.", field="unit_id")
-    _require_unit(system, unit_id, "unit_id")
+    ehr_api.require_unit(system, unit_id, "unit_id")
     _only_query(request, "patient", "status", "limit")
     query = request.query_params
-    stmt = select(Certificate).where(Certificate.unit_id == unit_id)
-    if "patient" in query:
-        digits = _personnummer(query["patient"], "patient")
-        stmt = stmt.where(Certificate.patient_id == digits)
+    patient_id = _personnummer(query["patient"], "patient") if "patient" in query else None
+    statuses: list[CertificateStatus] | None = None
     if "status" in query:
         statuses = []
         for value in query["status"].split(","):
@@ -468,20 +247,16 @@ async def list_unit_certificates(request: Request) -> Response:
                     "Okänd status. Giltiga: " + ", ".join(s.value for s in CertificateStatus),
                     field="status",
                 ) from None
-        stmt = stmt.where(col(Certificate.status).in_(statuses))
-    limit = 200
+    limit = ehr_api.DEFAULT_LIMIT
     if "limit" in query:
         text = query["limit"]
         if not text.isdigit() or not 1 <= int(text) <= 1000:
             raise InvalidInput("limit måste vara ett heltal 1–1000.", field="limit")
         limit = int(text)
-    stmt = stmt.order_by(col(Certificate.updated_at).desc(), col(Certificate.id)).limit(limit)
-    with session_scope() as s:
-        certs = list(s.exec(stmt).all())
-        counts = notifications.question_counts_for(s, [c.id for c in certs])
-    return JSONResponse(
-        {"unitId": unit_id, "certificates": [_summary(c, counts[c.id]) for c in certs]}
+    summaries = ehr_api.list_certificates(
+        system, unit_id, patient_id=patient_id, statuses=statuses, limit=limit
     )
+    return JSONResponse({"unitId": unit_id, "certificates": [_with_url(c) for c in summaries]})
 
 
 @api
@@ -490,11 +265,7 @@ async def get_certificate(request: Request) -> Response:
     system = _api_system(request)
     cert_id = _path_id(request)
     _only_query(request)
-    with session_scope() as s:
-        cert = _load_cert(s, system, cert_id)
-        counts = notifications.question_counts(s, cert.id)
-        _system_audit(s, system, audit.AuditAction.READ, cert)
-        return JSONResponse(_detail(cert, counts))
+    return JSONResponse(_with_url(ehr_api.get_certificate(system, cert_id)))
 
 
 @api
@@ -507,19 +278,7 @@ async def get_certificate_pdf(request: Request) -> Response:
     if minimal_text not in ("true", "false", "1", "0"):
         raise InvalidInput("minimal måste vara true eller false.", field="minimal")
     minimal = minimal_text in ("true", "1")
-    from services.pdf import render_pdf_async
-    from services.printing import printable  # shared with the certificate page's "Skriv ut"
-
-    with session_scope() as s:
-        cert = _load_cert(s, system, cert_id)
-        printable_cert = printable(cert)
-    try:
-        data = await render_pdf_async(printable_cert, minimal=minimal)
-    except ValueError as exc:
-        raise InvalidInput(str(exc), field="minimal", code="NOT_PRINTABLE") from None
-    with session_scope() as s:
-        _system_audit(s, system, audit.AuditAction.PRINT, cert, "minimal" if minimal else "")
-    filename = f"intyg-{cert.type}-{cert.id}.pdf"
+    data, filename = await ehr_api.certificate_pdf(system, cert_id, minimal=minimal)
     return Response(
         data,
         media_type="application/pdf",
@@ -545,7 +304,7 @@ async def receive_message(request: Request) -> Response:
     ``services.questions.receive_message`` (nothing is stored on an error); open pages of the
     certificate are updated at once (state.live)."""
     _require_fk(request)
-    body = await _json_body(request)
+    body = await json_body(request)
     from services import questions
     from state import live
 
@@ -588,11 +347,11 @@ def _api_fallback(api_routes: list[Route]):  # type: ignore[no-untyped-def]
                 allowed |= route.methods
         if allowed:
             return JSONResponse(
-                _err("METHOD_NOT_ALLOWED", "Metoden stöds inte för adressen."),
+                error_body("METHOD_NOT_ALLOWED", "Metoden stöds inte för adressen."),
                 405,
                 headers={"Allow": ", ".join(sorted(allowed))},
             )
-        return JSONResponse(_err("NOT_FOUND", "Adressen finns inte i API:t."), 404)
+        return JSONResponse(error_body("NOT_FOUND", "Adressen finns inte i API:t."), 404)
 
     return fallback
 

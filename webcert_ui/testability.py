@@ -20,7 +20,7 @@ from services import clock, identity, testdata
 from services.errors import InvalidInput, NotAuthorized
 from services.settings import get_settings
 from webcert_ui import routes
-from webcert_ui.api import _json_body, _set_session_cookie, _str, api
+from webcert_ui.http_helpers import api, body_str, json_body, set_session_cookie
 
 
 def _require_enabled() -> None:
@@ -31,22 +31,22 @@ def _require_enabled() -> None:
 @api
 async def login(request: Request) -> Response:
     _require_enabled()
-    body = await _json_body(request)
+    body = await json_body(request)
     token = await identity.login(
-        _str(body, "hsa_id", max_len=64),
-        _str(body, "unit_id", required=False, max_len=64) or None,
+        body_str(body, "hsa_id", max_len=64),
+        body_str(body, "unit_id", required=False, max_len=64) or None,
         origin="DEV",
         params=identity.parse_launch_params(body.get("params") or {}),
     )
     response = JSONResponse({"ok": True})
-    _set_session_cookie(response, token)
+    set_session_cookie(response, token)
     return response
 
 
 @api
 async def set_clock(request: Request) -> Response:
     _require_enabled()
-    body = await _json_body(request)
+    body = await json_body(request)
     if "advance_seconds" in body:
         value = body["advance_seconds"]
         if not isinstance(value, int | float):
@@ -63,7 +63,7 @@ async def set_clock(request: Request) -> Response:
 @api
 async def pu_outage(request: Request) -> Response:
     _require_enabled()
-    body = await _json_body(request)
+    body = await json_body(request)
     down = body.get("down")
     if not isinstance(down, bool):
         raise InvalidInput("down måste vara true eller false.", field="down")
@@ -76,7 +76,7 @@ async def pu_outage(request: Request) -> Response:
 @api
 async def create_certificate(request: Request) -> Response:
     _require_enabled()
-    body = await _json_body(request)
+    body = await json_body(request)
     cert = await testdata.create_certificate_in_state(body)
     return JSONResponse({"id": cert.id, "status": cert.status.value}, 201)
 
@@ -84,11 +84,11 @@ async def create_certificate(request: Request) -> Response:
 @api
 async def launch_token(request: Request) -> Response:
     _require_enabled()
-    body: dict[str, Any] = await _json_body(request)
-    cert_id = _str(body, "certificate_id", max_len=64)
+    body: dict[str, Any] = await json_body(request)
+    cert_id = body_str(body, "certificate_id", max_len=64)
     token = identity.issue_launch_token(
-        hsa_id=_str(body, "hsa_id", max_len=64),
-        unit_id=_str(body, "unit_id", required=False, max_len=64) or None,
+        hsa_id=body_str(body, "hsa_id", max_len=64),
+        unit_id=body_str(body, "unit_id", required=False, max_len=64) or None,
         certificate_id=cert_id,
         ttl_seconds=body.get("ttl_seconds") if isinstance(body.get("ttl_seconds"), int) else None,
     )
