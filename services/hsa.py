@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import httpx
 
+from services import http_client
 from services.errors import HsaUnavailable
 from services.settings import get_settings
 
@@ -224,10 +225,10 @@ async def _get(path: str, base_url: str | None) -> Any | None:
     """GET JSON from HSA; None on 404; HsaUnavailable when HSA does not answer properly."""
     settings = get_settings()
     try:
-        async with httpx.AsyncClient(
-            base_url=base_url or settings.hsa_url, timeout=settings.http_timeout_seconds
-        ) as client:
-            response = await client.get(path)
+        response = await http_client.shared().get(
+            (base_url or settings.hsa_url).rstrip("/") + path,
+            timeout=settings.http_timeout_seconds,
+        )
     except httpx.HTTPError as exc:
         raise HsaUnavailable() from exc
     if response.status_code == 404:

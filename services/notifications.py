@@ -312,6 +312,12 @@ def _due_heads(now: datetime, limit: int) -> list[tuple[int, int]]:
     return [(int(i), int(a)) for i, a in rows]
 
 
+def next_batch(now: datetime | None = None, limit: int = 200) -> list[tuple[int, int]]:
+    """(id, attempts) of the rows a delivery run sends next: due, and the oldest undelivered
+    row of their certificate (bench/bench_million.py times it on a large outbox)."""
+    return _due_heads(now or clock.now(), limit)
+
+
 def _claim(row_id: int, attempts: int, now: datetime) -> _Claimed | None:
     """Compare-and-set claim: exactly one worker wins a given attempt of a row."""
     with session_scope() as s:

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from services import http_client
 from services import personnummer as pnr
 from services.errors import PuUnavailable
 from services.settings import get_settings
@@ -73,10 +74,10 @@ async def get_patient(personnummer: str, *, base_url: str | None = None) -> Pati
     digits = pnr.normalize(personnummer)
     settings = get_settings()
     try:
-        async with httpx.AsyncClient(
-            base_url=base_url or settings.pu_url, timeout=settings.http_timeout_seconds
-        ) as client:
-            response = await client.get(f"/persons/{digits}")
+        response = await http_client.shared().get(
+            f"{(base_url or settings.pu_url).rstrip('/')}/persons/{digits}",
+            timeout=settings.http_timeout_seconds,
+        )
     except httpx.HTTPError as exc:
         raise PuUnavailable() from exc
     if response.status_code == 404:

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from services import http_client
 from services.certificates.base import Recipient
 from services.settings import get_settings
 
@@ -32,17 +33,15 @@ def base_url(recipient: Recipient) -> str:
 async def post(recipient: Recipient, path: str, body: dict[str, Any]) -> httpx.Response:
     """POST ``body`` to the recipient; raises one of UNREACHABLE when it stays down."""
     settings = get_settings()
-    async with httpx.AsyncClient(
-        base_url=base_url(recipient), timeout=settings.http_timeout_seconds
-    ) as client:
-        async for attempt in AsyncRetrying(
-            stop=stop_after_attempt(3),
-            wait=wait_exponential(multiplier=0.2, max=2),
-            retry=retry_if_exception_type((httpx.TransportError, Transient)),
-            reraise=True,
-        ):
-            with attempt:
-                response = await client.post(path, json=body)
-                if response.status_code >= 500:
-                    raise Transient(str(response.status_code))
+    client, url = http_client.shared(), base_url(recipient).rstrip("/") + path
+    async for attempt in AsyncRetrying(
+        stop=stop_after_attempt(3),
+        wait=wait_exponential(multiplier=0.2, max=2),
+        retry=retry_if_exception_type((httpx.TransportError, Transient)),
+        reraise=True,
+    ):
+        with attempt:
+            response = await client.post(url, json=body, timeout=settings.http_timeout_seconds)
+            if response.status_code >= 500:
+                raise Transient(str(response.status_code))
     return response
