@@ -119,6 +119,17 @@ def _sick_leave(q: Question) -> rx.Component:
             rx.callout(S.previous_period, icon="info", size="1", data_testid="previous-period"),
         ),
         *rows,
+        rx.cond(
+            S.fmb_length_warning != "",
+            rx.callout(
+                S.fmb_length_warning,
+                icon="triangle_alert",
+                color_scheme="amber",
+                size="1",
+                role="status",
+                data_testid="fmb-length-warning",
+            ),
+        ),
         spacing="3",
     )
 

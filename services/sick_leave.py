@@ -35,8 +35,8 @@ from services.persistence.db import session_scope
 from services.persistence.models import Certificate
 from services.rights import Action, PatientFlags
 
-#: Certificate types the guidance applies to (their period and diagnosis question ids).
-GUIDED_TYPES = {"fk7804": ("sjukskrivningar", "diagnoser")}
+#: Certificate types the guidance applies to: their period, diagnosis and reason question ids.
+GUIDED_TYPES = {"fk7804": ("sjukskrivningar", "diagnoser", "motivering_langre_an_fmb")}
 MAX_GAP_DAYS = 5
 
 Interval = tuple[date, date]
@@ -48,9 +48,12 @@ __all__ = [
     "Spell",
     "dated_periods",
     "earlier_periods",
+    "from_json",
     "length_check",
     "main_diagnosis",
+    "reason_question",
     "spell",
+    "to_json",
 ]
 
 
@@ -170,6 +173,32 @@ def length_check(
     if joined is None:
         return None
     return LengthCheck(joined, maximum.days, maximum.fmb_code, maximum.title, code)
+
+
+def reason_question(cert_type: str) -> str:
+    """The id of the question that takes the reason for a longer sick leave ("" if none)."""
+    qids = GUIDED_TYPES.get(cert_type)
+    return qids[2] if qids else ""
+
+
+def to_json(periods: list[list[Interval]]) -> list[list[list[str]]]:
+    """Earlier periods as ISO strings (kept in a UI state between events)."""
+    return [[[start.isoformat(), end.isoformat()] for start, end in cert] for cert in periods]
+
+
+def from_json(raw: object) -> list[list[Interval]]:
+    """The inverse of :func:`to_json`; anything malformed is dropped."""
+    result: list[list[Interval]] = []
+    for cert in raw if isinstance(raw, list) else []:
+        periods: list[Interval] = []
+        for pair in cert if isinstance(cert, list) else []:
+            if isinstance(pair, list) and len(pair) == 2:
+                start, end = parse_date(pair[0]), parse_date(pair[1])
+                if start is not None and end is not None and start <= end:
+                    periods.append((start, end))
+        if periods:
+            result.append(periods)
+    return result
 
 
 def earlier_periods(user: SessionUser, certificate_id: str) -> list[list[Interval]]:

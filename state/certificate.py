@@ -12,7 +12,7 @@ from typing import Any
 
 import reflex as rx
 
-from services import clock, collab, fmb, identity, launch, lifecycle, printing, rights
+from services import clock, collab, fmb, identity, launch, lifecycle, printing, rights, sick_leave
 from services.certificates import form_model, get_definition
 from services.certificates.base import FieldKind, Severity
 from services.certificates.validation import missing_sections, validate
@@ -70,6 +70,9 @@ class CertificateState(rx.State):
     patient_deceased: bool = False
     working_time: dict[str, str] = {}
     previous_period: str = ""
+    # FMB sick-leave length (services.sick_leave): the warning beside the periods, "" if none.
+    fmb_length_warning: str = ""
+    _earlier_periods: list[list[list[str]]] = []  # earlier readable signed periods (ISO)
     tips: str = ""
     has_questions: bool = True  # the Ärendekommunikation tab (FK types only, services.rights)
     has_fmb: bool = True  # the FMB tab (services.fmb.applies_to)
@@ -119,6 +122,19 @@ class CertificateState(rx.State):
             target = {Severity.ERROR: errors, Severity.WARNING: warnings}.get(m.severity, missing)
             target.setdefault(m.question_id, m.message)
         self._assign("working_time", self._working_time(definition, content))
+        check = (
+            sick_leave.length_check(
+                self.cert_type, content, sick_leave.from_json(self._earlier_periods)
+            )
+            if self.editable
+            else None
+        )
+        warning = check.message if check is not None else ""
+        self._assign("fmb_length_warning", warning)
+        if warning:  # ask for the reason: its field is shown while the spell is too long
+            reason = sick_leave.reason_question(self.cert_type)
+            if reason in self.visible and not self.visible[reason]:
+                self._assign("visible", {**self.visible, reason: True})
         self._assign("field_errors", errors)
         self._assign("field_warnings", warnings)
         self._assign("missing", missing if self.show_missing else {})
@@ -218,7 +234,19 @@ class CertificateState(rx.State):
         self.previous_period = view.relations.previous_period or ""
         self.replacement_draft_id = view.relations.replacement_draft_id or ""
         self.status_text = self._status_text(cert)
+        self._earlier_periods = await self._load_earlier_periods(user, cert)
         self._recompute()
+
+    async def _load_earlier_periods(self, user, cert) -> list[list[list[str]]]:  # type: ignore[no-untyped-def]
+        """The patient's earlier signed periods at the care provider (for the FMB check)."""
+        if not self.editable or not sick_leave.reason_question(cert.type):
+            return []
+        try:
+            found = await asyncio.to_thread(sick_leave.earlier_periods, user, cert.id)
+        except Exception:  # without them the check counts this certificate only
+            log.exception("earlier sick-leave periods could not be read")
+            return []
+        return sick_leave.to_json(found)
 
     def _status_text(self, cert) -> str:  # type: ignore[no-untyped-def]
         match cert.status.value:
