@@ -55,6 +55,9 @@ _OPEN_CHILD_WHERE = (
 )
 
 
+_UNDELIVERED = "delivered_at IS NULL AND failed = false"
+
+
 class Certificate(SQLModel, table=True):
     """A draft or a certificate. Signed content is immutable (enforced in services)."""
 
@@ -62,6 +65,9 @@ class Certificate(SQLModel, table=True):
     __table_args__ = (
         Index("ix_certificate_unit_status", "unit_id", "status"),
         Index("ix_certificate_parent", "parent_id", "relation_kind"),
+        # 1 M certificates (issue 17): unit lists newest first; the 14-day lock by age.
+        Index("ix_certificate_unit_updated", "unit_id", "updated_at"),
+        Index("ix_certificate_status_created", "status", "created_at"),
         # At most one open (unsigned) renewal/replacement/copy/complement draft per original
         # and care unit: two quick clicks on Förnya/Ersätt/Kopiera/Komplettera make one draft,
         # on every worker.
@@ -166,7 +172,18 @@ class NotificationOutbox(SQLModel, table=True):
     """Notifications to the care unit's EHR (§7), written with the change they describe."""
 
     __tablename__ = "notification_outbox"
-    __table_args__ = (Index("ix_outbox_pending", "delivered_at", "failed", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "delivered_at", "failed", "next_attempt_at"),
+        # The next batch and "an earlier undelivered row of the same certificate" read only
+        # the few undelivered rows of a large outbox.
+        Index(
+            "ix_outbox_undelivered",
+            "certificate_id",
+            "id",
+            sqlite_where=text(_UNDELIVERED),
+            postgresql_where=text(_UNDELIVERED),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     certificate_id: str = Field(index=True, max_length=64)
