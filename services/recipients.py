@@ -3,6 +3,9 @@
 One retrying POST for every call Webcert makes to a recipient: certificates, revocations,
 questions and answers. Transport errors and 5xx answers are retried (3 attempts with a short
 exponential wait); what the answer means is for the caller to decide.
+
+:func:`call_riv` is the RIV-TA form: a SOAP request (RegisterCertificate, RevokeCertificate,
+SendMessageToRecipient) to the recipient's RIV-TA address, answered by a RIV-TA result.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 
 from services import http_client
 from services.certificates.base import Recipient
+from services.interop import soap
 from services.settings import get_settings
 
 
@@ -23,6 +27,15 @@ class Transient(Exception):
 
 # What a caller catches when the recipient could not be reached after the retries.
 UNREACHABLE = (httpx.HTTPError, Transient)
+
+
+# RIV-TA logical addresses and service paths of the recipients
+LOGICAL_ADDRESS = {Recipient.FK: "FKASSA", Recipient.TS: "TRANSP"}
+RIV_PATHS = {
+    "RegisterCertificate": "/riv/RegisterCertificate/3",
+    "RevokeCertificate": "/riv/RevokeCertificate/2",
+    "SendMessageToRecipient": "/riv/SendMessageToRecipient/2",
+}
 
 
 def base_url(recipient: Recipient) -> str:
@@ -45,3 +58,30 @@ async def post(recipient: Recipient, path: str, body: dict[str, Any]) -> httpx.R
             if response.status_code >= 500:
                 raise Transient(str(response.status_code))
     return response
+
+
+async def call_riv(recipient: Recipient, operation: str, element: Any) -> soap.Result:
+    """Send the RIV-TA request ``element`` (an lxml element of ``operation``) in a SOAP envelope
+    and return the recipient's result. Raises one of UNREACHABLE when it stays down; a SOAP
+    Fault is an ERROR result (TECHNICAL_ERROR), not retried."""
+    settings = get_settings()
+    body = soap.envelope(element, LOGICAL_ADDRESS[recipient])
+    async with httpx.AsyncClient(
+        base_url=base_url(recipient), timeout=settings.http_timeout_seconds
+    ) as client:
+        async for attempt in AsyncRetrying(
+            stop=stop_after_attempt(3),
+            wait=wait_exponential(multiplier=0.2, max=2),
+            retry=retry_if_exception_type((httpx.TransportError, Transient)),
+            reraise=True,
+        ):
+            with attempt:
+                response = await client.post(
+                    RIV_PATHS[operation],
+                    content=body,
+                    headers={"Content-Type": soap.CONTENT_TYPE, "SOAPAction": operation},
+                )
+                is_xml = "xml" in response.headers.get("content-type", "")
+                if response.status_code >= 500 and not is_xml:
+                    raise Transient(str(response.status_code))
+    return soap.read_result(response.content)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from lxml import etree
 from sqlmodel import col
 
-from services import audit, clock, notifications, question_handling, recipients, rights
+from services import audit, clock, interop, notifications, question_handling, recipients, rights
 from services.certificate_access import (
     compare_and_set,
     definition_for,
@@ -24,6 +25,7 @@ from services.certificate_access import (
 from services.certificates.base import Recipient
 from services.errors import InvalidInput, NotFound, ServiceUnavailable
 from services.identity import SessionUser, require_unit
+from services.interop import messages as interop_messages
 from services.persistence.db import session_scope
 from services.persistence.models import Certificate, CertificateStatus, RelationKind
 from services.rights import Action
@@ -31,23 +33,55 @@ from services.rights import Action
 MAX_REVOKE_MESSAGE = 4000
 
 
+def revoker(user: SessionUser) -> dict[str, Any]:
+    """The revoking user as the RIV-TA skickatAv (HosPersonal) needs them."""
+    unit = require_unit(user)
+    return {
+        "hsa_id": user.hsa_id,
+        "name": user.name,
+        "unit_id": unit.hsa_id,
+        "unit_name": unit.name,
+        "workplace_code": unit.workplace_code,
+        "unit_address": unit.address,
+        "unit_postal_code": unit.postal_code,
+        "unit_city": unit.city,
+        "unit_phone": unit.phone,
+        "care_provider_id": unit.care_provider_id,
+        "care_provider_name": unit.care_provider_name,
+    }
+
+
 def _recipient(cert: Certificate) -> Recipient:
     return definition_for(cert.type).recipient
 
 
-async def _deliver(recipient: Recipient, path: str, body: dict[str, Any], what: str) -> None:
-    """POST to the recipient (retried); ServiceUnavailable saying ``what`` did not happen when
-    it stays down. 409 means the recipient already has it: a repeated click, not an error."""
+async def _deliver_riv(
+    recipient: Recipient, operation: str, element: Any, what: str, thing: str
+) -> str:
+    """A RIV-TA call to the recipient (retried). OK/INFO → the result code; a refusal
+    (VALIDATION_ERROR) → InvalidInput with the recipient's own rule text; down or a technical
+    error → ServiceUnavailable. Nothing is changed here: the caller changes status only after."""
     unavailable = ServiceUnavailable(
         f"{recipient.label} svarar inte just nu. {what} Försök igen om en stund.",
         code="RECIPIENT_UNAVAILABLE",
     )
     try:
-        response = await recipients.post(recipient, path, body)
+        result = await recipients.call_riv(recipient, operation, element)
     except recipients.UNREACHABLE as exc:
         raise unavailable from exc
-    if response.status_code not in (200, 201, 409):
-        raise unavailable
+    if result.ok:
+        return result.code
+    if result.error_id == "VALIDATION_ERROR":
+        raise InvalidInput(
+            f"{recipient.label} tog inte emot {thing}: {result.text} {what}",
+            code="RECIPIENT_REFUSED",
+        )
+    raise unavailable
+
+
+def register_certificate(cert: Certificate) -> Any:
+    """The RegisterCertificate v3 request of a signed certificate (its signed XML if any)."""
+    return etree.fromstring(interop.export_certificate(cert))
 
 
 def certificate_payload(cert: Certificate) -> dict[str, Any]:
@@ -92,8 +126,12 @@ async def send(user: SessionUser, certificate_id: str, *, patient_consent: Any) 
             return cert
         prepared.decision.raise_if_denied()
         recipient = _recipient(cert)
-        await _deliver(
-            recipient, "/certificates", certificate_payload(cert), "Intyget har inte skickats."
+        await _deliver_riv(
+            recipient,
+            "RegisterCertificate",
+            register_certificate(cert),
+            "Intyget har inte skickats.",
+            "intyget",
         )
         now = clock.now()
         with session_scope() as s:
@@ -154,18 +192,21 @@ async def revoke(
         prepared.decision.raise_if_denied()
         if cert.status == CertificateStatus.SENT:
             recipient = _recipient(cert)
-            body = {
-                "reason": reason_code,
-                "reasonText": rights.REVOKE_REASONS[reason_code],
-                "message": text,
-                "revokedBy": user.hsa_id,
-                "revokedByName": user.name,
-            }
-            await _deliver(
+            reason_text = rights.REVOKE_REASONS[reason_code]
+            element = interop_messages.revoke_certificate(
+                certificate_id=cert.id,
+                unit_id=cert.unit_id,
+                personnummer=cert.patient_id,
+                revoked_by={**(cert.issuer or {}), **revoker(user)},
+                message=f"{reason_text}. {text}" if text else reason_text,
+                at=clock.now(),
+            )
+            await _deliver_riv(
                 recipient,
-                f"/certificates/{cert.id}/revoke",
-                body,
+                "RevokeCertificate",
+                element,
                 "Intyget har inte makulerats.",
+                "makuleringen",
             )
         now = clock.now()
         with session_scope() as s:

@@ -78,6 +78,11 @@ class RecipientState(SimulatorState):
         self.refused: list[dict[str, Any]] = []  # RIV-TA calls answered with ERROR
 
 
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def _send_message_to_care(message: dict[str, Any]) -> bytes:
     """FK's JSON-shaped admin message as a SendMessageToCare v2 SOAP request."""
     complements = [
@@ -206,7 +211,9 @@ def create_app(
         tree = etree.ElementTree(etree.fromstring(etree.tostring(parsed.element)))
         problems = interop.validate_tree(tree)
         if problems:
-            return _refuse("RegisterCertificate", "; ".join(str(p) for p in problems[:5]))
+            return _refuse(
+                "RegisterCertificate", " ".join(_sentence(p.message) for p in problems[:3])
+            )
         data = interop.read_certificate(tree.getroot())
         if data.type not in accepted_types:
             return _refuse("RegisterCertificate", f"{name.upper()} tar inte emot {data.type}.")

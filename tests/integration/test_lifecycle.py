@@ -26,6 +26,7 @@ from services.errors import (
     ServiceUnavailable,
     WebcertError,
 )
+from services.interop import samples
 from services.persistence.db import session_scope
 from services.persistence.models import (
     AuditRecord,
@@ -284,7 +285,8 @@ async def test_send_with_recipient_down_keeps_signerat(migrated_db, sim) -> None
 async def test_ts_certificate_goes_to_transportstyrelsen(migrated_db, sim) -> None:
     doctor = await login()
     cert = await draft(doctor, cert_type="tstrk1007")
-    force(cert.id, status=S.SIGNED, signed_by=DOCTOR, signed_at=clock.now())
+    content = samples.complete_content("tstrk1007", clock.today())
+    force(cert.id, status=S.SIGNED, signed_by=DOCTOR, signed_at=clock.now(), content=content)
     await lifecycle.send(doctor, cert.id, patient_consent=True)
     assert [c["certificate_id"] for c in received(sim, "ts")["certificates"]] == [cert.id]
     assert received(sim, "fk")["certificates"] == []
@@ -473,9 +475,10 @@ async def test_revoke_sent_certificate(migrated_db, sim) -> None:
     assert {r.status for r in results} == {S.REVOKED}
     revocations = received(sim)["revocations"]
     assert len(revocations) == 1
-    assert revocations[0]["reason"] == "FELAKTIG_PATIENT"
-    assert revocations[0]["reasonText"] == "Intyget har utfärdats på fel patient"
-    assert revocations[0]["message"] == "Fel pnr"
+    # RevokeCertificate v2 carries the reason and the doctor's words in its meddelande
+    assert revocations[0]["format"] == "RevokeCertificate v2"
+    assert revocations[0]["message"] == "Intyget har utfärdats på fel patient. Fel pnr"
+    assert revocations[0]["revokedBy"] == DOCTOR
     assert events(cert.id).count("MAKULE") == 1
     assert question(q1).handled and question(q2).handled  # §4.9.1
     # §4.9.2: kept in the database, readable, nothing else.

@@ -170,3 +170,61 @@ async def test_hostile_requests_get_a_riv_error_and_nothing_is_stored(
     ok = soap.read_result(post(api_url, _call(cert.id, message_id="fk-ok")).content)
     assert ok.code == "OK", ok
     assert len(threads(cert.id)) == 1
+
+
+# --- sending: RegisterCertificate v3 to the recipient -------------------------------------------
+@pytest.mark.parametrize(
+    ("cert_type", "recipient"),
+    [
+        ("fk7804", "fk"),
+        ("fk7800", "fk"),
+        ("fk7801", "fk"),
+        ("fk7802", "fk"),
+        ("tstrk1007", "ts"),
+        ("tstrk1031", "ts"),
+    ],
+)
+async def test_every_type_signed_through_the_services_is_accepted_by_its_recipient(
+    migrated_db, sim, cert_type: str, recipient: str
+) -> None:
+    from services import clock, lifecycle
+    from services.interop import samples
+
+    doctor = await login()
+    cert = await lifecycle.create_draft(doctor, cert_type=cert_type, personnummer="191212121212")
+    content = samples.complete_content(cert_type, clock.today())
+    lifecycle.save_draft(doctor, cert.id, content=content, expected_version=1)
+    await lifecycle.sign(doctor, cert.id)
+    sent = await lifecycle.send(doctor, cert.id, patient_consent=True)
+    assert sent.status.value == "SENT"
+    got = received(sim, recipient)
+    assert got["refused"] == []
+    (record,) = got["certificates"]
+    assert record["format"] == "RegisterCertificate v3"
+    assert record["certificate"]["id"] == cert.id
+    assert record["certificate"]["issuer"]["hsa_id"] == doctor.hsa_id
+    from services import interop
+
+    assert interop.answer_differences(record["certificate"]["content"], content) == []
+
+
+async def test_a_refusal_is_shown_in_swedish_and_the_certificate_stays_unsent(
+    migrated_db, sim
+) -> None:
+    from services import clock, lifecycle
+    from services.errors import InvalidInput
+    from tests.integration.test_lifecycle import complete_fk7804, draft, force, load
+
+    doctor = await login()
+    cert = await draft(doctor, content=complete_fk7804())
+    # a certificate signed before today's rules, without a diagnosis: FK's rule refuses it
+    broken = {k: v for k, v in complete_fk7804().items() if k != "diagnoser"}
+    force(cert.id, status="SIGNED", signed_by=doctor.hsa_id, signed_at=clock.now(), content=broken)
+    with pytest.raises(InvalidInput) as exc:
+        await lifecycle.send(doctor, cert.id, patient_consent=True)
+    assert exc.value.code == "RECIPIENT_REFUSED"
+    assert exc.value.message.startswith("Försäkringskassan tog inte emot intyget: ")
+    assert "Ett 'MU' måste ha en 'Typ av diagnos'." in exc.value.message
+    assert exc.value.message.endswith("Intyget har inte skickats.")
+    assert load(cert.id).status.value == "SIGNED" and load(cert.id).sent_at is None
+    assert received(sim, "fk")["certificates"] == []
