@@ -66,22 +66,21 @@ async def call_riv(recipient: Recipient, operation: str, element: Any) -> soap.R
     Fault is an ERROR result (TECHNICAL_ERROR), not retried."""
     settings = get_settings()
     body = soap.envelope(element, LOGICAL_ADDRESS[recipient])
-    async with httpx.AsyncClient(
-        base_url=base_url(recipient), timeout=settings.http_timeout_seconds
-    ) as client:
-        async for attempt in AsyncRetrying(
-            stop=stop_after_attempt(3),
-            wait=wait_exponential(multiplier=0.2, max=2),
-            retry=retry_if_exception_type((httpx.TransportError, Transient)),
-            reraise=True,
-        ):
-            with attempt:
-                response = await client.post(
-                    RIV_PATHS[operation],
-                    content=body,
-                    headers={"Content-Type": soap.CONTENT_TYPE, "SOAPAction": operation},
-                )
-                is_xml = "xml" in response.headers.get("content-type", "")
-                if response.status_code >= 500 and not is_xml:
-                    raise Transient(str(response.status_code))
+    client, url = http_client.shared(), base_url(recipient).rstrip("/") + RIV_PATHS[operation]
+    async for attempt in AsyncRetrying(
+        stop=stop_after_attempt(3),
+        wait=wait_exponential(multiplier=0.2, max=2),
+        retry=retry_if_exception_type((httpx.TransportError, Transient)),
+        reraise=True,
+    ):
+        with attempt:
+            response = await client.post(
+                url,
+                content=body,
+                headers={"Content-Type": soap.CONTENT_TYPE, "SOAPAction": operation},
+                timeout=settings.http_timeout_seconds,
+            )
+            is_xml = "xml" in response.headers.get("content-type", "")
+            if response.status_code >= 500 and not is_xml:
+                raise Transient(str(response.status_code))
     return soap.read_result(response.content)
