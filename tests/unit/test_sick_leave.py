@@ -138,3 +138,16 @@ def test_length_check_threshold_from_the_data() -> None:
     # A longer FMB maximum (F438A: 360 days) is not exceeded by 15 days.
     long_max = length_check("fk7804", content(14, code="F438A"), [])
     assert long_max is not None and not long_max.exceeds
+
+
+def test_the_pdf_prints_the_reason() -> None:
+    from services.pdf import render_pdf
+    from tests.unit.test_pdf import body_text, complete_content, make, pages_text
+
+    reason = "Kvarstående hosta och feber, röstkrävande yrke."
+    label = "Patientens arbetsförmåga bedöms nedsatt längre tid"
+    content = {**complete_content(), "motivering_langre_an_fmb": reason}
+    printed = body_text(pages_text(render_pdf(make(content=content))))
+    assert label in printed and reason in printed
+    content.pop("motivering_langre_an_fmb")
+    assert label not in body_text(pages_text(render_pdf(make(content=content))))
