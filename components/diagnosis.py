@@ -53,7 +53,20 @@ def _option(item: rx.Var, index: rx.Var) -> rx.Component:
     active = D.highlighted == index
     return rx.box(
         rx.text(item["code"], as_="span", weight="bold", min_width="4.5em", flex_shrink="0"),
-        rx.text(item["text"], as_="span"),
+        rx.text(
+            item["text"],
+            rx.cond(
+                item["matched"] != "",
+                # the everyday word that found the code (services.diagnoses.synonyms)
+                rx.text(
+                    " – " + item["matched"],
+                    as_="span",
+                    color=rx.color("gray", 11),
+                    data_testid="diagnosis-suggestion-matched",
+                ),
+            ),
+            as_="span",
+        ),
         id=D.list_id + "-opt-" + index.to_string(),
         role="option",
         aria_selected=rx.cond(active, "true", "false"),

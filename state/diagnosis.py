@@ -76,7 +76,7 @@ class DiagnosisState(rx.State):
     """Suggestions of the one diagnosis input that has them open."""
 
     active: str = ""  # the input key whose list is open, e.g. "diagnoser.0.text"; "" = closed
-    suggestions: list[dict[str, str]] = []  # {"code", "text"}
+    suggestions: list[dict[str, str]] = []  # {"code", "text", "matched"}
     highlighted: int = -1  # index in suggestions chosen with the arrow keys; -1 = none
     query: str = ""  # the text the shown suggestions answer (data-query, for tests and bench)
     _typed: dict[str, str] = {}  # input key -> text typed and not yet written to the draft
@@ -153,7 +153,9 @@ class DiagnosisState(rx.State):
             return
         self.active = key
         self.query = value
-        self.suggestions = [{"code": d.code, "text": d.text} for d in found]
+        # An everyday term that found an ICD-10-SE code is shown beside its official text;
+        # choosing the suggestion writes the official text.
+        self.suggestions = [{"code": d.code, "text": d.text, "matched": d.matched} for d in found]
         self.highlighted = -1
 
     @rx.event

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.helpers import tid, wait_saved
 from tests.e2e.test_lifecycle_flows import certificate
 
@@ -62,3 +63,24 @@ def test_renewal_past_fmb_maximum_asks_for_a_reason(app_server, page: Page, shot
     _period(page, today + timedelta(days=20), today + timedelta(days=26))
     expect(warning).to_have_count(0)
     expect(reason).to_have_value("Kvarstående hosta och feber, röstkrävande yrke.")
+
+
+def test_everyday_word_finds_the_code_and_writes_the_official_text(app_server, page: Page) -> None:
+    """Issue 20, item 1: "hösnuva" (a KSH97-P everyday term) finds J30 in ICD-10-SE; the
+    suggestion shows the official text and the word, choosing it writes the official text."""
+    page.goto(app_server.deep_link(app_server.create_draft()))
+    text = page.get_by_test_id(tid("diagnoser.0.text"))
+    text.click()
+    page.keyboard.type("hösnuva")
+    option = page.get_by_test_id("diagnosis-suggestion").first
+    expect(option).to_have_attribute("data-code", re.compile(r"^J30"))
+    expect(option.get_by_test_id("diagnosis-suggestion-matched")).to_have_text("– Hösnuva")
+    page.get_by_test_id("section-diagnos").screenshot(
+        path=str(SCREENSHOTS / "diagnosis-everyday-word.png")
+    )
+    official = (
+        option.inner_text().split("–")[0].replace(option.get_attribute("data-code") or "", "")
+    )
+    option.click()
+    expect(text).to_have_value(official.strip())
+    expect(text).not_to_have_value(re.compile("Hösnuva"))
