@@ -329,6 +329,7 @@ def _section_view(cert_type: str, section: Section) -> rx.Component:
                         ),
                         spacing="1",
                         id="q-" + q.id.replace(".", "-"),
+                        scroll_margin_top="11em",  # below the sticky notices (collab.py)
                         data_testid="view-" + q.id.replace("_", "-"),
                     ),
                 )

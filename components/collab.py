@@ -35,8 +35,8 @@ def priority_banner() -> rx.Component:
             spacing="3",
         ),
         color_scheme="amber",
-        role="status",
         width="100%",
+        on_mount=C.keep_place,
         data_testid="priority-banner",
     )
 
@@ -62,19 +62,60 @@ def presence_list() -> rx.Component:
         spacing="2",
         align="center",
         wrap="wrap",
-        aria_live="polite",
         data_testid="presence-list",
     )
 
 
+def pu_outage_notice() -> rx.Component:
+    """PU-tjänsten does not answer (§4.10.2): everything on the page is locked."""
+    return rx.callout(
+        C.pu_message,
+        icon="triangle_alert",
+        color_scheme="red",
+        role="alert",
+        width="100%",
+        data_testid="pu-outage",
+    )
+
+
 def collab_bar() -> rx.Component:
-    """The banner (while another view has priority) and the presence list of a draft."""
+    """The presence list of a draft, with the priority banner (while another view has
+    priority) laid over the page just below it, so that its arrival moves nothing."""
     return rx.cond(
         C.viewers.length() > 0,
-        rx.vstack(
-            rx.cond(~C.has_priority, priority_banner()),
+        rx.box(
             presence_list(),
-            spacing="2",
+            rx.cond(
+                ~C.has_priority,
+                rx.box(
+                    priority_banner(),
+                    position="absolute",
+                    top="100%",
+                    left="0",
+                    right="0",
+                    padding_top="0.5em",
+                    box_shadow="0 6px 12px -8px rgba(0, 0, 0, 0.35)",
+                ),
+            ),
+            position="relative",
             width="100%",
         ),
+    )
+
+
+def notice_bar() -> rx.Component:
+    """What the user must see wherever they are on the page (§4.2.2, §4.10.2): the PU-tjänsten
+    outage, who has the draft open and who has priority. It sticks to the top of the window
+    while the page scrolls, and it is a live region, so screen readers announce a change."""
+    return rx.box(
+        rx.cond(C.pu_down, pu_outage_notice()),
+        collab_bar(),
+        position="sticky",
+        top="0",
+        z_index="20",
+        width="100%",
+        padding_y="0.5em",
+        background_color=rx.color("gray", 2),
+        aria_live="polite",
+        data_testid="priority-notice-region",
     )

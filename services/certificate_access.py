@@ -1,7 +1,8 @@
 """Access to one certificate, shared by every verb: load for a user, prepare an action, write.
 
 * :func:`load_for_user` — synchronous: load and check an action with the patient flags stored on
-  the certificate (reads, autosave).
+  the certificate (reads), or with PU-tjänsten's answer now (``ask_pu``: the autosave).
+* :func:`lock_if_expired` — the 14-day lock (§4.1) of one draft, applied the moment it is loaded.
 * :func:`prepare` — asynchronous: load, ask PU-tjänsten for the patient now, and decide the action
   (:class:`Prepared`; the decision is not raised here). PU-tjänsten down → ``rights.PU_DOWN``.
 * :func:`relation_flags` — the relation facts ``rights.decide`` needs (replaced/complemented by a
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -33,6 +34,7 @@ from services.rights import Action, PatientFlags, RelationFlags
 
 DRAFT_STATUSES = (CertificateStatus.DRAFT, CertificateStatus.READY_FOR_SIGNING)
 SIGNED_STATUSES = (CertificateStatus.SIGNED, CertificateStatus.SENT)
+LOCK_AFTER = timedelta(days=14)  # §4.1
 
 
 @dataclass
@@ -69,16 +71,67 @@ def relation_flags(s: Session, cert: Certificate) -> RelationFlags:
     )
 
 
+def lock_where(s: Session, now: datetime, *only: Any) -> int:
+    """The 14-day lock as one UPDATE of the drafts created ``LOCK_AFTER`` before ``now``
+    (narrowed by ``only``); the version is bumped so that a racing autosave is refused."""
+    result = s.execute(
+        update(Certificate)
+        .where(
+            col(Certificate.status).in_(DRAFT_STATUSES),
+            col(Certificate.created_at) <= now - LOCK_AFTER,
+            *only,
+        )
+        .values(
+            status=CertificateStatus.LOCKED,
+            locked_at=now,
+            version=Certificate.version + 1,
+        )
+    )
+    return int(result.rowcount or 0)
+
+
+def _utc(ts: datetime) -> datetime:
+    """A stored time (UTC; the columns return it without a zone) made zone-aware."""
+    return ts.astimezone(UTC) if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+def lock_if_expired(s: Session, cert: Certificate) -> Certificate:
+    """§4.1: a draft 14 days old is locked the moment it is opened, read, saved or signed, not
+    only when the job (services.jobs) comes round. The lock is committed at once (the caller's
+    session has written nothing yet), so it stands even if the caller's action is refused."""
+    if cert.status not in DRAFT_STATUSES or cert.created_at is None:
+        return cert
+    if _utc(cert.created_at) > clock.now() - LOCK_AFTER:
+        return cert
+    if lock_where(s, clock.now(), col(Certificate.id) == cert.id):
+        s.commit()
+    s.refresh(cert)
+    return cert
+
+
 def load_for_user(
-    s: Session, user: SessionUser, certificate_id: Any, action: Action = Action.READ
+    s: Session,
+    user: SessionUser,
+    certificate_id: Any,
+    action: Action = Action.READ,
+    *,
+    ask_pu: bool = False,
 ) -> Certificate:
-    """Load and check ``action`` with the patient flags stored on the certificate.
+    """Load and check ``action`` with the patient flags stored on the certificate, or with
+    PU-tjänsten's answer now (``ask_pu``: a save, refused while PU-tjänsten does not answer).
 
     For synchronous calls (read, autosave); the async actions use :func:`prepare` instead.
     """
     require_unit(user)
-    cert = fetch(s, certificate_id)
+    cert = lock_if_expired(s, fetch(s, certificate_id))
     flags = PatientFlags.from_snapshot(cert.patient)
+    if ask_pu:
+        try:
+            patient = patients.get_patient_sync(cert.patient_id)
+        except PuUnavailable:
+            patient, flags = None, rights.PU_DOWN
+        if patient is not None:
+            flags = PatientFlags.from_patient(patient)
     rights.decide(user, cert, action, flags, relations=relation_flags(s, cert)).raise_if_denied()
     return cert
 
@@ -98,7 +151,7 @@ async def prepare(user: SessionUser, certificate_id: Any, action: Action) -> Pre
     """Load the certificate, ask PU-tjänsten, and decide (the decision is not raised here)."""
     require_unit(user)
     with session_scope() as s:
-        cert = fetch(s, certificate_id)
+        cert = lock_if_expired(s, fetch(s, certificate_id))
         rel = relation_flags(s, cert)
     patient, flags = await fresh_patient(cert.patient_id)
     if patient is None and flags.pu_available:

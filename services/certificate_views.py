@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from services import audit, clock, rights
+from services import audit, localtime, rights
 from services.certificate_access import (
     DRAFT_STATUSES,
     SIGNED_STATUSES,
@@ -124,7 +124,7 @@ def list_for_unit(user: SessionUser, *, limit: int = 200) -> list[dict[str, str]
                     "name": name,
                     "patient": f"{c.patient_id[:8]}-{c.patient_id[8:]}",
                     "status": c.status.label,
-                    "updated": c.updated_at.astimezone(clock.SWEDEN).strftime("%Y-%m-%d %H:%M"),
+                    "updated": localtime.format_datetime(c.updated_at),
                     "href": href(c.id),
                     "sekretess": "true" if flags.sekretess else "",
                 }
@@ -212,3 +212,12 @@ def _relations_view(s: Session, cert: Certificate) -> RelationsView:
     return RelationsView(
         links=links, previous_period=previous_period, replacement_draft_id=replacement_draft_id
     )
+
+
+def patient_of(certificate_id: str) -> str | None:
+    """The personnummer of a certificate's patient (for the PU-tjänsten watch of open pages)."""
+    if not isinstance(certificate_id, str) or not certificate_id or len(certificate_id) > 64:
+        return None
+    with session_scope() as s:
+        cert = s.get(Certificate, certificate_id)
+        return cert.patient_id if cert is not None else None

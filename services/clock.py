@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
+from services.localtime import SWEDEN
 from services.persistence.db import session_scope
 from services.persistence.models import KeyValue
 from services.settings import get_settings
 
-SWEDEN = ZoneInfo("Europe/Stockholm")
+__all__ = ["SWEDEN", "advance", "now", "set_offset", "today"]
+
 _OFFSET_KEY = "clock_offset_seconds"
 _cache: tuple[float, float] = (0.0, -1.0)  # (offset, read at monotonic time)
 

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 from sqlmodel import col
 
-from services import audit, clock, collab, notifications, patients, rights
+from services import audit, clock, notifications, patients, presence, rights
 from services.certificate_access import (
     DRAFT_STATUSES,
     compare_and_set,
     definition_for,
     edit_stamp,
     load_for_user,
+    lock_where,
     new_certificate,
     patient_snapshot,
     prepare,
@@ -32,11 +33,10 @@ from services.certificate_access import (
 from services.errors import Conflict, InvalidInput, NotFound, PuUnavailable
 from services.identity import SessionUser, require_unit
 from services.persistence.db import session_scope
-from services.persistence.models import Certificate, CertificateStatus
+from services.persistence.models import Certificate
 from services.rights import Action, PatientFlags
 
 MAX_CONTENT_BYTES = 200_000
-LOCK_AFTER = timedelta(days=14)  # §4.1
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,8 @@ def save_draft(
     """Compare-and-set save of a draft's content; a stale version is refused.
 
     With ``viewer`` (an open page's client token) the save is also refused unless that page has
-    priority on the draft (§4.2.2, services.collab): a view that lost priority never writes.
+    priority on the draft (§4.2.2, services.presence): a view that lost priority never writes.
+    PU-tjänsten is asked first: while it does not answer, nothing is saved (§4.10.2).
     """
     if not isinstance(content, dict):
         raise InvalidInput("Utkastets innehåll har fel format.", field="content")
@@ -107,9 +108,15 @@ def save_draft(
     if len(json.dumps(content, ensure_ascii=False)) > MAX_CONTENT_BYTES:
         raise InvalidInput("Utkastet är för stort för att sparas.", field="content")
     with session_scope() as s:
-        cert = load_for_user(s, user, certificate_id, Action.EDIT)
+        cert = load_for_user(s, user, certificate_id, Action.EDIT, ask_pu=True)
         if viewer is not None:
-            collab.require_holder(cert.id, viewer, name=user.name, hsa_id=user.hsa_id)
+            presence.require_holder(
+                cert.id,
+                viewer,
+                name=user.name,
+                hsa_id=user.hsa_id,
+                unit_id=user.unit.hsa_id if user.unit else "",
+            )
         if cert.version != expected_version:
             raise Conflict(
                 f"Utkastet har ändrats av {who(cert)} sedan du öppnade det. Dina senaste "
@@ -194,16 +201,4 @@ def lock_expired_drafts(now: datetime | None = None) -> int:
     """
     now = now or clock.now()
     with session_scope() as s:
-        result = s.execute(
-            update(Certificate)
-            .where(
-                col(Certificate.status).in_(DRAFT_STATUSES),
-                col(Certificate.created_at) <= now - LOCK_AFTER,
-            )
-            .values(
-                status=CertificateStatus.LOCKED,
-                locked_at=now,
-                version=Certificate.version + 1,
-            )
-        )
-        return int(result.rowcount or 0)
+        return lock_where(s, now)

@@ -32,6 +32,7 @@ from services.certificate_views import (
     href,
     list_for_unit,
     open_certificate,
+    patient_of,
     relations,
 )
 from services.derived import (
@@ -74,6 +75,7 @@ __all__ = [
     "mark_ready_for_signing",
     "open_certificate",
     "open_complement_draft",
+    "patient_of",
     "patient_snapshot",
     "relations",
     "renew",

@@ -17,7 +17,15 @@ from services import personnummer as pnr
 from services.errors import PuUnavailable
 from services.settings import get_settings
 
-__all__ = ["Patient", "PuUnavailable", "get_patient", "patient_from_json"]
+__all__ = [
+    "Patient",
+    "PuUnavailable",
+    "answers",
+    "get_patient",
+    "get_patient_sync",
+    "patient_from_json",
+    "take_noticed_down",
+]
 
 
 @dataclass(frozen=True)
@@ -79,12 +87,57 @@ async def get_patient(personnummer: str, *, base_url: str | None = None) -> Pati
             timeout=settings.http_timeout_seconds,
         )
     except httpx.HTTPError as exc:
-        raise PuUnavailable() from exc
+        raise _unavailable() from exc
+    return _from_response(response)
+
+
+def get_patient_sync(personnummer: str, *, base_url: str | None = None) -> Patient | None:
+    """:func:`get_patient` for synchronous code running in a worker thread (the autosave)."""
+    digits = pnr.normalize(personnummer)
+    settings = get_settings()
+    try:
+        with httpx.Client(
+            base_url=base_url or settings.pu_url, timeout=settings.http_timeout_seconds
+        ) as client:
+            response = client.get(f"/persons/{digits}")
+    except httpx.HTTPError as exc:
+        raise _unavailable() from exc
+    return _from_response(response)
+
+
+_noticed_down = False  # a lookup in this process found PU-tjänsten not answering
+
+
+def take_noticed_down() -> bool:
+    """Whether a lookup in this process found PU-tjänsten not answering since the last call
+    (for the watch of open pages, state.pu_watch)."""
+    global _noticed_down
+    noticed, _noticed_down = _noticed_down, False
+    return noticed
+
+
+def _unavailable() -> PuUnavailable:
+    global _noticed_down
+    _noticed_down = True
+    return PuUnavailable()
+
+
+def _from_response(response: httpx.Response) -> Patient | None:
     if response.status_code == 404:
         return None
     if response.status_code != 200:
-        raise PuUnavailable()
+        raise _unavailable()
     try:
         return patient_from_json(response.json())
     except (ValueError, KeyError, TypeError) as exc:
-        raise PuUnavailable() from exc
+        raise _unavailable() from exc
+
+
+async def answers(personnummer: str) -> bool:
+    """Whether PU-tjänsten answers a lookup of ``personnummer`` now (an unknown person is an
+    answer too)."""
+    try:
+        await get_patient(personnummer)
+    except PuUnavailable:
+        return False
+    return True

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from services import audit, certificate_views
 from services.certificates import get_definition
 from services.errors import InvalidInput
-from services.identity import SessionUser
+from services.identity import SessionUser, UnitInfo
 from services.pdf import PrintableCertificate, PrintIssuer, PrintPatient, render_pdf_async
 from services.persistence.db import session_scope
 from services.persistence.models import Certificate, CertificateStatus
@@ -25,8 +26,48 @@ class PrintedDocument:
     sekretess: bool
 
 
-def printable(cert: Certificate) -> PrintableCertificate:
-    """Map a certificate row to the PDF renderer's input."""
+# The issuer snapshot (lifecycle.issuer_snapshot) under the renderer's names (§4.5.3, table 4).
+_ISSUER_KEYS = {
+    "unit_name": "care_unit_name",
+    "care_provider_name": "care_giver_name",
+    "unit_address": "address",
+    "unit_postal_code": "postal_code",
+    "unit_city": "city",
+    "unit_phone": "phone",
+}
+
+
+def _issuer(cert: Certificate, unit: UnitInfo | None) -> PrintIssuer:
+    """Intygsutfärdaren: the snapshot taken at signing; the care unit's address and phone
+    from HSA (``unit``, the unit the certificate is written on) when it lacks them."""
+    known = {f.name for f in dataclasses.fields(PrintIssuer)}
+    snapshot = dict(cert.issuer or {})
+    kwargs: dict[str, Any] = {k: v for k, v in snapshot.items() if k in known and v}
+    for key, name in _ISSUER_KEYS.items():
+        if snapshot.get(key) and not kwargs.get(name):
+            kwargs[name] = snapshot[key]
+    if unit is not None and unit.hsa_id == cert.unit_id:
+        for name, value in (
+            ("address", unit.address),
+            ("postal_code", unit.postal_code),
+            ("city", unit.city),
+            ("phone", unit.phone),
+            ("workplace_code", unit.workplace_code),
+        ):
+            kwargs.setdefault(name, value)
+    if isinstance(kwargs.get("specialities"), list):
+        kwargs["specialities"] = tuple(kwargs["specialities"])
+    kwargs = {k: v if k == "specialities" else str(v) for k, v in kwargs.items() if v}
+    kwargs.setdefault("name", cert.signed_by_name or cert.created_by_name or cert.created_by)
+    kwargs.setdefault("hsa_id", cert.signed_by or cert.created_by)
+    kwargs.setdefault("care_unit_name", cert.unit_name)
+    kwargs.setdefault("care_giver_name", cert.care_provider_name)
+    return PrintIssuer(**kwargs)
+
+
+def printable(cert: Certificate, unit: UnitInfo | None = None) -> PrintableCertificate:
+    """Map a certificate row to the PDF renderer's input (``unit``: the printing user's care
+    unit, for the unit's address and phone of a certificate without an issuer snapshot)."""
     status = {
         CertificateStatus.DRAFT: "draft",
         CertificateStatus.READY_FOR_SIGNING: "draft",
@@ -39,14 +80,6 @@ def printable(cert: Certificate) -> PrintableCertificate:
     name = " ".join(
         p for p in (patient.get(k) for k in ("first_name", "middle_name", "last_name")) if p
     )
-    known = {f.name for f in dataclasses.fields(PrintIssuer)}
-    issuer_kwargs = {k: v for k, v in dict(cert.issuer or {}).items() if k in known}
-    if isinstance(issuer_kwargs.get("specialities"), list):
-        issuer_kwargs["specialities"] = tuple(issuer_kwargs["specialities"])
-    issuer_kwargs.setdefault("name", cert.signed_by_name or cert.created_by_name or cert.created_by)
-    issuer_kwargs.setdefault("hsa_id", cert.signed_by or cert.created_by)
-    issuer_kwargs.setdefault("care_unit_name", cert.unit_name)
-    issuer_kwargs.setdefault("care_giver_name", cert.care_provider_name)
     return PrintableCertificate(
         definition=get_definition(cert.type),
         content=cert.content,
@@ -57,7 +90,7 @@ def printable(cert: Certificate) -> PrintableCertificate:
             personnummer=f"{cert.patient_id[:8]}-{cert.patient_id[8:]}",
             sekretess=bool(patient.get("sekretess")),
         ),
-        issuer=PrintIssuer(**issuer_kwargs),
+        issuer=_issuer(cert, unit),
         signed_at=cert.signed_at,
         revoked_at=cert.revoked_at,
         sent_at=cert.sent_at,
@@ -77,7 +110,7 @@ async def print_certificate(
         raise NotAuthorized("Du får inte skriva ut det här intyget.")
     cert = view.certificate
     try:
-        data = await render_pdf_async(printable(cert), minimal=minimal)
+        data = await render_pdf_async(printable(cert, user.unit), minimal=minimal)
     except ValueError as exc:
         raise InvalidInput(str(exc), field="minimal") from exc
     with session_scope() as s:

@@ -30,7 +30,17 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from services import audit, clock, derived, drafts, locks, notifications, recipients, rights
+from services import (
+    audit,
+    clock,
+    derived,
+    drafts,
+    localtime,
+    locks,
+    notifications,
+    recipients,
+    rights,
+)
 from services.certificate_access import Prepared, fetch, load_for_user, prepare, record
 from services.certificate_views import href
 from services.certificates import get_definition
@@ -163,7 +173,7 @@ class QuestionsView:
 
 
 def _fmt(ts: datetime | None) -> str:
-    return ts.astimezone(clock.SWEDEN).strftime("%Y-%m-%d %H:%M") if ts else ""
+    return localtime.format_datetime(ts)
 
 
 def _aware(ts: datetime | None) -> datetime | None:

@@ -12,11 +12,22 @@ from typing import Any
 
 import reflex as rx
 
-from services import clock, collab, fmb, identity, launch, lifecycle, printing, rights, sick_leave
+from services import (
+    clock,
+    fmb,
+    identity,
+    launch,
+    lifecycle,
+    localtime,
+    presence,
+    printing,
+    rights,
+    sick_leave,
+)
 from services.certificates import form_model, get_definition
 from services.certificates.base import FieldKind, Severity
 from services.certificates.validation import missing_sections, validate
-from services.errors import WebcertError
+from services.errors import PuUnavailable, WebcertError
 from services.rights import REVOKE_REASONS
 from state import editor_parts, sections
 from state.certificate_view import CertificateViewState
@@ -39,7 +50,7 @@ DIALOGS = {
 
 
 def _fmt(ts: Any) -> str:
-    return ts.astimezone(clock.SWEDEN).strftime("%Y-%m-%d %H:%M") if ts else ""
+    return localtime.format_datetime(ts)
 
 
 class CertificateState(rx.State):
@@ -91,6 +102,9 @@ class CertificateState(rx.State):
     holder_name: str = ""
     has_priority: bool = True
     viewers: list[dict[str, str]] = []
+    # PU-tjänsten does not answer (§4.10.2): everything on the page is locked until it does.
+    pu_down: bool = False
+    pu_message: str = PuUnavailable.default_message
     _content: dict[str, Any] = {}
     _version: int = 0  # the version the next save expects (compare-and-set)
     # The form values (flat keys, services.certificates.form_model); the inputs show them
@@ -98,6 +112,8 @@ class CertificateState(rx.State):
     _values: dict[str, str] = {}
     _published: list[dict[str, Any]] = []  # _values per section, as the inputs show them
     _can_edit: bool = False  # the draft is editable for this user, priority aside
+    _unit_id: str = ""  # the care unit the user works on in this tab (for the presence list)
+    _place: str = ""  # the question this view last changed (kept in view on losing priority)
 
     # --- helpers (not events) -----------------------------------------------------------
     def _definition(self):  # type: ignore[no-untyped-def]
@@ -201,10 +217,13 @@ class CertificateState(rx.State):
         self.minimal_print = definition.minimal_print
         self.status = cert.status.value
         self.status_label = cert.status.label
+        self.pu_down = False
         self.editable = cert.status.is_draft and "EDIT" in {a.value for a in view.actions}
         self._can_edit = self.editable
-        if self.editable:  # read-only while another view has priority (services.collab)
-            self._apply_collab(collab.snapshot(cert.id).as_dicts())
+        self._unit_id = user.unit.hsa_id if user.unit else ""
+        # Who has the draft open, and read-only while another view has priority
+        # (services.presence); nothing of it for anything but an editable draft.
+        self._apply_collab(presence.snapshot(cert.id).as_dicts() if self.editable else [])
         self._version = cert.version
         self._content = dict(cert.content)
         self._values = form_model.to_form(definition, cert.content)
@@ -282,6 +301,10 @@ class CertificateState(rx.State):
         self.help_open = {}
         cert_id = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]
         previous = self.cert_id
+        # Nothing of what this tab showed before (another certificate, another user's
+        # session in the same tab) is shown on the new page.
+        self._can_edit = False
+        self._apply_collab([])
         try:
             notice = await launch.apply_patient_parameters(current_user(self), cert_id)
             await self._open(cert_id)
@@ -292,64 +315,158 @@ class CertificateState(rx.State):
         except Exception:
             log.exception("loading certificate failed")
             self.page_error = GENERIC_ERROR
+        if self.page_error:
+            self._leave(previous)
+            self.cert_id = ""
         self.loading = False
 
     # --- live collaboration (§4.2.2) -----------------------------------------------------
     def _client_token(self) -> str:
         return str(self.router.session.client_token or "")
 
-    def _join(self, previous: str = "") -> None:
-        """After a successful open: an editable draft is opened by this view, which gets
-        priority; the other viewers are told at once (state.live_collab)."""
+    def _leave(self, previous: str) -> None:
+        """This tab no longer shows ``previous``: the registry forgets it there, and the
+        draft's other viewers are told if that changes who has priority."""
+        token = self._client_token()
+        if not previous or not token or previous == self.cert_id:
+            return
+        from state import live_collab
+
+        left = presence.leave(previous, token)
+        if left is not None:
+            live_collab.schedule_priority(previous, left.as_dicts())
+
+    def _join(self, previous: str = "", *, rejoin: bool = False) -> None:
+        """After a successful open: the tab is registered as showing the certificate (for
+        live updates). An editable draft is opened by this view, which gets priority; the
+        other viewers are told at once (state.live_collab)."""
         from state import live_collab
 
         token = self._client_token()
         if not token:
             return
-        if previous and previous != self.cert_id:  # this tab showed another draft before
-            left = collab.leave(previous, token)
-            if left is not None:
-                live_collab.schedule_priority(previous, left.as_dicts())
-        if not self._can_edit:
-            return
+        self._leave(previous)
         user = current_user(self)
-        snap = collab.open_draft(self.cert_id, token, name=user.name, hsa_id=user.hsa_id)
+        who = {
+            "name": user.name,
+            "hsa_id": user.hsa_id,
+            "unit_id": user.unit.hsa_id if user.unit else "",
+        }
+        if not self._can_edit:
+            before = presence.snapshot(self.cert_id)
+            snap = presence.show(self.cert_id, token, **who)
+            self._apply_collab([])
+            if any(v.token == token and v.editing for v in before.viewers):  # gave priority up
+                live_collab.schedule_priority(self.cert_id, snap.as_dicts(), exclude=token)
+            return
+        snap = presence.open_draft(self.cert_id, token, rejoin=rejoin, **who)
         self._apply_collab(snap.as_dicts())
         self._recompute()
         live_collab.schedule_priority(self.cert_id, snap.as_dicts(), exclude=token)
 
     def _apply_collab(self, viewers: list[dict[str, str]], token: str = "") -> None:
         """Show who has the draft open and who has priority; the editor is read-only for
-        everyone but the holder (the services refuse their saves anyway)."""
+        everyone but the holder (the services refuse their saves anyway).
+
+        Only on a draft this user may edit, and only the people who have this draft open
+        for editing now on the user's own care unit: a holder on another unit is not named.
+        """
         token = token or self._client_token()
-        holder = viewers[-1] if viewers else None
-        self.has_priority = holder is None or holder.get("token") == token
-        self.holder_name = "" if holder is None else holder.get("name", "")
-        self.viewers = [
-            {
-                "name": v.get("name", ""),
-                "holder": "true" if v is holder else "",
-                "me": "true" if v.get("token") == token else "",
-            }
-            for v in viewers
-        ]
-        self.editable = self._can_edit and self.has_priority
+        if not self._can_edit:
+            viewers = []
+        editors = [v for v in viewers if v.get("editing")]
+        holder = editors[-1] if editors else None
+        self._assign("has_priority", holder is None or holder.get("token") == token)
+        holder_name = ""
+        if holder is not None:
+            holder_name = (
+                holder.get("name", "")
+                if holder.get("unit_id", "") == self._unit_id
+                else "En användare på en annan vårdenhet"
+            )
+        self._assign("holder_name", holder_name)
+        self._assign(
+            "viewers",
+            [
+                {
+                    "name": v.get("name", ""),
+                    "holder": "true" if v is holder else "",
+                    "me": "true" if v.get("token") == token else "",
+                }
+                for v in editors
+                if v.get("unit_id", "") == self._unit_id
+            ],
+        )
+        self._assign("editable", self._can_edit and self.has_priority)
 
     async def _collab_pushed(self, viewers: list[dict[str, str]], token: str) -> None:
         """Pushed by state.live_collab when priority or the viewers changed."""
+        if not self._can_edit:
+            return  # this view shows no draft to edit: no presence list, no priority
         was_editable = self.editable
         self._apply_collab(viewers, token)
         if self.editable and not was_editable:  # priority passed to this view: start from
             saved = lifecycle.saved_draft(self.cert_id)  # what is saved, not the last push
-            if saved is not None:
-                self._version, self._content = saved
-                self._values = form_model.to_form(self._definition(), self._content)
-                await self._publish()
+            if saved is None:  # signed, locked or deleted meanwhile: show what it is now
+                await self._reopen()
+                return
+            self._version, self._content = saved
+            self._values = form_model.to_form(self._definition(), self._content)
+            await self._publish()
         elif was_editable and not self.editable:  # the read-only view shows this view's
             view = await self.get_state(CertificateViewState)  # own latest content
             await view._show(self.cert_id, self.cert_type, self._content)
         if was_editable != self.editable:
             self._recompute()
+
+    async def _reopen(self, *, rejoin: bool = False) -> None:
+        """Open the certificate again (after an action, or when a push says it changed)."""
+        try:
+            await self._open(self.cert_id)
+            self._join(rejoin=rejoin)
+        except WebcertError as exc:
+            self.page_error = exc.message
+        except Exception:
+            log.exception("reopening certificate failed")
+            self.page_error = GENERIC_ERROR
+        if not self.editable:
+            (await self.get_state(SaveStatusState))._set("")
+
+    # --- PU-tjänsten outage (§4.10.2) -------------------------------------------------------
+    async def _pu_pushed(self, down: bool) -> None:
+        """PU-tjänsten stopped or started answering (pushed by state.pu_watch, or noticed by
+        a save here): lock the page at once, or open the certificate again."""
+        if not self.cert_id or self.page_error or self.loading or down == self.pu_down:
+            return
+        if down:
+            self.pu_down = True
+            status = await self.get_state(SaveStatusState)
+            if status.save_state == "saved":  # nothing more will be saved for now
+                status._set("")
+            self.dialog = ""
+            self.actions = []
+            self._can_edit = False
+            self._apply_collab([])
+            self._recompute()
+            view = await self.get_state(CertificateViewState)  # what this view had typed
+            await view._show(self.cert_id, self.cert_type, self._content)
+            return
+        status = await self.get_state(SaveStatusState)
+        unsaved = status.save_state in ("error", "saving")
+        values, content, version = dict(self._values), dict(self._content), self._version
+        await self._reopen(rejoin=True)
+        if unsaved and self.editable and self._version == version and values != self._values:
+            self._values, self._content = values, content  # nothing typed is lost
+            await self._publish()
+            await self._save()
+
+    @rx.event
+    def keep_place(self):
+        """The priority notice has just appeared (this view lost priority and shows the draft
+        read-only now): bring the question the user was working on back into view."""
+        if self.has_priority or not self._place:
+            return None
+        return rx.scroll_to("q-" + self._place.replace(".", "-"))
 
     @rx.event
     async def continue_editing(self):
@@ -377,6 +494,7 @@ class CertificateState(rx.State):
         if not isinstance(value, str):
             value = "true" if value is True else ""
         self._values[key] = value[:20000]
+        self._place = key.split(".", 1)[0]
         await self._save()
 
     @rx.event
@@ -471,8 +589,10 @@ class CertificateState(rx.State):
     async def _save_failed(self, exc: Exception, token: str) -> None:
         message = exc.message if isinstance(exc, WebcertError) else GENERIC_ERROR
         (await self.get_state(SaveStatusState))._set("error", message)
-        if isinstance(exc, collab.NotHolder):  # priority moved on: show who has it now
-            self._apply_collab(collab.snapshot(self.cert_id).as_dicts())
+        if isinstance(exc, PuUnavailable):  # nothing can be done until PU-tjänsten answers
+            await self._pu_pushed(True)  # (state.pu_watch opens the page again after it)
+        if isinstance(exc, presence.NotHolder):  # priority moved on: show who has it now
+            self._apply_collab(presence.snapshot(self.cert_id).as_dicts())
         if not isinstance(exc, WebcertError):
             log.error("saving draft failed", exc_info=exc)
         if len(self.viewers) > 1:  # others may have been shown a change that was not saved
@@ -506,15 +626,25 @@ class CertificateState(rx.State):
         if isinstance(qid, str):
             self.help_open[qid] = not self.help_open.get(qid, False)
 
+    def _refused(self, what: str) -> bool:
+        """True (with a logged warning) when no certificate is open: an event for one from a
+        page that has none (a forged event, or one that arrived after leaving) does nothing."""
+        if self.cert_id and self.cert_type and not self.loading:
+            return False
+        log.warning("refused %s: no certificate is open in this view", what)
+        return True
+
     @rx.event
     def show_what_is_missing(self):
+        if self._refused("show_what_is_missing"):
+            return
         self.show_missing = True
         self._recompute()
 
     # --- dialogs ------------------------------------------------------------------------
     @rx.event
     def open_dialog(self, name: str):
-        if name not in DIALOGS:
+        if not isinstance(name, str) or name not in DIALOGS or self._refused("open_dialog"):
             return
         self.action_error = ""
         if name == "replace" and self.replacement_draft_id:
@@ -532,7 +662,7 @@ class CertificateState(rx.State):
 
     @rx.event
     def set_revoke_reason(self, value: str):
-        self.revoke_reason = value if value in REVOKE_REASONS else ""
+        self.revoke_reason = value if isinstance(value, str) and value in REVOKE_REASONS else ""
 
     @rx.event
     def set_revoke_message(self, value: str):
@@ -546,7 +676,7 @@ class CertificateState(rx.State):
     @rx.event
     async def sign(self):
         """Signera intyget: shows what is missing (§5.6), otherwise signs (§4.2)."""
-        if self.busy:
+        if self.busy or self._refused("sign"):
             return
         self.show_missing = True
         self._recompute()
@@ -556,6 +686,8 @@ class CertificateState(rx.State):
 
     @rx.event
     async def mark_ready(self):
+        if self.busy or self._refused("mark_ready"):
+            return
         self.show_missing = True
         self._recompute()
         if self.missing_sections:
@@ -621,7 +753,7 @@ class CertificateState(rx.State):
             if target:
                 self.busy = False
                 return rx.redirect(lifecycle.href(target))
-            await self._open(self.cert_id)
+            await self._reopen()
         except Exception as exc:  # noqa: BLE001 - shown as a Swedish message
             self._fail(exc)
         finally:

@@ -62,9 +62,9 @@ async def refresh_dependents(state: rx.State, cs: CertificateState) -> None:
 
     codes = chosen_codes(cs)
     fmb = await state.get_state(FmbState)
-    fmb.refresh(codes)
+    fmb._refresh(codes)
     icf = await state.get_state(IcfState)
-    icf.refresh(cs, codes)
+    icf._refresh(cs, codes)
 
 
 def _system(cs: CertificateState, qid: str) -> CodeSystem:

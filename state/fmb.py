@@ -27,7 +27,7 @@ class FmbState(rx.State):
     expanded: list[str] = []  # section keys shown in full
     _codes: list[str] = []
 
-    def refresh(self, codes: list[str]) -> None:
+    def _refresh(self, codes: list[str]) -> None:
         """Recompute from the chosen codes (called by the diagnosis state, not a browser)."""
         codes = [str(c)[:12] for c in codes][:MAX_CODES]
         if codes == self._codes and self.options:

@@ -60,7 +60,7 @@ class IcfState(rx.State):
     more: list[str] = []  # category codes with "visa mer" open
     _codes: list[str] = []
 
-    def refresh(self, cs: CertificateState, codes: list[str]) -> None:
+    def _refresh(self, cs: CertificateState, codes: list[str]) -> None:
         """Recompute from the chosen diagnoses (called by the diagnosis state, not a browser)."""
         self._codes = list(codes)
         qids = icf_question_ids(cs)

@@ -44,15 +44,14 @@ async def refresh_questions(certificate_id: str, *, exclude: str | None = None) 
     if app is None:
         return 0
     pushed = 0
-    for token in await presence.viewers(certificate_id):
+    for token in presence.viewers(certificate_id):
         if token == exclude:
             continue
         try:
             async with app.modify_state(rx.BaseStateToken(ident=token, cls=QuestionState)) as st:
                 questions = await st.get_state(QuestionState)
                 if questions.q_cert_id != certificate_id:  # the tab shows something else now
-                    await presence.unregister(certificate_id, token)
-                    continue
+                    continue  # (its certificate page takes it out of the registry)
                 await questions._refresh_pushed()
                 pushed += 1
         except Exception:

@@ -1,8 +1,9 @@
 """Live collaboration on a draft (§4.2.2): pushes to the other open views of the same draft.
 
-services.collab keeps, per draft, who has it open (client tokens) and who has priority (the
-last opener). This module pushes to those browser tabs with ``app.modify_state`` — the same
-mechanism rx.SharedState uses for its fan-out, without linking a shared substate:
+services.presence keeps, per certificate, which tabs (client tokens) show it and, for a draft,
+who has priority (the last opener). This module pushes to those browser tabs with
+``app.modify_state`` — the same mechanism rx.SharedState uses for its fan-out, without linking
+a shared substate:
 
 - ``show_to_others_first``: when the holder changes the draft, the read-only rendering of the new
   content goes to every other viewer (state.certificate_view: only the per-section substates
@@ -15,10 +16,10 @@ mechanism rx.SharedState uses for its fan-out, without linking a shared substate
   tab is no longer connected (closed tab, lost connection) are removed; if that changes the
   holder, everyone left is told.
 
-Several workers: with Redis the registry (services.collab) and Reflex's state are in Redis, so
+Several workers: with Redis the registry (services.presence) and Reflex's state are in Redis, so
 any worker may modify any tab's state, and Reflex's Redis token manager relays the delta to the
 worker holding the tab's websocket; ``is_token_connected`` consults Redis as well. Every worker
-runs the sweeper; ``collab.leave`` reports a departure only once, so only one worker pushes it.
+runs the sweeper; ``presence.leave`` reports a departure only once, so only one worker pushes it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any
 
 import reflex as rx
 
-from services import collab, lifecycle
+from services import lifecycle, presence
 
 log = logging.getLogger(__name__)
 SWEEP_INTERVAL = 1.0  # seconds
@@ -57,7 +58,7 @@ def _shows(state: Any, shown_id: str, cert_id: str) -> bool:
 
 async def _gone(token: str, cert_id: str) -> None:
     """The tab no longer shows the draft: it leaves, and the others are told if that matters."""
-    left = collab.leave(cert_id, token)
+    left = presence.leave(cert_id, token)
     if left is not None:
         await push_priority(cert_id, left.as_dicts())
 
@@ -128,7 +129,7 @@ async def push_values(
     # The order of the holder's changes: pushes run concurrently and may arrive out of
     # order, so a later push is recognised by its stamp.
     stamp = stamp if stamp is not None else time.time_ns()
-    tokens = [t for t in collab.snapshot(cert_id).tokens() if t != exclude]
+    tokens = [t for t in presence.snapshot(cert_id).tokens() if t != exclude]
     if not tokens:
         return 0
     parts = rendering(cert_type, content)
@@ -182,16 +183,16 @@ async def sweep_once() -> int:
     if token_manager is None:
         return 0
     removed = 0
-    for cert_id in collab.active_drafts():
-        latest: collab.Snapshot | None = None
-        for token in collab.snapshot(cert_id).tokens():
+    for cert_id in presence.active_certificates():
+        latest: presence.Snapshot | None = None
+        for token in presence.snapshot(cert_id).tokens():
             if await token_manager.is_token_connected(token):
                 continue
-            left = collab.leave(cert_id, token)
+            left = presence.leave(cert_id, token)
             if left is not None:  # another worker may have noticed it first
                 latest, removed = left, removed + 1
         if latest is not None:
-            await push_priority(cert_id, collab.snapshot(cert_id).as_dicts())
+            await push_priority(cert_id, presence.snapshot(cert_id).as_dicts())
     return removed
 
 

@@ -1,8 +1,8 @@
 """Ärendekommunikation (§6): the question panel to the right of the certificate.
 
 Handlers are public endpoints: they trust no argument and decide nothing; every rule is in
-services.questions. Open pages are registered in services.presence so that messages arriving
-from Försäkringskassan are pushed here live (state.live).
+services.questions. The certificate page registers its tab in services.presence, so that
+messages arriving from Försäkringskassan are pushed here live (state.live).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import reflex as rx
 
-from services import identity, lifecycle, presence, questions
+from services import identity, lifecycle, questions
 from services.errors import WebcertError
 from state.session import current_user
 
@@ -230,9 +230,6 @@ class QuestionState(rx.State):
     async def load(self):
         """on_load of the certificate page: register the tab and load the threads."""
         cert_id = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1][:64]
-        token = self._token()
-        if self.q_cert_id and self.q_cert_id != cert_id and token:
-            await presence.unregister(self.q_cert_id, token)
         if self.q_cert_id != cert_id:
             self.ask_open = False
             self.ask_topic = ""
@@ -248,8 +245,6 @@ class QuestionState(rx.State):
         self.frame_css = ""
         self.complement_threads = []
         self.admin_threads = []
-        if token:
-            await presence.register(cert_id, token)
         try:
             await self._reload(audit_read=True)
         except Exception as exc:  # noqa: BLE001 - shown as a Swedish message

@@ -12,7 +12,7 @@ from components.certificate_page import (
     dialogs,
     status_bar,
 )
-from components.collab import collab_bar
+from components.collab import notice_bar
 from components.fmb import fmb_panel
 from components.layout import error_callout, page_frame
 from components.pdl_log import pdl_log_view
@@ -265,7 +265,7 @@ def certificate_page() -> rx.Component:
                 error_callout(C.page_error, "page-error"),
                 rx.vstack(
                     status_bar(),
-                    collab_bar(),
+                    notice_bar(),
                     rx.hstack(
                         rx.vstack(
                             rx.heading(C.cert_name, size="6", data_testid="certificate-title"),

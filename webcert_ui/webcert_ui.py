@@ -7,7 +7,7 @@ import reflex as rx
 
 from components import overlay
 from services import jobs, notifications
-from state import live_collab
+from state import guard, live_collab, pu_watch
 from webcert_ui import api, pages  # noqa: F401  (pages register with @rx.page)
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,9 @@ app = rx.App(
         (5, "Overlay"): overlay.overlay,
     },
 )
+# Events that do not fit their handler (missing or unknown arguments, the generic setvar) are
+# refused with a logged warning before they run.
+app.add_middleware(guard.EventGuard())
 # Deliver EHR notifications (§7) from the outbox while the backend runs (every worker may).
 app.register_lifespan_task(notifications.run_forever)
 # Lock drafts 14 days after creation (§4.1); an idempotent UPDATE, safe on several workers.
@@ -41,5 +44,7 @@ app.register_lifespan_task(jobs.lock_drafts_forever)
 app.register_lifespan_task(jobs.warm_up)
 # Live collaboration on drafts: prune viewers whose tab closed or lost its connection (§4.2.2).
 app.register_lifespan_task(live_collab.sweep_forever)
+# PU-tjänsten outage: open certificate pages lock at once, and open again after it (§4.10.2).
+app.register_lifespan_task(pu_watch.watch_forever)
 if os.environ.get("WEBCERT_BENCH_PAGES") == "true":  # bench/bench_collab.py only
     from webcert_ui import bench_pages  # noqa: F401

@@ -19,6 +19,7 @@ from fpdf import FPDF
 
 from services.certificates.base import FieldKind, Question, Section
 from services.certificates.formatting import format_answer, icf_line
+from services.localtime import format_datetime
 from services.pdf.fonts import FAMILY, FastOutputProducer, install_fonts, text_width
 from services.pdf.model import PrintableCertificate, PrintKind, PrintStatus
 
@@ -105,7 +106,7 @@ def _kind_color(kind: PrintKind) -> tuple[int, int, int]:
 
 
 def _fmt_datetime(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
+    return format_datetime(value)  # Swedish local time, as on the screen
 
 
 # --- text layout -----------------------------------------------------------------------

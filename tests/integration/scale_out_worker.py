@@ -7,7 +7,7 @@ python -m tests.integration.scale_out_worker jobs STOP_FILE
     {"locked": <drafts this process locked>} as JSON.
 python -m tests.integration.scale_out_worker leave START_AT CERT_ID TOKEN [TOKEN ...]
     at the epoch time START_AT, reports the departure of every token (what the disconnect
-    sweeper does for closed tabs; services.collab in Redis); prints {"reported": n}.
+    sweeper does for closed tabs; services.presence in Redis); prints {"reported": n}.
 """
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ async def _jobs(stop_file: Path) -> dict[str, int]:
 
 
 def _leave(start_at: float, cert_id: str, tokens: list[str]) -> dict[str, int]:
-    from services import collab
+    from services import presence
 
-    collab.snapshot(cert_id)  # connect before the start
+    presence.snapshot(cert_id)  # connect before the start
     time.sleep(max(0.0, start_at - time.time()))
-    return {"reported": sum(collab.leave(cert_id, t) is not None for t in tokens)}
+    return {"reported": sum(presence.leave(cert_id, t) is not None for t in tokens)}
 
 
 def main(argv: list[str]) -> None:

@@ -364,23 +364,3 @@ async def test_revoke_handles_open_questions_and_later_ones(migrated_db, sim, ap
     assert thread(later["response"]["id"]).handled  # §4.9.1: handled at once (not FK7263)
     with pytest.raises(InvalidState):
         await questions.ask(doctor, cert.id, topic="OVRIGT", text="x")
-
-
-# --- the presence registry shared by several workers (Redis) --------------------------------
-async def test_presence_in_redis(monkeypatch) -> None:
-    from services import presence
-    from tests.conftest import REDIS_URL, redis_available, require_or_skip
-
-    require_or_skip(redis_available(), "Redis at 127.0.0.1:6379")
-    monkeypatch.setattr(get_settings(), "redis_url", REDIS_URL)
-    key = "test-presence-" + str(time.time_ns())
-    await presence.register(key, "tab-a", info={"user": "Ajla"})
-    await presence.register(key, "tab-b")
-    assert await presence.viewers(key) == ["tab-a", "tab-b"]
-    assert (await presence.viewer_info(key))["tab-a"] == {"user": "Ajla"}
-    await presence.unregister(key, "tab-a")
-    assert await presence.viewers(key) == ["tab-b"]
-    await presence.register(key, "tab-c", ttl=-1)  # already expired
-    assert await presence.viewers(key) == ["tab-b"]
-    await presence.unregister(key, "tab-b")
-    assert await presence.viewers(key) == []

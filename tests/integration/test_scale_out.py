@@ -10,7 +10,7 @@ and one Redis, as two app processes on two hosts do:
   certificate, exactly once (the processes claim rows with a compare-and-set and a 2-minute
   lease; the simulated clock moves in steps shorter than the lease, as real time does);
 - the disconnect sweeper: of the processes noticing the same closed tabs, exactly one reports
-  each departure (services.collab.leave), so the others are told once.
+  each departure (services.presence.leave), so the others are told once.
 
 PostgreSQL and Redis are mandatory when CI=true.
 """
@@ -31,7 +31,7 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
-from services import clock, collab, notifications
+from services import clock, notifications, presence
 from services.notifications import Event
 from services.persistence.db import session_scope
 from services.persistence.migrate import upgrade
@@ -184,12 +184,12 @@ def test_a_departure_is_reported_once_across_two_processes(monkeypatch) -> None:
     cert_id = f"scale-out-{uuid.uuid4().hex}"
     tokens = [f"tab-{i}" for i in range(40)]
     for i, token in enumerate(tokens):
-        collab.open_draft(cert_id, token, name=f"Användare {i}")
-    assert len(collab.snapshot(cert_id).tokens()) == len(tokens)
+        presence.open_draft(cert_id, token, name=f"Användare {i}")
+    assert len(presence.snapshot(cert_id).tokens()) == len(tokens)
     start_at = f"{time.time() + 1.5:.3f}"
     env = {"WEBCERT_REDIS_URL": REDIS_URL}
     # Both processes notice every tab closing at the same moment (the sweeper on each worker).
     procs = [_spawn(["leave", start_at, cert_id, *tokens], env) for _ in range(2)]
     results = [_result(p) for p in procs]
     assert sum(r["reported"] for r in results) == len(tokens)
-    assert collab.snapshot(cert_id).tokens() == []
+    assert presence.snapshot(cert_id).tokens() == []

@@ -10,7 +10,7 @@ import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pypdf
@@ -100,7 +100,8 @@ ISSUER = PrintIssuer(
     city="Småstad",
     phone="0101-234567890",
 )
-SIGNED_AT = datetime(2026, 11, 20, 14, 32)
+# Stored times are UTC; the print shows Swedish local time (UTC+1 in November).
+SIGNED_AT = datetime(2026, 11, 20, 13, 32, tzinfo=UTC)
 
 
 def make(
@@ -246,7 +247,7 @@ def test_kind_is_marked_on_every_page(
 
 
 def test_revoked_certificate_says_when() -> None:
-    cert = make("signed", revoked_at=datetime(2026, 11, 22, 9, 0))
+    cert = make("signed", revoked_at=datetime(2026, 11, 22, 8, 0, tzinfo=UTC))
     assert print_kind(cert) is PrintKind.REVOKED
     body = body_text(pages_text(render_pdf(cert)))
     assert "Makulerat 2026-11-22 09:00" in body

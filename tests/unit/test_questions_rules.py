@@ -1,5 +1,5 @@
 """The pure rules of ärendekommunikation (§6, §4.9.1, §8): role limits of komplettering,
-ordering, field references, receive validation and the presence registry."""
+ordering, field references and receive validation."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services import presence, questions
+from services import questions
 from services.errors import InvalidInput
 from services.persistence.models import CertificateStatus as S
 from services.persistence.models import QuestionThread
@@ -195,23 +195,3 @@ def test_topic_labels_are_the_manuals() -> None:
         "Påminnelse",
     ]
     assert "KOMPLT" not in questions.ASK_TOPICS and "PAMINN" not in questions.ANSWERABLE_TOPICS
-
-
-# --- presence registry (in-process; Redis in tests/integration) --------------------------------
-async def test_presence_in_process(monkeypatch) -> None:
-    from services.settings import get_settings
-
-    monkeypatch.setattr(get_settings(), "redis_url", None)
-    await presence.clear()
-    await presence.register("cert-1", "tab-a", info={"user": "Ajla"})
-    await presence.register("cert-1", "tab-b")
-    await presence.register("cert-2", "tab-a")
-    assert await presence.viewers("cert-1") == ["tab-a", "tab-b"]
-    assert (await presence.viewer_info("cert-1"))["tab-a"] == {"user": "Ajla"}
-    await presence.unregister("cert-1", "tab-a")
-    assert await presence.viewers("cert-1") == ["tab-b"]
-    await presence.register("cert-3", "tab-c", ttl=-1)  # expired at once
-    assert await presence.viewers("cert-3") == []
-    with pytest.raises(ValueError):
-        await presence.register("", "tab")
-    await presence.clear()
