@@ -629,7 +629,7 @@ class CertificateState(rx.State):
     def _refused(self, what: str) -> bool:
         """True (with a logged warning) when no certificate is open: an event for one from a
         page that has none (a forged event, or one that arrived after leaving) does nothing."""
-        if self.cert_id and self.cert_type and not self.loading:
+        if self.cert_id and self.cert_type:
             return False
         log.warning("refused %s: no certificate is open in this view", what)
         return True
