@@ -158,7 +158,8 @@ async def test_revoke_tells_refused_from_not_answering(migrated_db, sim) -> None
         await lifecycle.revoke(doctor, cert.id, reason_code="FELAKTIG_PATIENT")
     assert refused.value.code == "RECIPIENT_REFUSED"
     assert "svarar inte" not in refused.value.message
-    assert "Försäkringskassan känner inte till intyget" in refused.value.message
+    assert "Försäkringskassan tog inte emot makuleringen" in refused.value.message
+    assert "Intyget är inte mottaget" in refused.value.message  # FK's own reason
     assert "Intyget har inte makulerats" in refused.value.message
     assert load(cert.id).status == S.SENT
     outage(sim, "fk", True)
