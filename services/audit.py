@@ -9,7 +9,9 @@ Writing
     own (the refused action's transaction rolls back).
 
 The chain
-    Every record carries ``chain`` = SHA-256(previous chain ‖ canonical JSON of the record).
+    Every record carries ``chain`` = SHA-256(previous chain ‖ position ‖ canonical JSON of the
+    record). On PostgreSQL a single record is chained and inserted in one statement (the
+    database computes the SHA-256), so the chain costs no extra round trip.
     The record's ``id`` is its position in the chain, handed out by the one-row table
     ``audit_chain_head``: a writer updates that row first, so concurrent writers take turns
     (row lock on PostgreSQL, the write lock on SQLite) and the chain stays one line whatever
@@ -32,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, text, update
 from sqlmodel import Session, col, select
 
 from services import clock
@@ -101,9 +103,8 @@ RESOURCE_CERTIFICATE = "Intyg"
 RESOURCE_LIST = "Intygslista"
 RESOURCE_LOG = "PDL-logg"
 
-# The fields the chain covers, in this order (everything but ``chain``).
+# The fields the chain covers besides the position (``id``), in this order.
 CHAINED_FIELDS = (
-    "id",
     "at",
     "action",
     "activity_type",
@@ -144,27 +145,33 @@ WEBCERT = System(WEBCERT_SYSTEM_ID, WEBCERT_SYSTEM_NAME)
 def _timestamp(at: datetime) -> str:
     if at.utcoffset() is None:
         at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    elif at.utcoffset():
+        at = at.astimezone(UTC)
+    return at.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
-def content_of(row: AuditRecord) -> str:
-    """The canonical JSON of a record's chained fields."""
-    values: dict[str, Any] = {}
-    for name in CHAINED_FIELDS:
-        value = getattr(row, name)
-        if name == "at":
-            value = _timestamp(value)
-        elif name == "sjf":
-            value = bool(value)
-        elif value is None:
-            value = ""
-        values[name] = value
-    return json.dumps(values, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_TEXT_FIELDS = tuple(f for f in CHAINED_FIELDS if f not in ("at", "sjf", "count"))
 
 
-def chain_value(previous: str, row: AuditRecord) -> str:
-    """SHA-256 over the previous record's chain value and this record's content."""
-    return hashlib.sha256((previous + "\n" + content_of(row)).encode("utf-8")).hexdigest()
+def content_of(row: Any) -> str:
+    """The canonical JSON of a record's chained fields (in :data:`CHAINED_FIELDS` order)."""
+    values: dict[str, Any] = {"at": _timestamp(row.at)}
+    for name in _TEXT_FIELDS:
+        values[name] = getattr(row, name) or ""
+    values["sjf"] = bool(row.sjf)
+    values["count"] = row.count
+    return _ENCODE({name: values[name] for name in CHAINED_FIELDS})
+
+
+def chain_value(previous: str, row: Any) -> str:
+    """SHA-256 over the previous record's chain value, this record's position and content."""
+    return _link(previous, int(row.id), content_of(row))
+
+
+def _link(previous: str, position: int, content: str) -> str:
+    # PostgreSQL computes the same in _PG_APPEND (sha256 of the UTF-8 text).
+    return hashlib.sha256(f"{previous}\n{position}\n{content}".encode()).hexdigest()
 
 
 def _take_positions(session: Session, n: int) -> tuple[int, str]:
@@ -179,23 +186,43 @@ def _take_positions(session: Session, n: int) -> tuple[int, str]:
         .values(seq=AuditChainHead.seq + n)
         .returning(col(AuditChainHead.seq), col(AuditChainHead.last_hash))
     ).first()
-    if result is None:  # an empty database: the head row is made by the first writer
-        session.add(AuditChainHead(id=1, seq=0, last_hash=GENESIS))
-        session.flush()
-        return _take_positions(session, n)
+    if result is None:
+        raise RuntimeError("audit_chain_head has no row: the database is not migrated")
     seq, last_hash = int(result[0]), str(result[1] or GENESIS)
     return seq - n, last_hash
 
 
+_STORED = tuple(c.name for c in AuditRecord.__table__.columns if c.name not in ("id", "chain"))  # type: ignore[attr-defined]
+# One round trip on PostgreSQL: take the next position under the head row's lock, compute the
+# chain value in the database (same formula as _link) and insert the record.
+_PG_APPEND = text(
+    "WITH head AS (UPDATE audit_chain_head SET seq = seq + 1, last_hash = encode(sha256("
+    "convert_to(last_hash || chr(10) || (seq + 1)::text || chr(10) || :content, 'UTF8')), "
+    "'hex') WHERE id = 1 RETURNING seq, last_hash) "
+    f"INSERT INTO audit_record (id, chain, {', '.join(_STORED)}) "
+    f"SELECT head.seq, head.last_hash, {', '.join(':' + c for c in _STORED)} FROM head "
+    "RETURNING id, chain"
+)
+
+
 def _append(session: Session, rows: list[AuditRecord]) -> None:
     if not rows:
+        return
+    if len(rows) == 1 and session.get_bind().dialect.name == "postgresql":
+        row = rows[0]
+        params = {c: getattr(row, c) for c in _STORED}
+        params["content"] = content_of(row)
+        result = session.execute(_PG_APPEND, params).one()
+        row.id, row.chain = int(result[0]), str(result[1])
         return
     start, previous = _take_positions(session, len(rows))
     for offset, row in enumerate(rows, start=1):
         row.id = start + offset
         row.chain = chain_value(previous, row)
         previous = row.chain
-        session.add(row)
+    session.execute(
+        insert(AuditRecord), [{c: getattr(r, c) for c in ("id", "chain", *_STORED)} for r in rows]
+    )
     session.execute(
         update(AuditChainHead).where(col(AuditChainHead.id) == 1).values(last_hash=previous)
     )
@@ -285,7 +312,8 @@ def record(
     return row
 
 
-def _user_fields(user: Any) -> dict[str, Any]:
+def user_fields(user: Any) -> dict[str, Any]:
+    """The acting user's columns: HSA id, name, role, care unit and care provider."""
     unit = getattr(user, "unit", None)
     return {
         "user_id": user.hsa_id,
@@ -315,8 +343,13 @@ def _certificate_fields(user: Any, certificate: Any) -> dict[str, Any]:
 
 def system_of(user: Any) -> System:
     """The system a user's access came through (an EHR API call names its system)."""
-    system = getattr(user, "system", None)
-    return system if isinstance(system, System) else WEBCERT
+    name = getattr(user, "system_name", "")
+    return ehr_system(name) if name else WEBCERT
+
+
+def ehr_system(name: str) -> System:
+    """An EHR system (journalsystem) calling the API, by its configured name."""
+    return System(f"EHR:{name}"[:64], name)
 
 
 def record_for(
@@ -335,7 +368,7 @@ def record_for(
         detail=detail,
         system=system or system_of(user),
         refusal_code=refusal_code,
-        **_user_fields(user),
+        **user_fields(user),
         **_certificate_fields(user, certificate),
     )
     _append(session, [row])
@@ -370,7 +403,7 @@ def record_list(
                 detail=(f"{detail}: " if detail else "") + f"{len(certs)} intyg ({ids})",
                 system=system or system_of(user),
                 at=at,
-                **_user_fields(user),
+                **user_fields(user),
             )
         )
     _append(session, rows)
@@ -430,7 +463,7 @@ def refused(
     """Record a refused attempt (with the refusal's code) in a transaction of its own."""
     from services.persistence.db import session_scope
 
-    fields = {**_user_fields(user), **_certificate_fields(user, certificate)}
+    fields = {**user_fields(user), **_certificate_fields(user, certificate)}
     if patient_id and not fields.get("patient_id"):
         fields["patient_id"] = patient_id
     row = _new(

@@ -103,6 +103,7 @@ def list_for_unit(user: SessionUser, *, limit: int = 200) -> list[dict[str, str]
     """
     unit = require_unit(user)
     rows: list[dict[str, str]] = []
+    shown: list[Certificate] = []
     with session_scope() as s:
         certs = s.exec(
             select(Certificate)
@@ -118,6 +119,7 @@ def list_for_unit(user: SessionUser, *, limit: int = 200) -> list[dict[str, str]
                 name = get_definition(c.type).name
             except KeyError:
                 name = c.type
+            shown.append(c)
             rows.append(
                 {
                     "id": c.id,
@@ -129,6 +131,8 @@ def list_for_unit(user: SessionUser, *, limit: int = 200) -> list[dict[str, str]
                     "sekretess": "true" if flags.sekretess else "",
                 }
             )
+        # PDL: the list showed these patients' data (one record per patient shown).
+        audit.record_list(s, user, shown, detail="Vårdenhetens intygslista")
     return rows
 
 

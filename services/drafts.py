@@ -59,12 +59,14 @@ async def create_draft(
     try:
         patient = await patients.get_patient(personnummer)
     except PuUnavailable:
-        rights.decide(user, definition.type, Action.CREATE, rights.PU_DOWN).raise_if_denied()
+        rights.decide(user, definition.type, Action.CREATE, rights.PU_DOWN).about(
+            personnummer
+        ).raise_if_denied()
         raise
     if patient is None:
         raise NotFound("Patienten finns inte i personuppgiftstjänsten.")
-    rights.decide(
-        user, definition.type, Action.CREATE, PatientFlags.from_patient(patient)
+    rights.decide(user, definition.type, Action.CREATE, PatientFlags.from_patient(patient)).about(
+        patient.personnummer
     ).raise_if_denied()
     snapshot = patient_snapshot(patient)
     for key, value in (patient_overrides or {}).items():
@@ -146,7 +148,8 @@ def save_draft(
                 f"Utkastet har ändrats av {who(latest)} sedan du öppnade det. Dina senaste "
                 "ändringar har inte sparats — ladda om utkastet."
             )
-        record(s, user, audit.AuditAction.WRITE, cert)
+        # PDL: one record per draft, user and minute, with the number of saves it covers.
+        audit.record_autosave(s, user, cert)
         notifications.enqueue(s, cert, notifications.Event.ANDRAT)  # coalesced in enqueue
         return SaveResult(version=expected_version + 1, saved_at=now.isoformat())
 

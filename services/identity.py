@@ -105,6 +105,7 @@ class SessionUser:
     params: dict[str, Any] = field(default_factory=dict)  # deep-link parameters
     origin: str = "DEV"
     system_roles: tuple[str, ...] = ()  # HSA system roles (the PDL log right, services.rights)
+    system_name: str = ""  # the EHR system an API call on the user's behalf came from
 
     @property
     def is_doctor(self) -> bool:
@@ -248,6 +249,9 @@ async def login(
             user_name=user.full_name,
             role=user.role.value,
             unit_id=chosen.hsa_id if chosen else "",
+            unit_name=chosen.name if chosen else "",
+            care_provider_id=chosen.care_provider_id if chosen else "",
+            care_provider_name=chosen.care_provider_name if chosen else "",
             action=audit.AuditAction.LOGIN,
             detail=origin,
         )
@@ -345,7 +349,9 @@ def token_from_cookie_header(cookie_header: str | None) -> str | None:
     return morsel.value if morsel else None
 
 
-async def acting_user(hsa_id: str, unit_id: str, *, origin: str = "API") -> SessionUser:
+async def acting_user(
+    hsa_id: str, unit_id: str, *, origin: str = "API", system_name: str = ""
+) -> SessionUser:
     """A SessionUser for an EHR API call made on behalf of ``hsa_id`` on ``unit_id``.
 
     Nothing is stored: the EHR system is authenticated by its API key, the user's role and
@@ -373,4 +379,5 @@ async def acting_user(hsa_id: str, unit_id: str, *, origin: str = "API") -> Sess
         unit=unit,
         origin=origin,
         system_roles=tuple(user.system_roles),
+        system_name=system_name,
     )

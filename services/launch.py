@@ -82,13 +82,12 @@ async def apply_patient_parameters(user: SessionUser, certificate_id: str) -> st
         )
         audit.record(
             s,
-            user_id=user.hsa_id,
-            user_name=user.name,
-            role=user.role,
-            unit_id=user.unit.hsa_id,
+            **audit.user_fields(user),
             action=audit.AuditAction.WRITE,
             certificate_id=certificate_id,
             patient_id=new_id,
+            resource_unit_id=user.unit.hsa_id,
+            resource_care_provider_id=user.unit.care_provider_id,
             detail="patientuppgifter från journalsystemet",
         )
     if new_id != current:

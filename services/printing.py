@@ -114,16 +114,12 @@ async def print_certificate(
     except ValueError as exc:
         raise InvalidInput(str(exc), field="minimal") from exc
     with session_scope() as s:
-        audit.record(
+        audit.record_for(
             s,
-            user_id=user.hsa_id,
-            user_name=user.name,
-            role=user.role,
-            unit_id=user.unit.hsa_id if user.unit else "",
-            action=audit.AuditAction.PRINT,
-            certificate_id=cert.id,
-            patient_id=cert.patient_id,
-            detail="minimalt intyg" if minimal else "fullständigt intyg",
+            user,
+            audit.AuditAction.PRINT,
+            cert,
+            "minimalt intyg" if minimal else "fullständigt intyg",
         )
     kind = "minimalt" if minimal else cert.status.value.lower()
     return PrintedDocument(

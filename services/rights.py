@@ -16,8 +16,9 @@ relations.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -208,10 +209,21 @@ NO_RELATIONS = RelationFlags()
 
 
 @dataclass(frozen=True)
+class Attempt:
+    """Who tried what on which certificate (or type), for the PDL log's refusal record."""
+
+    user: SessionUser
+    subject: Any  # a certificate, or the type for CREATE
+    action: Action
+    patient_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Decision:
     allowed: bool
     reason: str = ""
     code: str = ""  # machine-readable reason code when refused
+    attempt: Attempt | None = field(default=None, compare=False, repr=False)
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -226,8 +238,18 @@ class Decision:
             return InvalidState(self.reason, code=self.code)
         return NotAuthorized(self.reason, code=self.code)
 
+    def about(self, patient_id: str) -> Decision:
+        """The same decision, naming the patient (a refused CREATE has no certificate)."""
+        if self.attempt is None:
+            return self
+        return replace(self, attempt=replace(self.attempt, patient_id=patient_id))
+
     def raise_if_denied(self) -> None:
+        """Raise the typed error of a refusal — and write the refused attempt, with its code,
+        to the PDL log (in a transaction of its own: the attempt's own rolls back)."""
         if not self.allowed:
+            if self.attempt is not None:
+                _audit_refusal(self)
             raise self.error()
 
 
@@ -273,7 +295,22 @@ def decide(
 
     ``patient`` must come from PU-tjänsten now (``PU_DOWN`` when it did not answer). The
     EHR's launch parameters in ``user.params`` (sjf, inaktivEnhet, kopieringOK, avliden) count.
+    A refusal carries the attempt, so that raising it writes the PDL log's refusal record.
     """
+    decision = _decide(user, subject, action, patient, relations=relations)
+    if decision.allowed:
+        return decision
+    return replace(decision, attempt=Attempt(user, subject, Action(action)))
+
+
+def _decide(
+    user: SessionUser,
+    subject: CertificateLike | str,
+    action: Action,
+    patient: PatientFlags,
+    *,
+    relations: RelationFlags,
+) -> Decision:
     action = Action(action)
     cert = None if isinstance(subject, str) else subject
     cert_type = (subject if isinstance(subject, str) else subject.type).strip().lower()
@@ -423,6 +460,23 @@ def decide_complement(
     relations: RelationFlags = NO_RELATIONS,
     no_more_info: bool = False,
 ) -> Decision:
+    """See :func:`_decide_complement`; a refusal carries the attempt (PDL log)."""
+    decision = _decide_complement(
+        user, cert, patient, relations=relations, no_more_info=no_more_info
+    )
+    if decision.allowed or decision.attempt is not None:
+        return decision
+    return replace(decision, attempt=Attempt(user, cert, Action.QUESTIONS))
+
+
+def _decide_complement(
+    user: SessionUser,
+    cert: CertificateLike,
+    patient: PatientFlags,
+    *,
+    relations: RelationFlags = NO_RELATIONS,
+    no_more_info: bool = False,
+) -> Decision:
     """May ``user`` answer a kompletteringsbegäran with a new certificate (§6.3.1)?
 
     Scenario A "Komplettera intyg" (``no_more_info`` False, every role; a vårdadministratör
@@ -532,3 +586,48 @@ def log_scope(user: SessionUser) -> str:
     decide_log_reading(user).raise_if_denied()
     assert user.unit is not None
     return user.unit.care_provider_id
+
+
+# --- refused attempts in the PDL log ----------------------------------------------------------
+def _audit_refusal(decision: Decision) -> None:
+    from services import audit  # below rights; imported here to keep rights' imports light
+
+    attempt = decision.attempt
+    assert attempt is not None
+    cert = None if isinstance(attempt.subject, str) else attempt.subject
+    what = attempt.action.label
+    if cert is None:
+        what += f" ({type_label(str(attempt.subject))})"
+    try:
+        _write_refusal(audit, attempt, cert, decision, what)
+    except Exception:  # the refusal stands even if the log could not be written
+        logging.getLogger(__name__).exception("could not write the refusal to the PDL log")
+
+
+def _write_refusal(audit: Any, attempt: Attempt, cert: Any, decision: Decision, what: str) -> None:
+    audit.refused(
+        attempt.user,
+        REFUSAL_AUDIT_ACTIONS[attempt.action],
+        cert if cert is not None and hasattr(cert, "patient_id") else None,
+        code=decision.code,
+        detail=f"Nekad: {what}. {decision.reason}",
+        patient_id=attempt.patient_id,
+    )
+
+
+# What a refused attempt is logged as (the PDL activity it would have been).
+REFUSAL_AUDIT_ACTIONS: dict[Action, str] = {
+    Action.CREATE: "CREATE",
+    Action.READ: "READ",
+    Action.EDIT: "WRITE",
+    Action.DELETE: "DELETE",
+    Action.SIGN: "SIGN",
+    Action.MARK_READY: "WRITE",
+    Action.SEND: "SEND",
+    Action.RENEW: "CREATE",
+    Action.REPLACE: "CREATE",
+    Action.COPY: "CREATE",
+    Action.REVOKE: "REVOKE",
+    Action.PRINT: "PRINT",
+    Action.QUESTIONS: "READ",
+}

@@ -118,6 +118,14 @@ def _only_query(request: Request, *allowed: str) -> None:
             raise InvalidInput(f"Okänd parameter {name!r}.", field=name or "?")
 
 
+def _user_query(request: Request) -> str | None:
+    """``?user_hsa_id=``: the person an EHR read is made for (named in the PDL log)."""
+    value = request.query_params.get("user_hsa_id")
+    if value is not None and not HSA_ID.fullmatch(value):
+        raise InvalidInput("user_hsa_id är inte ett giltigt HSA-id.", field="user_hsa_id")
+    return value
+
+
 def _path_id(request: Request, name: str = "cert_id") -> str:
     value = request.path_params[name]
     if not value or len(value) > 64:
@@ -165,7 +173,7 @@ async def create_certificate(request: Request) -> Response:
         "city": body_str(body, "patient.postort", required=False),
     }
     ref = body_str(body, "ref", required=False) or None
-    user = await identity.acting_user(user_id, unit_id)
+    user = await identity.acting_user(user_id, unit_id, system_name=system.name)
     try:
         cert = await lifecycle.create_draft(
             user,
@@ -233,7 +241,7 @@ async def list_unit_certificates(request: Request) -> Response:
     if not unit_id or len(unit_id) > 64:
         raise InvalidInput("Vårdenhetens HSA-id är ogiltigt.", field="unit_id")
     ehr_api.require_unit(system, unit_id, "unit_id")
-    _only_query(request, "patient", "status", "limit")
+    _only_query(request, "patient", "status", "limit", "user_hsa_id")
     query = request.query_params
     patient_id = _personnummer(query["patient"], "patient") if "patient" in query else None
     statuses: list[CertificateStatus] | None = None
@@ -253,8 +261,13 @@ async def list_unit_certificates(request: Request) -> Response:
         if not text.isdigit() or not 1 <= int(text) <= 1000:
             raise InvalidInput("limit måste vara ett heltal 1–1000.", field="limit")
         limit = int(text)
-    summaries = ehr_api.list_certificates(
-        system, unit_id, patient_id=patient_id, statuses=statuses, limit=limit
+    summaries = await ehr_api.list_certificates(
+        system,
+        unit_id,
+        patient_id=patient_id,
+        statuses=statuses,
+        limit=limit,
+        user_hsa_id=_user_query(request),
     )
     return JSONResponse({"unitId": unit_id, "certificates": [_with_url(c) for c in summaries]})
 
@@ -264,8 +277,9 @@ async def get_certificate(request: Request) -> Response:
     """One certificate as JSON (content, status, patient, Q&A counts)."""
     system = _api_system(request)
     cert_id = _path_id(request)
-    _only_query(request)
-    return JSONResponse(_with_url(ehr_api.get_certificate(system, cert_id)))
+    _only_query(request, "user_hsa_id")
+    detail = await ehr_api.get_certificate(system, cert_id, user_hsa_id=_user_query(request))
+    return JSONResponse(_with_url(detail))
 
 
 @api
@@ -273,12 +287,14 @@ async def get_certificate_pdf(request: Request) -> Response:
     """The certificate as a PDF (§4.5); ``?minimal=true`` for the minimal print (§4.5.3)."""
     system = _api_system(request)
     cert_id = _path_id(request)
-    _only_query(request, "minimal")
+    _only_query(request, "minimal", "user_hsa_id")
     minimal_text = request.query_params.get("minimal", "false").lower()
     if minimal_text not in ("true", "false", "1", "0"):
         raise InvalidInput("minimal måste vara true eller false.", field="minimal")
     minimal = minimal_text in ("true", "1")
-    data, filename = await ehr_api.certificate_pdf(system, cert_id, minimal=minimal)
+    data, filename = await ehr_api.certificate_pdf(
+        system, cert_id, minimal=minimal, user_hsa_id=_user_query(request)
+    )
     return Response(
         data,
         media_type="application/pdf",

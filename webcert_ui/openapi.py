@@ -348,6 +348,15 @@ def build_openapi() -> dict[str, Any]:
                             + ", ".join(s.value for s in CertificateStatus),
                         },
                         {
+                            "name": "user_hsa_id",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "maxLength": 64},
+                            "description": "HSA-id för personen som läser (PDL-loggen namnger "
+                            "personen och journalsystemet). Personen måste ha uppdrag på "
+                            "intygets vårdenhet.",
+                        },
+                        {
                             "name": "limit",
                             "in": "query",
                             "required": False,
@@ -368,9 +377,21 @@ def build_openapi() -> dict[str, Any]:
                 "get": {
                     "operationId": "getCertificate",
                     "summary": "Ett intyg som JSON",
-                    "parameters": [cert_id],
+                    "parameters": [
+                        cert_id,
+                        {
+                            "name": "user_hsa_id",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "maxLength": 64},
+                            "description": "HSA-id för personen som läser (PDL-loggen namnger "
+                            "personen och journalsystemet). Personen måste ha uppdrag på "
+                            "intygets vårdenhet.",
+                        },
+                    ],
                     "responses": {
                         "200": _json("Intyget.", "Certificate"),
+                        "400": _E400,
                         "401": _E401,
                         "403": _E403,
                         "404": _E404,
@@ -390,6 +411,15 @@ def build_openapi() -> dict[str, Any]:
                             "required": False,
                             "schema": {"type": "string", "enum": ["true", "false", "1", "0"]},
                             "description": "Minimalt intyg (§4.5.3), bara signerade FK7804.",
+                        },
+                        {
+                            "name": "user_hsa_id",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "maxLength": 64},
+                            "description": "HSA-id för personen som läser (PDL-loggen namnger "
+                            "personen och journalsystemet). Personen måste ha uppdrag på "
+                            "intygets vårdenhet.",
                         },
                     ],
                     "responses": {

@@ -1,0 +1,123 @@
+"""Autosave latency probe, run by bench/bench_audit.py in a source tree of its choice.
+
+    python bench/audit_autosave_probe.py DATABASE_URL MODE N [THREADS]
+
+Runs in whatever tree is first on ``sys.path`` (the current one, or an exported older commit
+for the "before" figure): migrates DATABASE_URL, makes drafts directly in the database and times
+``lifecycle.save_draft`` N times. MODE ``same``: one draft, saves back to back (what a user
+typing does; every save after the first in a minute is coalesced by the audit log). MODE
+``spread``: each save goes to another draft, so every save writes a chained audit record (the
+audit log's worst case). Prints one JSON line: the latencies' median, p95 and mean in ms.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+
+
+def main() -> None:
+    url, mode, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    threads = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+    from services.settings import get_settings
+
+    get_settings().database_url = url
+    from services import lifecycle
+    from services.identity import SessionUser, UnitInfo
+    from services.persistence.db import session_scope
+    from services.persistence.migrate import upgrade
+    from services.persistence.models import Certificate, CertificateStatus
+
+    upgrade(url)
+    unit = UnitInfo(
+        hsa_id="BENCH-UNIT",
+        name="Benchenheten",
+        care_provider_id="BENCH-VG",
+        care_provider_name="Benchvårdgivaren",
+    )
+    drafts_per_thread = n if mode == "spread" else 1
+    now = datetime.now(UTC)
+    ids: list[list[str]] = []
+    with session_scope() as s:
+        for t in range(threads):
+            row = []
+            for i in range(drafts_per_thread):
+                cid = f"bench-{t}-{i}-{time.time_ns()}"
+                s.add(
+                    Certificate(
+                        id=cid,
+                        type="fk7804",
+                        type_version="2.0",
+                        status=CertificateStatus.DRAFT,
+                        patient_id="191212121212",
+                        patient={"personnummer": "191212121212"},
+                        unit_id=unit.hsa_id,
+                        unit_name=unit.name,
+                        care_provider_id=unit.care_provider_id,
+                        care_provider_name=unit.care_provider_name,
+                        content={},
+                        version=1,
+                        created_at=now,
+                        created_by=f"BENCH-U{t}",
+                        updated_at=now,
+                        updated_by=f"BENCH-U{t}",
+                    )
+                )
+                row.append(cid)
+            ids.append(row)
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def run(t: int) -> None:
+        user = SessionUser(
+            token_hash="",
+            hsa_id=f"BENCH-U{t}",
+            name="Bench Läkare",
+            role="LAKARE",
+            role_label="Läkare",
+            title="",
+            specialities=(),
+            prescription_code="",
+            sekretess=False,
+            sekretess_accepted=True,
+            units=(unit,),
+            unit=unit,
+        )
+        versions = dict.fromkeys(ids[t], 1)
+        mine: list[float] = []
+        for i in range(n):
+            cid = ids[t][i % len(ids[t])]
+            content = {"ovrigt": f"Text {i} " + "x" * (i % 50), "arbetsformaga": "nedsatt"}
+            start = time.perf_counter()
+            result = lifecycle.save_draft(
+                user, cid, content=content, expected_version=versions[cid]
+            )
+            mine.append((time.perf_counter() - start) * 1000)
+            versions[cid] = result.version
+        with lock:
+            latencies.extend(mine[5:] if len(mine) > 20 else mine)  # drop the warm-up
+
+    workers = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    latencies.sort()
+    print(
+        json.dumps(
+            {
+                "median_ms": statistics.median(latencies),
+                "p95_ms": latencies[int(0.95 * (len(latencies) - 1))],
+                "mean_ms": statistics.fmean(latencies),
+                "n": len(latencies),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
