@@ -111,7 +111,7 @@ class RunningSimulators:
 
     def reset_all(self) -> None:
         """POST /admin/reset to every simulator (clears stored data and outages)."""
-        with httpx.Client(timeout=5.0) as client:
+        with httpx.Client(timeout=30.0) as client:
             for name in SIMULATOR_NAMES:
                 client.post(self.url(name) + "/admin/reset").raise_for_status()
 
