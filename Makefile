@@ -54,8 +54,10 @@ test: setup chromium
 	$(PY) -m ruff check .
 	# Playwright's sync API keeps an event loop running in the test process, so the browser
 	# tests run in a pytest process of their own.
-	$(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration $(PYTEST_ARGS)
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration tests/security \
+		--ignore=tests/security/e2e $(PYTEST_ARGS)
 	$(PY) -m pytest -q -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
+	$(PY) -m pytest -q -p no:cacheprovider tests/security/e2e $(PYTEST_ARGS)
 
 lint: setup
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .

@@ -60,6 +60,14 @@ class SessionExpired(WebcertError):
     )
 
 
+class LaunchParametersTampered(InvalidLaunchToken):
+    code = "LAUNCH_TAMPERED"
+    default_message = (
+        "Länken från journalsystemet har ändrats efter att den skapades. Öppna intyget på "
+        "nytt från journalsystemet."
+    )
+
+
 class UnitRequired(WebcertError):
     code = "UNIT_REQUIRED"
     default_message = "Välj den vårdenhet du vill logga in på."
@@ -71,6 +79,7 @@ class LaunchClaims:
     unit_id: str | None
     certificate_id: str | None
     jti: str
+    params: dict[str, Any] = field(default_factory=dict)  # §3.2 parameters, signed
 
 
 @dataclass(frozen=True)
@@ -102,10 +111,13 @@ class SessionUser:
     sekretess_accepted: bool
     units: tuple[UnitInfo, ...]
     unit: UnitInfo | None  # None until a unit is chosen
-    params: dict[str, Any] = field(default_factory=dict)  # deep-link parameters
+    params: dict[str, Any] = field(default_factory=dict)  # the launch's signed parameters
     origin: str = "DEV"
     system_roles: tuple[str, ...] = ()  # HSA system roles (the PDL log right, services.rights)
     system_name: str = ""  # the EHR system an API call on the user's behalf came from
+    # The certificate the launch was for: the patient parameters apply to it alone, once.
+    launch_certificate: str | None = None
+    patient_parameters_applied: bool = False
 
     @property
     def is_doctor(self) -> bool:
@@ -118,15 +130,25 @@ class SessionUser:
 
 # --- launch tokens -----------------------------------------------------------------------
 def issue_launch_token(
-    *, hsa_id: str, unit_id: str | None, certificate_id: str | None, ttl_seconds: int | None = None
+    *,
+    hsa_id: str,
+    unit_id: str | None,
+    certificate_id: str | None,
+    ttl_seconds: int | None = None,
+    params: dict[str, Any] | None = None,
 ) -> str:
-    """A short-lived signed token the EHR puts on the deep link (single use)."""
+    """A short-lived signed token the EHR puts on the deep link (single use).
+
+    ``params`` are the manual's §3.2 launch parameters (sjf, enhet, alternatePatientSSn, the
+    patient's names ...): they travel inside the signed token, never as trusted URL values.
+    """
     settings = get_settings()
     now = clock.now()
     payload = {
         "sub": hsa_id,
         "unit": unit_id,
         "cert": certificate_id,
+        "params": parse_launch_params(params or {}),
         "jti": secrets.token_hex(16),
         "iat": int(now.timestamp()),
         "exp": int(
@@ -149,6 +171,7 @@ def verify_launch_token(token: str, *, certificate_id: str | None = None) -> Lau
         )
     except jwt.PyJWTError as exc:
         raise InvalidLaunchToken() from exc
+    raw_params = payload.get("params")
     if int(payload["exp"]) < clock.now().timestamp():
         raise InvalidLaunchToken()
     if certificate_id is not None and payload.get("cert") not in (None, certificate_id):
@@ -163,16 +186,32 @@ def verify_launch_token(token: str, *, certificate_id: str | None = None) -> Lau
         unit_id=payload.get("unit"),
         certificate_id=payload.get("cert"),
         jti=str(payload["jti"]),
+        params=parse_launch_params(raw_params if isinstance(raw_params, dict) else {}),
     )
 
 
-def parse_launch_params(query: dict[str, str]) -> dict[str, Any]:
+def check_url_parameters(claims: LaunchClaims, query: dict[str, str]) -> None:
+    """Refuse a deep link whose query copies of §3.2 parameters disagree with the token.
+
+    The token's claims are what counts; a copy in the URL may repeat a signed value (links
+    look as the manual shows them) but never add or change one.
+    """
+    copies = parse_launch_params(query)
+    for name, value in copies.items():
+        if name not in claims.params or claims.params[name] != value:
+            raise LaunchParametersTampered()
+
+
+def parse_launch_params(query: dict[str, Any]) -> dict[str, Any]:
     """Keep the manual's parameters only; booleans as bool; strings trimmed and bounded."""
     params: dict[str, Any] = {}
     for name in LAUNCH_PARAMETERS:
         if name not in query:
             continue
-        raw = str(query[name]).strip()[:200]
+        value = query[name]
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        raw = str(value).strip()[:200]
         params[name] = raw.lower() in ("true", "1", "ja") if name in _BOOLEAN_PARAMETERS else raw
     return params
 
@@ -197,12 +236,18 @@ def _unit_info(unit: hsa.CareUnit) -> UnitInfo:
 
 
 async def login(
-    hsa_id: str, unit_id: str | None, *, origin: str, params: dict[str, Any] | None = None
+    hsa_id: str,
+    unit_id: str | None,
+    *,
+    origin: str,
+    params: dict[str, Any] | None = None,
+    certificate_id: str | None = None,
 ) -> str:
     """Create a server session for an HSA user; returns the cookie token.
 
     The role is derived from HSA (table 1); a user without a role or without a commission
-    on the requested unit is refused.
+    on the requested unit is refused. ``params`` are the launch's signed parameters; the
+    patient parameters among them apply to ``certificate_id`` only.
     """
     user = await hsa.get_user(hsa_id)
     if user is None or user.role is None:
@@ -240,7 +285,11 @@ async def login(
                 created_at=now,
                 last_seen_at=now,
                 origin=origin,
-                params={"launch": params or {}, "user": snapshot},
+                params={
+                    "launch": params or {},
+                    "launch_certificate": certificate_id,
+                    "user": snapshot,
+                },
             )
         )
         audit.record(
@@ -278,7 +327,29 @@ def _to_user(row: ServerSession) -> SessionUser:
         params=dict(row.params.get("launch", {})),
         origin=row.origin,
         system_roles=tuple(snap.get("system_roles", [])),
+        launch_certificate=row.params.get("launch_certificate"),
+        patient_parameters_applied=bool(row.params.get("patient_parameters_applied")),
     )
+
+
+def mark_patient_parameters_applied(user: SessionUser) -> None:
+    """The launch's patient parameters have been applied (they apply once)."""
+    with session_scope() as s:
+        row = s.get(ServerSession, user.token_hash)
+        if row is not None:
+            row.params = {**row.params, "patient_parameters_applied": True}
+            s.add(row)
+
+
+def end_session(token: str | None) -> None:
+    """End a session for good (a refused launch leaves nobody logged in)."""
+    if not token or len(token) > 200:
+        return
+    with session_scope() as s:
+        row = s.get(ServerSession, _hash(token))
+        if row is not None and not row.ended:
+            row.ended = True
+            s.add(row)
 
 
 def get_session(token: str | None, *, touch: bool = True) -> SessionUser:

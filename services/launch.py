@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from services import audit, clock, patients, personnummer
+from services import audit, clock, identity, patients, personnummer
 from services.certificate_access import patient_snapshot
 from services.identity import SessionUser
 from services.persistence.db import session_scope
@@ -32,7 +32,17 @@ NAME_PARAMETERS = {
 
 
 async def apply_patient_parameters(user: SessionUser, certificate_id: str) -> str:
-    """Apply the session's patient parameters to ``certificate_id``; returns a notice or ''."""
+    """Apply the launch's patient parameters to ``certificate_id``; returns a notice or ''.
+
+    They belong to the certificate of the launch that carried them and apply once: any other
+    certificate opened later in the same session is left alone.
+    """
+    if (
+        not isinstance(certificate_id, str)
+        or certificate_id != user.launch_certificate
+        or user.patient_parameters_applied
+    ):
+        return ""
     params = user.params or {}
     alternate = str(params.get("alternatePatientSSn") or "").strip()
     given = {
@@ -56,6 +66,7 @@ async def apply_patient_parameters(user: SessionUser, certificate_id: str) -> st
                 "Journalsystemet skickade ett ogiltigt personnummer för patienten. "
                 "Det används inte."
             )
+    identity.mark_patient_parameters_applied(user)
     if not is_draft:
         if new_id != current:
             return (

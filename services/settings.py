@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +19,17 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 DEMO_EHR_SYSTEM = "demo-ehr"
+MIN_SECRET_LENGTH = 32
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+class InsecureConfiguration(RuntimeError):
+    """The settings hold development secrets while the server runs for real."""
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 class EhrSystem(BaseModel):
@@ -75,10 +87,90 @@ class Settings(BaseSettings):
 
     session_cookie_name: str = "webcert_session"
     session_timeout_minutes: int = 30
-    cookie_secure: bool = False
+    # None: on, unless the public URL is plain-http localhost (see secure_cookies()).
+    cookie_secure: bool | None = None
+    # Further origins (scheme://host[:port]) allowed on the websocket and for CORS, comma
+    # separated; the public URL's origin is always allowed.
+    allowed_origins: str = ""
+
+    # Rate limits (the `limits` library's notation), per client address and per API key.
+    # Counters live in memory, or in Redis when redis_url is set (several workers).
+    rate_limit_api: str = "600/minute"
+    rate_limit_bad_key: str = "10/minute"
+    rate_limit_launch: str = "60/minute"
 
     # Testability API (fake login, clock, PU outage...). Never on in production.
     testability_enabled: bool = False
+    # Development mode: the dev defaults of the secrets are accepted (never in production).
+    dev_mode: bool = False
+
+    def secure_cookies(self) -> bool:
+        """Secure cookies unless set explicitly or served over plain-http localhost."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        url = urlsplit(self.public_url)
+        return not (url.scheme == "http" and url.hostname in LOCAL_HOSTS)
+
+    def public_origins(self) -> list[str]:
+        """The origins allowed to open the websocket and to call the API from a browser."""
+        origins = [_origin(self.public_url)]
+        for extra in self.allowed_origins.split(","):
+            if extra.strip() and _origin(extra.strip()) not in origins:
+                origins.append(_origin(extra.strip()))
+        return origins
+
+    def insecure_settings(self) -> list[str]:
+        """What makes this configuration unfit for production (Swedish, naming the setting)."""
+        problems: list[str] = []
+
+        def check(setting: str, value: str | None, dev_default: str) -> None:
+            if not value or value == dev_default or value.startswith("dev-"):
+                problems.append(f"{setting} har sitt utvecklingsvärde; ange en egen hemlighet.")
+            elif len(value) < MIN_SECRET_LENGTH:
+                problems.append(
+                    f"{setting} är för kort; en hemlighet ska vara minst "
+                    f"{MIN_SECRET_LENGTH} tecken."
+                )
+
+        defaults = type(self).model_fields
+        check(
+            "WEBCERT_LAUNCH_TOKEN_SECRET",
+            self.launch_token_secret,
+            defaults["launch_token_secret"].default,
+        )
+        check(
+            "WEBCERT_NOTIFICATION_HMAC_SECRET",
+            self.notification_hmac_secret,
+            defaults["notification_hmac_secret"].default,
+        )
+        check("WEBCERT_FK_API_KEY", self.fk_api_key, defaults["fk_api_key"].default)
+        setting = "WEBCERT_EHR_SYSTEMS" if self.ehr_systems.strip() else "WEBCERT_EHR_API_KEYS"
+        try:
+            systems = self.ehr_system_list()
+        except ValueError as exc:
+            return [*problems, str(exc)]
+        default_key = defaults["ehr_api_keys"].default.partition(":")[2]
+        for system in systems:
+            check(f"{setting} ({system.name}, API-nyckel)", system.api_key, default_key)
+            if system.hmac_secret is not None:
+                check(f"{setting} ({system.name}, hmac_secret)", system.hmac_secret, "")
+            if "*" in system.units:
+                problems.append(
+                    f'{setting} ({system.name}) gäller alla vårdenheter ("*"); ange '
+                    "journalsystemets vårdenheter."
+                )
+        return problems
+
+    def check_production(self) -> None:
+        """Refuse to start with development secrets outside dev/testability mode."""
+        if self.dev_mode or self.testability_enabled:
+            return
+        problems = self.insecure_settings()
+        if problems:
+            raise InsecureConfiguration(
+                "Webcert startar inte: inställningarna är inte säkra för drift.\n- "
+                + "\n- ".join(problems)
+            )
 
     def ehr_system_list(self) -> list[EhrSystem]:
         """The configured EHR systems (read at call time, so tests may change the URLs)."""

@@ -313,6 +313,8 @@ def create_app(
             request.headers.get("x-webcert-signature"),
             value(hmac_secret, _default_secret),
         )
+        if not ok:  # an unsigned or forged notification is refused, never stored
+            return error(401, "Notifieringens signatur (X-Webcert-Signature) stämmer inte.")
         record = {
             "id": new_id(),
             "received_at": now_iso(),

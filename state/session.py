@@ -6,6 +6,7 @@ import reflex as rx
 
 from services import hsa, identity, rights
 from services.errors import WebcertError
+from services.settings import get_settings
 from webcert_ui import routes
 
 
@@ -105,6 +106,10 @@ class DevLoginState(rx.State):
 
     @rx.event
     async def load(self):
+        if not get_settings().testability_enabled:  # dev only: never list HSA staff otherwise
+            self.users = []
+            self.error = "Testinloggningen är inte påslagen."
+            return
         try:
             users = await hsa.list_users()
         except WebcertError as exc:

@@ -119,3 +119,17 @@ def sim(simulators_session, monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setattr(settings, f"{name}_url", simulators_session.url(name))
     simulators_session.reset_all()
     return simulators_session
+
+
+@pytest.fixture(autouse=True)
+def _generous_rate_limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test starts with fresh rate-limit counters and limits far above what a test
+    sends; tests/security/test_rate_limits.py sets small ones to see the 429s."""
+    from webcert_ui import security
+
+    settings = get_settings()
+    for name in ("rate_limit_api", "rate_limit_bad_key", "rate_limit_launch"):
+        monkeypatch.setattr(settings, name, "100000/minute")
+    security.reset_limits()
+    yield
+    security.reset_limits()

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Match, Route
 
-from services import clock, ehr_api, identity, lifecycle
+from services import clock, ehr_api, identity, lifecycle, text
 from services import personnummer as pnr
 from services.certificates import creatable_types, get_definition
 from services.errors import InvalidInput, NotAuthorized, NotFound, WebcertError
@@ -39,22 +39,36 @@ def _error_redirect(exc: WebcertError) -> RedirectResponse:
 
 
 async def deep_link(request: Request) -> Response:
-    """EHR deep link: validate the launch token, start a session, open the page (§3.2)."""
+    """EHR deep link: validate the launch token, start a session, open the page (§3.2).
+
+    The launch parameters come from the signed token alone; a copy in the URL that adds or
+    changes one refuses the launch. A refused launch ends the browser's earlier session, so
+    nobody is left logged in.
+    """
+    from webcert_ui import security
+
+    if (limited := await security.check_launch(request)) is not None:
+        return limited
     cert_id = request.path_params["cert_id"]
     query = dict(request.query_params)
     try:
         claims = identity.verify_launch_token(query.get("token", ""), certificate_id=cert_id)
-        params = identity.parse_launch_params(query)
+        identity.check_url_parameters(claims, query)
+        params = claims.params
         unit_id = params.get("enhet") or claims.unit_id
         token = await identity.login(
-            claims.hsa_id, unit_id, origin="DJUPINTEGRATION", params=params
+            claims.hsa_id,
+            unit_id,
+            origin="DJUPINTEGRATION",
+            params=params,
+            certificate_id=claims.certificate_id or cert_id,
         )
         user = identity.get_session(token, touch=False)
     except WebcertError as exc:
-        return _error_redirect(exc)
+        return _refused_launch(request, routes.error(exc.code))
     except Exception:
         log.exception("deep link failed")
-        return RedirectResponse(routes.error("tekniskt-fel"), status_code=303)
+        return _refused_launch(request, routes.error("tekniskt-fel"))
     target = routes.certificate(cert_id)
     if request.url.path.endswith("/fragor"):
         target += "?flik=fragor"
@@ -62,6 +76,21 @@ async def deep_link(request: Request) -> Response:
         target = routes.CHOOSE_UNIT + "?nasta=" + target
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, token)
+    return response
+
+
+def _refused_launch(request: Request, target: str) -> Response:
+    """End the browser's earlier session and drop its cookie, then show the error page."""
+    settings = get_settings()
+    identity.end_session(identity.token_from_cookie_header(request.headers.get("cookie")))
+    response = RedirectResponse(target, status_code=303)
+    response.delete_cookie(
+        settings.session_cookie_name,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies(),
+    )
     return response
 
 
@@ -113,9 +142,10 @@ def _personnummer(value: str, field: str) -> str:
 
 def _only_query(request: Request, *allowed: str) -> None:
     """Refuse query parameters the endpoint does not know (a typo must not be ignored)."""
-    for name in request.query_params:
+    for name, value in request.query_params.multi_items():
         if name not in allowed:
             raise InvalidInput(f"Okänd parameter {name!r}.", field=name or "?")
+        text.check_text(value, field=name, free_text=False)
 
 
 def _user_query(request: Request) -> str | None:
@@ -128,7 +158,7 @@ def _user_query(request: Request) -> str | None:
 
 def _path_id(request: Request, name: str = "cert_id") -> str:
     value = request.path_params[name]
-    if not value or len(value) > 64:
+    if not value or len(value) > 64 or text.bad_text(value, free_text=False):
         raise NotFound("Intyget finns inte.")
     return value
 
@@ -220,10 +250,20 @@ async def create_launch_token(request: Request) -> Response:
         params[name] = value
     if unit_id:
         ehr_api.require_unit(system, unit_id, "unit_id")
+    enhet = params.get("enhet", "").strip()
+    if enhet:  # the unit parameter is checked like unit_id: the system's and the user's
+        if not HSA_ID.fullmatch(enhet):
+            raise InvalidInput(
+                "Parametern enhet är inte ett giltigt HSA-id.", field="parameters.enhet"
+            )
+        ehr_api.require_unit(system, enhet, "parameters.enhet")
+        await identity.acting_user(hsa_id, enhet)
     ehr_api.check_launch_target(system, cert_id)
     if unit_id:
         await identity.acting_user(hsa_id, unit_id)  # the user must have a commission there
-    token = identity.issue_launch_token(hsa_id=hsa_id, unit_id=unit_id, certificate_id=cert_id)
+    token = identity.issue_launch_token(
+        hsa_id=hsa_id, unit_id=unit_id, certificate_id=cert_id, params=params
+    )
     return JSONResponse(
         {
             "token": token,

@@ -14,6 +14,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from services import text
 from services.errors import (
     Conflict,
     InvalidInput,
@@ -37,7 +38,7 @@ def set_session_cookie(response: Response, token: str) -> None:
         token,
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=settings.secure_cookies(),
         path="/",
     )
 
@@ -67,13 +68,19 @@ def status_for(exc: WebcertError) -> int:
 
 
 def api(handler: Endpoint) -> Endpoint:
-    """Wrap a JSON endpoint: typed errors become JSON with a status, never a 500 page."""
+    """Wrap a JSON endpoint: rate limits first (webcert_ui.security); typed errors become
+    JSON with a status, never a 500 page."""
+    from webcert_ui import security
 
     @functools.wraps(handler)
     async def wrapped(request: Request) -> Response:
         try:
+            if (limited := await security.check_api(request)) is not None:
+                return limited
             return await handler(request)
         except WebcertError as exc:
+            if exc.code == "UNAUTHENTICATED":  # a wrong key: counted against the client
+                await security.record_bad_key(request)
             return JSONResponse(
                 error_body(exc.code, exc.message, getattr(exc, "field", None)), status_for(exc)
             )
@@ -92,6 +99,9 @@ async def json_body(request: Request) -> dict[str, Any]:
         raise InvalidInput("Begäran måste vara ett JSON-objekt.", field="$") from exc
     if not isinstance(body, dict):
         raise InvalidInput("Begäran måste vara ett JSON-objekt.", field="$")
+    if (bad := text.find_bad_text(body)) is not None:  # NUL, control characters: refused
+        where, message = bad
+        raise InvalidInput(message, field=where.removeprefix("$.") or "$")
     return body
 
 
@@ -113,6 +123,7 @@ def body_str(body: dict[str, Any], path: str, *, required: bool = True, max_len:
         return ""
     if not isinstance(value, str):
         raise InvalidInput(f"Fältet {path} måste vara en textsträng.", field=path)
+    text.check_text(value, field=path, free_text=False)
     if len(value) > max_len:
         raise InvalidInput(f"Fältet {path} får vara högst {max_len} tecken.", field=path)
     if not value.strip() and required:

@@ -7,8 +7,12 @@ import reflex as rx
 
 from components import overlay
 from services import jobs, notifications
-from state import guard, live_collab, pu_watch
-from webcert_ui import api, pages  # noqa: F401  (pages register with @rx.page)
+from services.settings import get_settings
+from state import guard, live_collab, pu_watch, session_binding
+from webcert_ui import api, pages, security  # noqa: F401  (pages register with @rx.page)
+
+# Outside dev/testability mode, refuse to start with development secrets (names the setting).
+get_settings().check_production()
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +26,8 @@ def _backend_exception_handler(exception: Exception) -> rx.event.EventSpec:
 
 
 app = rx.App(
-    api_transformer=api.make_api(),
+    # Our routes first, then every response (pages, API) through the security headers.
+    api_transformer=[api.make_api(), security.with_security_headers],
     backend_exception_handler=_backend_exception_handler,
     stylesheets=["/styles.css"],
     # Sonner's region is named "Notifications alt+T" by default: name it in Swedish.
@@ -36,6 +41,9 @@ app = rx.App(
 # Events that do not fit their handler (missing or unknown arguments, the generic setvar) are
 # refused with a logged warning before they run.
 app.add_middleware(guard.EventGuard())
+# UI state is bound to the server session: reset before any delta when it does not match
+# (first, so that nothing runs against a state built for another session).
+app.add_middleware(session_binding.SessionBinding(), index=0)
 # Deliver EHR notifications (§7) from the outbox while the backend runs (every worker may).
 app.register_lifespan_task(notifications.run_forever)
 # Lock drafts 14 days after creation (§4.1); an idempotent UPDATE, safe on several workers.

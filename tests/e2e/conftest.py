@@ -69,15 +69,14 @@ class App:
         return r.json()["id"]
 
     def deep_link(self, cert_id: str, user: str = DOCTOR, unit: str | None = UNIT, **params) -> str:
-        body = {"user_hsa_id": user, "certificate_id": cert_id}
+        body: dict = {"user_hsa_id": user, "certificate_id": cert_id}
         if unit:
             body["unit_id"] = unit
+        if params:  # §3.2 parameters travel inside the signed launch token
+            body["parameters"] = params
         r = self.api.post("/api/v1/launch-tokens", json=body, headers=self.ehr_headers)
         assert r.status_code == 200, r.text
-        url = r.json()["url"]
-        for k, v in params.items():
-            url += f"&{k}={v}"
-        return url
+        return r.json()["url"]
 
     def testability(self, path: str, body: dict) -> httpx.Response:
         return self.api.post("/testability" + path, json=body)
@@ -97,6 +96,9 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         "WEBCERT_TESTABILITY_ENABLED": "true",
         "WEBCERT_EHR_API_KEYS": f"demo-ehr:{key}",
         "WEBCERT_LAUNCH_TOKEN_SECRET": "e2e-secret",
+        # The whole suite talks from one address; the limits themselves: tests/security.
+        "WEBCERT_RATE_LIMIT_API": "100000/minute",
+        "WEBCERT_RATE_LIMIT_LAUNCH": "100000/minute",
     }
     from services.persistence.migrate import upgrade
 
@@ -216,6 +218,9 @@ def app_server_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         "WEBCERT_TESTABILITY_ENABLED": "true",
         "WEBCERT_EHR_API_KEYS": f"demo-ehr:{key}",
         "WEBCERT_LAUNCH_TOKEN_SECRET": "e2e-secret",
+        # The whole suite talks from one address; the limits themselves: tests/security.
+        "WEBCERT_RATE_LIMIT_API": "100000/minute",
+        "WEBCERT_RATE_LIMIT_LAUNCH": "100000/minute",
         "REDIS_URL": E2E_REDIS_URL,
         "WEBCERT_REDIS_URL": E2E_REDIS_URL,
         "GRANIAN_WORKERS": "2",

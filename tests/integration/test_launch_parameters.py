@@ -14,9 +14,14 @@ TOLVAN = "191212121212"
 LILLTOLVAN = "201212121212"
 
 
-async def _user(**params: str) -> identity.SessionUser:
+async def _user(cert_id: str, **params: str) -> identity.SessionUser:
+    """A session launched for ``cert_id`` with the given §3.2 parameters."""
     token = await identity.login(
-        DOCTOR, UNIT, origin="DJUPINTEGRATION", params=identity.parse_launch_params(params)
+        DOCTOR,
+        UNIT,
+        origin="DJUPINTEGRATION",
+        params=identity.parse_launch_params(params),
+        certificate_id=cert_id,
     )
     return identity.get_session(token)
 
@@ -33,7 +38,7 @@ def _load(cert_id: str) -> Certificate:
 
 async def test_alternate_ssn_replaces_the_patient_of_a_draft(migrated_db, sim) -> None:
     cert = await _draft()
-    user = await _user(alternatePatientSSn="20121212-1212")
+    user = await _user(cert.id, alternatePatientSSn="20121212-1212")
     notice = await launch.apply_patient_parameters(user, cert.id)
     row = _load(cert.id)
     assert row.patient_id == LILLTOLVAN and row.patient["first_name"] == "Lilltolvan"
@@ -49,14 +54,14 @@ async def test_alternate_ssn_only_informs_on_a_signed_certificate(migrated_db, s
             .where(Certificate.id == cert.id)
             .values(status=CertificateStatus.SIGNED)
         )
-    user = await _user(alternatePatientSSn=LILLTOLVAN)
+    user = await _user(cert.id, alternatePatientSSn=LILLTOLVAN)
     notice = await launch.apply_patient_parameters(user, cert.id)
     assert "har ändrats" in notice and _load(cert.id).patient_id == TOLVAN
 
 
 async def test_invalid_alternate_ssn_is_reported_and_ignored(migrated_db, sim) -> None:
     cert = await _draft()
-    user = await _user(alternatePatientSSn="19121212-1213")  # wrong check digit
+    user = await _user(cert.id, alternatePatientSSn="19121212-1213")  # wrong check digit
     notice = await launch.apply_patient_parameters(user, cert.id)
     assert "ogiltigt" in notice and _load(cert.id).patient_id == TOLVAN
 
@@ -67,7 +72,7 @@ async def test_ehr_patient_details_fill_what_pu_lacks(migrated_db, sim) -> None:
         row = s.get(Certificate, cert.id)
         row.patient = {**row.patient, "address": ""}
         s.add(row)
-    user = await _user(postadress="Journalvägen 3", fornamn="Annat Namn")
+    user = await _user(cert.id, postadress="Journalvägen 3", fornamn="Annat Namn")
     await launch.apply_patient_parameters(user, cert.id)
     patient = _load(cert.id).patient
     assert patient["address"] == "Journalvägen 3"  # missing in PU: the EHR's value

@@ -1,0 +1,86 @@
+"""UI state is bound to the server session (the trust boundary of Reflex's state).
+
+Reflex keeps a tab's state under a client token that the browser makes with Math.random and
+sends in the websocket URL; it is not a credential. The server session is our CSPRNG cookie
+(services.identity). This middleware runs before every event — ``hydrate_and_load``
+included — and compares the session the state was built for (its hash, kept in
+``SessionBindingState``) with the valid session behind the event's connection (the cookie of
+the websocket handshake). When they differ — no cookie, an expired or ended session, another
+session — the whole state tree is reset to its defaults *before* the event runs, so the first
+delta the connection receives carries nothing of the earlier session's patient data. A
+client token alone grants nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import reflex as rx
+from reflex.event import Event
+from reflex.middleware import Middleware
+from reflex.state import StateUpdate
+
+from services import identity, text
+
+log = logging.getLogger(__name__)
+
+
+class SessionBindingState(rx.State):
+    """Which server session (hash of the cookie token) this tab's state was built for."""
+
+    _session: str = ""
+
+
+def _all_state_classes(cls: type[rx.State]) -> list[type[rx.State]]:
+    out: list[type[rx.State]] = []
+    for sub in cls.get_substates():
+        if getattr(sub, "_mixin", False):
+            continue
+        out.append(sub)
+        out.extend(_all_state_classes(sub))
+    return out
+
+
+def current_session_hash(cookie_header: str | None) -> str:
+    """The hash of the valid session behind a Cookie header, or "" (none, expired, ended)."""
+    token = identity.token_from_cookie_header(cookie_header)
+    if not token:
+        return ""
+    try:
+        return identity.get_session(token, touch=False).token_hash
+    except Exception:  # noqa: BLE001 - any failure to prove a session is "no session"
+        return ""
+
+
+async def bind(root: Any) -> bool:
+    """Reset ``root``'s tree when it was built for another session; True if it was reset."""
+    headers = (root.router_data or {}).get("headers") or {}
+    current = current_session_hash(headers.get("cookie"))
+    binding = await root.get_state(SessionBindingState)
+    if binding._session == current:
+        return False
+    # Load every substate (a Redis state manager loads them lazily), then reset them all.
+    for cls in _all_state_classes(type(root)):
+        if issubclass(cls, rx.SharedState):
+            continue
+        await root.get_state(cls)
+    root.reset()
+    binding._session = current
+    return True
+
+
+class SessionBinding(Middleware):
+    """Reflex middleware, before every handler: bind the state tree to the event's server
+    session, then refuse a payload with control characters (services.text) — the handler
+    does not run, the user is told, and what they typed stays in the browser."""
+
+    async def preprocess(self, app, state, event):  # type: ignore[no-untyped-def]
+        root = state._get_root_state()
+        if await bind(root):
+            log.info("state of a tab reset: its server session changed or ended")
+        if (bad := text.find_bad_text(event.payload)) is not None:
+            return StateUpdate(
+                delta={}, events=Event.from_event_type([rx.toast.error(bad[1], duration=8000)])
+            )
+        return None

@@ -1,0 +1,79 @@
+"""Fixtures of the trust-boundary tests: the API in-process, simulators over HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from services.settings import get_settings
+from webcert_ui.api import make_api
+
+DOCTOR = "TSTNMT2321000156-DRAA"  # läkare with commissions on three units
+ADMIN = "TSTNMT2321000156-VAAA"
+UNIT = "TSTNMT2321000156-ALVC"
+OTHER_UNIT = "TSTNMT2321000156-ALMC"
+TOLVAN = "191212121212"
+LILLTOLVAN = "201212121212"
+KEY = {"X-Api-Key": "demo-ehr-key-" + "k" * 24}
+SCOPED_KEY = {"X-Api-Key": "scoped-key-" + "s" * 24}
+BASE = "http://webcert.test"
+
+
+@pytest.fixture
+def systems(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo system for UNIT, and one system scoped to OTHER_UNIT only."""
+    monkeypatch.setattr(
+        get_settings(),
+        "ehr_systems",
+        json.dumps(
+            {
+                "demo-ehr": {"api_key": KEY["X-Api-Key"], "units": [UNIT]},
+                "scoped": {"api_key": SCOPED_KEY["X-Api-Key"], "units": [OTHER_UNIT]},
+            }
+        ),
+    )
+
+
+@pytest.fixture
+async def client(migrated_db, sim, systems) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=make_api())
+    async with httpx.AsyncClient(transport=transport, base_url=BASE) as c:
+        yield c
+
+
+async def create_draft(
+    client: httpx.AsyncClient, *, unit: str = UNIT, key: dict | None = None, pnr: str = TOLVAN
+) -> str:
+    r = await client.post(
+        "/api/v1/certificates",
+        json={
+            "type": "fk7804",
+            "patient": {"personnummer": pnr},
+            "user_hsa_id": DOCTOR,
+            "unit_id": unit,
+        },
+        headers=key or (KEY if unit == UNIT else SCOPED_KEY),
+    )
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+async def launch_url(
+    client: httpx.AsyncClient,
+    cert_id: str,
+    *,
+    unit: str | None = UNIT,
+    key: dict | None = None,
+    **parameters: str,
+) -> str:
+    body: dict = {"user_hsa_id": DOCTOR, "certificate_id": cert_id}
+    if unit:
+        body["unit_id"] = unit
+    if parameters:
+        body["parameters"] = parameters
+    r = await client.post("/api/v1/launch-tokens", json=body, headers=key or KEY)
+    assert r.status_code == 200, r.text
+    return httpx.URL(r.json()["url"]).raw_path.decode()

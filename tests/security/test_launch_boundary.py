@@ -1,0 +1,155 @@
+"""Items 1-3 of the trust boundary: the launch is signed, its patient parameters belong to one
+certificate, and a refused launch leaves nobody logged in."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from services import identity, launch
+from services.errors import WebcertError
+from services.persistence.db import session_scope
+from services.persistence.models import Certificate
+from services.settings import get_settings
+from tests.security.conftest import (
+    LILLTOLVAN,
+    OTHER_UNIT,
+    SCOPED_KEY,
+    TOLVAN,
+    UNIT,
+    create_draft,
+    launch_url,
+)
+
+
+def _cookie(client: httpx.AsyncClient) -> str | None:
+    return client.cookies.get(get_settings().session_cookie_name)
+
+
+def _session(client: httpx.AsyncClient) -> identity.SessionUser:
+    return identity.get_session(_cookie(client), touch=False)
+
+
+# --- 1. launch parameters are part of the signed launch, never of the URL ---------------------
+@pytest.mark.parametrize(
+    "tampering",
+    [
+        "&sjf=true",
+        "&kopieringOK=true",
+        "&inaktivEnhet=false",
+        "&avliden=false",
+        f"&enhet={OTHER_UNIT}",
+        f"&alternatePatientSSn={LILLTOLVAN}",
+        "&efternamn=Annan",
+    ],
+)
+async def test_a_parameter_appended_to_the_deep_link_refuses_the_launch(client, tampering) -> None:
+    cert_id = await create_draft(client)
+    url = await launch_url(client, cert_id)
+    opened = await client.get(url + tampering)
+    assert opened.status_code == 303
+    assert opened.headers["location"] == "/fel/launch-tampered"
+    assert _cookie(client) is None  # no session was started
+
+
+async def test_a_changed_parameter_refuses_the_launch(client) -> None:
+    cert_id = await create_draft(client)
+    url = await launch_url(client, cert_id, sjf="false")
+    opened = await client.get(url.replace("sjf=false", "sjf=true"))
+    assert opened.headers["location"] == "/fel/launch-tampered"
+
+
+async def test_signed_parameters_count_with_or_without_their_copies(client) -> None:
+    cert_id = await create_draft(client)
+    url = await launch_url(client, cert_id, sjf="true", kopieringOK="false")
+    assert "sjf=true" in url  # the link repeats what is signed, as the manual shows it
+    opened = await client.get(url)
+    assert opened.headers["location"] == f"/intyg/{cert_id}"
+    user = _session(client)
+    assert user.flag("sjf") is True and user.params["kopieringOK"] is False
+    client.cookies.clear()
+    url = await launch_url(client, cert_id, sjf="true")
+    opened = await client.get(url.split("&")[0])  # the copies dropped: the token still says
+    assert opened.headers["location"] == f"/intyg/{cert_id}"
+    assert _session(client).flag("sjf") is True
+
+
+async def test_the_token_itself_carries_the_parameters(client) -> None:
+    cert_id = await create_draft(client)
+    url = await launch_url(client, cert_id, sjf="true", efternamn="Journalnamn")
+    token = httpx.URL(url).params["token"]
+    claims = identity.verify_launch_token(token, certificate_id=cert_id)
+    assert claims.params == {"sjf": True, "efternamn": "Journalnamn"}
+
+
+async def test_the_enhet_parameter_is_checked_against_the_calling_systems_units(client) -> None:
+    cert_id = await create_draft(client)
+    r = await client.post(
+        "/api/v1/launch-tokens",
+        json={
+            "user_hsa_id": "TSTNMT2321000156-DRAA",
+            "certificate_id": cert_id,
+            "parameters": {"enhet": OTHER_UNIT},
+        },
+        headers={"X-Api-Key": "demo-ehr-key-" + "k" * 24},
+    )
+    assert r.status_code == 403, r.text
+    assert r.json()["error"]["field"] == "parameters.enhet"
+    # The scoped system may name its own unit, but not for another system's certificate.
+    r = await client.post(
+        "/api/v1/launch-tokens",
+        json={
+            "user_hsa_id": "TSTNMT2321000156-DRAA",
+            "certificate_id": cert_id,
+            "parameters": {"enhet": OTHER_UNIT},
+        },
+        headers=SCOPED_KEY,
+    )
+    assert r.status_code == 403, r.text
+
+
+# --- 2. patient parameters belong to one certificate ------------------------------------------
+async def test_patient_parameters_do_not_leak_to_a_second_draft(client) -> None:
+    first = await create_draft(client)
+    second = await create_draft(client)
+    url = await launch_url(client, first, alternatePatientSSn=LILLTOLVAN, efternamn="Annan")
+    assert (await client.get(url)).headers["location"] == f"/intyg/{first}"
+    user = _session(client)
+    assert await launch.apply_patient_parameters(user, second) == ""
+    with session_scope() as s:
+        assert s.get(Certificate, second).patient_id == TOLVAN
+    notice = await launch.apply_patient_parameters(user, first)
+    assert "uppdaterat" in notice
+    with session_scope() as s:
+        assert s.get(Certificate, first).patient_id == LILLTOLVAN
+    # Once: the session now says they are applied.
+    assert _session(client).patient_parameters_applied is True
+
+
+# --- 3. a refused launch ends the old session ---------------------------------------------------
+async def test_a_refused_launch_leaves_nobody_logged_in(client) -> None:
+    cert_id = await create_draft(client)
+    assert (await client.get(await launch_url(client, cert_id))).status_code == 303
+    old = _cookie(client)
+    assert identity.get_session(old, touch=False).hsa_id
+    other_units = await create_draft(client, unit=OTHER_UNIT)
+    refused = await client.get(
+        await launch_url(client, other_units, key=SCOPED_KEY, unit=None) + "&sjf=true"
+    )
+    assert refused.headers["location"].startswith("/fel/")
+    assert _cookie(client) is None  # the cookie is deleted
+    with pytest.raises(WebcertError):
+        identity.get_session(old, touch=False)  # and the session is over for good
+
+
+async def test_a_launch_for_a_user_without_rights_ends_the_old_session(client) -> None:
+    cert_id = await create_draft(client)
+    await client.get(await launch_url(client, cert_id))
+    old = _cookie(client)
+    forged = identity.issue_launch_token(
+        hsa_id="TSTNMT2321000156-NOBODY", unit_id=UNIT, certificate_id=cert_id
+    )
+    refused = await client.get(f"/visa/intyg/{cert_id}?token={forged}")
+    assert refused.headers["location"].startswith("/fel/")
+    with pytest.raises(WebcertError):
+        identity.get_session(old, touch=False)
