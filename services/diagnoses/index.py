@@ -365,43 +365,46 @@ class TextIndex:
         slot's word may be a prefix still being typed); the others are known words derived
         from it and matched exactly, as the beginning of a word or inside a compound.
         """
-        total = np.zeros(self.n_docs, dtype=np.float32)
-        first_bonus = np.zeros(self.n_docs, dtype=np.float32)
+        total: np.ndarray | None = None
+        first_words: np.ndarray | None = None  # best score per word of the first slot's words
         correction: tuple[float, int, int] | None = None
         memo = {} if memo is None else memo
         for position, slot in enumerate(slots):
             last = position == len(slots) - 1
             slot_best: np.ndarray | None = None
-            first_words = np.zeros(len(self.vocab), dtype=np.float32)
             for number, alternative in enumerate(slot):
                 typed = number == 0
-                alt_sum: np.ndarray | None = None
+                alt_score: np.ndarray | None = None
                 for index, token in enumerate(alternative):
                     doc_best, word_best, fix = self._scores(
                         memo, token, typed and last and index == len(alternative) - 1, typed
                     )
-                    alt_sum = doc_best.copy() if alt_sum is None else alt_sum + doc_best
-                    if index == 0:
-                        np.maximum(first_words, word_best, out=first_words)
+                    alt_score = doc_best if alt_score is None else alt_score + doc_best
+                    if position == 0 and index == 0:
+                        first_words = (
+                            word_best if first_words is None else np.maximum(first_words, word_best)
+                        )
                     if typed and len(alternative) == 1 and fix is not None:
                         if correction is None or fix[0] > correction[0]:
                             correction = (fix[0], fix[1], position)
-                assert alt_sum is not None
-                alt_score = alt_sum / len(alternative)
+                assert alt_score is not None
+                if len(alternative) > 1:
+                    alt_score = alt_score / len(alternative)
                 slot_best = alt_score if slot_best is None else np.maximum(slot_best, alt_score)
             assert slot_best is not None
-            total += slot_best
-            if position == 0:
-                valid = self.first_word >= 0
-                first_bonus[valid] = (first_words[self.first_word[valid]] > 0) * 3.0
-        score = total / len(slots)
+            total = slot_best if total is None else total + slot_best
+        assert total is not None and first_words is not None
+        score = total / len(slots) if len(slots) > 1 else total
         candidates = np.flatnonzero(score > 0)
         if candidates.size == 0:
             return []
+        # First-word bonus: the text starts with a word matching the first slot (-1: no words).
+        first_ids = self.first_word[candidates]
+        first_bonus = np.where(first_ids >= 0, first_words[first_ids] > 0, False) * 3.0
         extra = np.maximum(self.n_words[candidates] - len(slots), 0)
         final = (
             score[candidates]
-            + first_bonus[candidates]
+            + first_bonus
             + self.doc_prior[candidates]
             - np.minimum(extra * 0.8, 8.0)
         )
