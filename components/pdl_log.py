@@ -76,7 +76,9 @@ def _row(r: rx.Var) -> rx.Component:
         rx.table.cell(r["user_name"], rx.text(r["user_id"], size="1", color=rx.color("gray", 11))),
         rx.table.cell(r["unit_name"]),
         rx.table.cell(r["patient"], white_space="nowrap"),
-        rx.table.cell(r["resource_type"], " ", rx.text(r["resource_id"], size="1")),
+        rx.table.cell(
+            r["resource_type"], " ", rx.text(r["resource_short"], size="1", title=r["resource_id"])
+        ),
         rx.table.cell(r["system"]),
         rx.table.cell(r["count"]),
         rx.table.cell(r["detail"], max_width="22em"),

@@ -191,6 +191,7 @@ def _row(record: AuditRecord, saves: int | None = None) -> dict[str, str]:
         "patient": _pnr(record.patient_id),
         "resource_type": record.resource_type,
         "resource_id": record.certificate_id or "",
+        "resource_short": (record.certificate_id or "")[:8],
         "resource_unit_id": record.resource_unit_id,
         "sjf": "Ja" if record.sjf else "",
         "system": record.system_name or record.system_id,
