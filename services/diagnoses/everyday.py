@@ -8,7 +8,8 @@ others come from
 - the table (services/data/everyday_terms.tsv): "sockersjuka" -> "diabetes";
 - splitting a compound that is not a word of the code texts into a first part that begins some
   word of the texts (or is in the table) and a last part that is a word of the texts or of
-  the table: "lårbensbrott" -> ("lårben", "fraktur"); the first part's clinical root and the
+  the table: "lårbensbrott" -> ("^lårben", "fraktur"), "^" marking a first part that is
+  matched only as a word or the beginning of one; the first part's clinical root and the
   last part's clinical suffix also make one word when the texts have it:
   "halsmandelinflammation" -> "tonsillit", "magkatarr" -> "gastrit";
 - a Swedish definite ending removed when only the stem begins words of the texts:
@@ -40,6 +41,8 @@ _LINKING = ("s", "e")
 MIN_PART = 3
 MIN_DERIVED = 3
 MAX_ALTERNATIVES = 20
+#: Marks a compound's first part in an alternative: matched as a word or its beginning only.
+HEAD_MARK = "^"
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +158,9 @@ class Expander:
                         out.append((h + t[0],))
                     usable_h = self._usable(h)
                     if usable_h and all(self._usable(w) for w in t):
-                        out.append((h, *t))
+                        # The first part begins a word ("lårben" -> "lårbenet"); it is not
+                        # looked for inside other words ("tand" is not "hotande").
+                        out.append((HEAD_MARK + h, *t))
         return out
 
     def _stem(self, token: str) -> list[Alternative]:
@@ -179,7 +184,9 @@ class Expander:
                     derived.extend(self._compound(token))
         for alternative in derived:
             kept = tuple(w for w in alternative if w not in STOPWORDS) or alternative
-            if kept not in alternatives and all(self._usable(w) for w in kept):
+            if kept not in alternatives and all(
+                self._usable(w.removeprefix(HEAD_MARK)) for w in kept
+            ):
                 alternatives.append(kept)
             if len(alternatives) >= MAX_ALTERNATIVES:
                 break

@@ -37,7 +37,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from .codes import CodeList
-from .everyday import Expander, Slot, load_table
+from .everyday import HEAD_MARK, Expander, Slot, load_table
 from .text import fold, words_of
 
 __all__ = ["CodeIndex", "Hit", "TextIndex", "fold", "words_of"]
@@ -214,7 +214,7 @@ class TextIndex:
     # --- per token ------------------------------------------------------------------------
 
     def _token_matches(
-        self, token: str, last: bool, fuzzy: bool = True
+        self, token: str, last: bool, fuzzy: bool = True, inside: bool = True
     ) -> tuple[list[np.ndarray], list[np.ndarray], tuple[float, int] | None]:
         """Vocabulary words matching one folded token: (id arrays, score arrays, correction).
 
@@ -242,7 +242,11 @@ class TextIndex:
             ids.append(word_ids)
             scores.append(score.astype(np.float32))
         if n >= FUZZY_MIN_LEN:
-            found = [m.start() for m in re.finditer(re.escape(token), self.joined) if m.start() > 0]
+            found = [
+                m.start()
+                for m in (re.finditer(re.escape(token), self.joined) if inside else ())
+                if m.start() > 0
+            ]
             if found:
                 wid = np.searchsorted(self.word_starts, np.asarray(found), side="right") - 1
                 inside = self.word_starts[wid] != np.asarray(found)
@@ -302,12 +306,12 @@ class TextIndex:
         return ids, scores, correction
 
     def _token_doc_scores(
-        self, token: str, last: bool, fuzzy: bool = True
+        self, token: str, last: bool, fuzzy: bool = True, inside: bool = True
     ) -> tuple[np.ndarray, np.ndarray, tuple[float, int] | None]:
         """Best score per document and per vocabulary word for one token, and its correction."""
         doc_best = np.zeros(self.n_docs, dtype=np.float32)
         word_best = np.zeros(len(self.vocab), dtype=np.float32)
-        ids, scores, correction = self._token_matches(token, last, fuzzy)
+        ids, scores, correction = self._token_matches(token, last, fuzzy, inside)
         for word_ids, word_scores in zip(ids, scores, strict=True):
             np.maximum.at(word_best, word_ids, word_scores)
         if ids:
@@ -337,9 +341,12 @@ class TextIndex:
     def _scores(self, memo: dict, token: str, last: bool, fuzzy: bool) -> tuple:
         key = (token, last, fuzzy)
         if key not in memo:
-            known = None if fuzzy or last else self._known.get(token)
+            head = token.startswith(HEAD_MARK)  # a compound's first part: no inside matches
+            known = None if fuzzy or last or head else self._known.get(token)
             if known is None:
-                memo[key] = self._token_doc_scores(token, last, fuzzy)
+                memo[key] = self._token_doc_scores(
+                    token.removeprefix(HEAD_MARK), last, fuzzy, inside=not head
+                )
             else:
                 docs, doc_scores, words, word_scores = known
                 doc_best = np.zeros(self.n_docs, dtype=np.float32)
