@@ -304,6 +304,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-autosave", action="store_true")
     args = parser.parse_args()
+    load = os.getloadavg()
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {load[0]:.1f} / {load[1]:.1f} / "
+        f"{load[2]:.1f} (1/5/15 min) at the start"
+    )
 
     from services.persistence.migrate import upgrade
     from services.settings import get_settings
