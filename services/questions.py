@@ -47,6 +47,7 @@ from services.certificates import get_definition
 from services.certificates.base import Recipient
 from services.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from services.identity import SessionUser, require_unit
+from services.interop import messages as interop_messages
 from services.persistence.db import session_scope
 from services.persistence.models import (
     Certificate,
@@ -316,15 +317,46 @@ def _lock_for(key: str) -> asyncio.Lock:
 
 # --- talking to Försäkringskassan -----------------------------------------------------------
 async def _post_to_fk(body: dict[str, Any], what: str) -> None:
-    """POST a question or answer to Försäkringskassan; retried; ServiceUnavailable if down."""
-    try:
-        response = await recipients.post(Recipient.FK, "/questions", body)
-    except recipients.UNREACHABLE as exc:
-        raise ServiceUnavailable(
-            TEXT_FK_DOWN.format(what=what), code="RECIPIENT_UNAVAILABLE"
-        ) from exc
-    if response.status_code not in (200, 201, 409):  # 409: FK already has it
-        raise ServiceUnavailable(TEXT_FK_DOWN.format(what=what), code="RECIPIENT_UNAVAILABLE")
+    """Send a question or answer to Försäkringskassan as SendMessageToRecipient v2 (RIV-TA);
+    retried; ServiceUnavailable if down or refused. An answer that closes several questions at
+    once (``alsoAnswers``) is one message per question, each with its own ``svarPa``."""
+    with session_scope() as s:
+        cert = s.get(Certificate, body["certificateId"])
+        unit_id, patient_id = (cert.unit_id, cert.patient_id) if cert else ("", "")
+    replies = [*body.get("alsoAnswers", ()), body.get("inReplyTo")]
+    for n, reply_to in enumerate(replies if body.get("inReplyTo") else [None]):
+        last = n == len(replies) - 1 or not body.get("inReplyTo")
+        message = interop_messages.Message(
+            message_id=body["id"] if last else f"{body['id']}-{n + 1}",
+            certificate_id=body["certificateId"],
+            unit_id=unit_id,
+            personnummer=patient_id,
+            topic=body["topic"],
+            text=body["text"],
+            in_reply_to=reply_to or "",
+            sent_at=clock.now(),
+            sender=_riv_sender(body.get("sender") or {}),
+        )
+        element = interop_messages.send_message_to_recipient(message)
+        try:
+            result = await recipients.call_riv(Recipient.FK, "SendMessageToRecipient", element)
+        except recipients.UNREACHABLE as exc:
+            raise ServiceUnavailable(
+                TEXT_FK_DOWN.format(what=what), code="RECIPIENT_UNAVAILABLE"
+            ) from exc
+        if not result.ok:  # INFO: FK already has it (a repeated click)
+            raise ServiceUnavailable(TEXT_FK_DOWN.format(what=what), code="RECIPIENT_UNAVAILABLE")
+
+
+def _riv_sender(sender: dict[str, str]) -> dict[str, str]:
+    """:func:`_sender` in the form of a RIV-TA HosPersonal."""
+    return {
+        "hsa_id": sender.get("hsaId", ""),
+        "name": sender.get("name", ""),
+        "unit_id": sender.get("unitId", ""),
+        "unit_name": sender.get("unitName", ""),
+        "care_provider_id": sender.get("careProviderId", ""),
+    }
 
 
 def _sender(user: SessionUser) -> dict[str, str]:
