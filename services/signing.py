@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
+import httpx
 from sqlmodel import col
 
 from services import audit, clock, notifications, question_handling, rights
@@ -30,10 +32,17 @@ from services.certificate_access import (
 )
 from services.certificates.base import CertificateDefinition
 from services.certificates.validation import Severity, validate
-from services.errors import Conflict, InvalidInput, NotFound
+from services.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from services.identity import SessionUser, require_unit
+from services.interop import signing as interop_signing
+from services.interop.register import from_certificate
 from services.persistence.db import session_scope
-from services.persistence.models import Certificate, CertificateStatus, RelationKind
+from services.persistence.models import (
+    Certificate,
+    CertificateStatus,
+    RelationKind,
+    SignedDocument,
+)
 from services.rights import Action
 
 
@@ -102,12 +111,34 @@ def require_complete(definition: CertificateDefinition, content: dict[str, Any])
     raise InvalidInput(" ".join(parts), field="content", code="INCOMPLETE")
 
 
+async def _sign_with_card(
+    user: SessionUser, cert: Certificate, now: datetime, issuer: dict[str, Any]
+) -> bytes:
+    """The certificate as it will be once signed (RegisterCertificate XML), signed with the
+    user's SITHS card and verified against the CA. Nothing is stored if this fails."""
+    data = from_certificate(cert)
+    data.signed_at = now
+    data.issuer = issuer
+    try:
+        return await interop_signing.sign_with_card(
+            interop_signing.to_be_signed(data), user.hsa_id, user.name
+        )
+    except (httpx.HTTPError, interop_signing.SignatureError) as exc:
+        raise ServiceUnavailable(
+            "Signeringen med SITHS-kortet misslyckades. Intyget har inte signerats. Försök "
+            "igen om en stund.",
+            code="SIGNATURE_FAILED",
+        ) from exc
+
+
 async def sign(
     user: SessionUser, certificate_id: str, *, expected_version: int | None = None
 ) -> Certificate:
-    """Sign a draft (§4.2; the SITHS step is simulated). Records signer, role, unit, time, the
-    sha256 of the content and the issuer snapshot. Missing data → InvalidInput listing the
-    sections. A repeated sign by the same user returns the signed certificate."""
+    """Sign a draft (§4.2). The certificate's RegisterCertificate XML is signed with the user's
+    SITHS card (XMLDSig, the SITHS simulator) and stored with the status change; records signer,
+    role, unit, time, the sha256 of the content and the issuer snapshot. Missing data →
+    InvalidInput listing the sections. A repeated sign by the same user returns the signed
+    certificate."""
     prepared = await prepare(user, certificate_id, Action.SIGN)
     cert = prepared.cert
     if state_only_refusal(prepared.decision) and cert.status in SIGNED_STATUSES:
@@ -121,9 +152,10 @@ async def sign(
         )
     definition = definition_for(cert.type)
     require_complete(definition, cert.content)
-    now = clock.now()
+    now = clock.now().replace(microsecond=0)  # the signed XML carries whole seconds
     issuer = issuer_snapshot(user)
     digest = content_hash(cert)
+    signed_xml = await _sign_with_card(user, cert, now, issuer)
     with session_scope() as s:
         won, latest = compare_and_set(
             s,
@@ -160,6 +192,14 @@ async def sign(
                 f"Utkastet har ändrats av {who(latest)} sedan du öppnade det. Ladda om "
                 "utkastet innan du signerar."
             )
+        s.add(
+            SignedDocument(
+                certificate_id=latest.id,
+                xml=signed_xml.decode("utf-8"),
+                signer_hsa_id=user.hsa_id,
+                created_at=now,
+            )
+        )
         record(s, user, audit.AuditAction.SIGN, latest, detail=f"sha256={digest}")
         notifications.enqueue(s, latest, notifications.Event.SIGNAT)
         if latest.relation_kind == RelationKind.RENEW and latest.parent_id:

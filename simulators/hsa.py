@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from simulators import siths
 from simulators.common import SimulatorState, build_app, error, load_hsa, read_json
 
 
@@ -114,5 +115,6 @@ def create_app() -> Starlette:
             Route("/units/{unit_id:path}", get_unit, methods=["GET"]),
             Route("/careproviders", list_care_providers, methods=["GET"]),
             Route("/admin/persons", put_person, methods=["POST"]),
+            *siths.routes(siths.CertificateAuthority()),
         ],
     )

@@ -27,16 +27,28 @@ __all__ = [
     "import_xml",
     "read_certificate",
     "roundtrip",
+    "signed_xml",
     "validate",
     "validate_tree",
 ]
 
 
+def signed_xml(certificate_id: str) -> str | None:
+    """The XML the signer's card signed, if the certificate was signed that way."""
+    from services.persistence.db import session_scope
+    from services.persistence.models import SignedDocument
+
+    with session_scope() as s:
+        document = s.get(SignedDocument, certificate_id)
+        return document.xml if document is not None else None
+
+
 def export_certificate(cert: Any) -> bytes:
-    """RegisterCertificate v3 XML of a stored certificate (the signed XML when it has one)."""
-    signed_xml = getattr(cert, "signed_xml", None)
-    if signed_xml:
-        return signed_xml.encode("utf-8") if isinstance(signed_xml, str) else signed_xml
+    """RegisterCertificate v3 XML of a stored certificate: the signed XML (with its
+    ``underskrift``) when it was signed with a card, else built from the stored data."""
+    stored = signed_xml(cert.id)
+    if stored:
+        return stored.encode("utf-8")
     return export(from_certificate(cert))
 
 

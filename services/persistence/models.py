@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -197,6 +197,19 @@ class NotificationOutbox(SQLModel, table=True):
     delivered_at: datetime | None = None
     failed: bool = False
     last_error: str | None = None
+
+
+class SignedDocument(SQLModel, table=True):
+    """The certificate as signed with the signer's SITHS card: RegisterCertificate v3 XML with
+    its XMLDSig in ``underskrift`` (services.interop.signing). Kept apart from the certificate
+    row so lists never load it; written once, in the signing transaction."""
+
+    __tablename__ = "signed_document"
+
+    certificate_id: str = Field(foreign_key="certificate.id", primary_key=True, max_length=64)
+    xml: str = Field(sa_column=Column(Text, nullable=False))
+    signer_hsa_id: str = Field(max_length=64)
+    created_at: datetime
 
 
 class AuditRecord(SQLModel, table=True):

@@ -204,8 +204,17 @@ async def test_every_type_signed_through_the_services_is_accepted_by_its_recipie
     assert record["certificate"]["id"] == cert.id
     assert record["certificate"]["issuer"]["hsa_id"] == doctor.hsa_id
     from services import interop
+    from services.interop import signing
 
     assert interop.answer_differences(record["certificate"]["content"], content) == []
+    # the recipient got the XML the doctor's SITHS card signed; anyone can verify it
+    assert "X509Certificate" in record["xml"] and "underskrift" in record["xml"]
+    stored = interop.export_certificate(sent)
+    verified = signing.verify(stored)  # the CA from the SITHS simulator
+    assert (verified.hsa_id, verified.certificate_id) == (doctor.hsa_id, cert.id)
+    tampered = stored.replace(b"<tp:code>", b"<tp:code>X", 1)
+    with pytest.raises(signing.SignatureError):
+        signing.verify(tampered)
 
 
 async def test_a_refusal_is_shown_in_swedish_and_the_certificate_stays_unsent(
