@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pypdf
 import pytest
@@ -28,6 +29,7 @@ from tests.integration.test_lifecycle import (
 )
 
 S = CertificateStatus
+PDFS = Path(__file__).resolve().parents[2] / "artifacts" / "pdfs"
 
 
 def _pdf_text(data: bytes) -> str:
@@ -56,6 +58,9 @@ async def test_signing_time_and_issuer_unit_on_paper(
     utc_text = utc.strftime("%Y-%m-%d %H:%M")
     for minimal in (False, True):
         doc = await printing.print_certificate(doctor, cert.id, minimal=minimal)
+        PDFS.mkdir(parents=True, exist_ok=True)  # kept for looking at (artifacts/ in CI)
+        kind = "minimal" if minimal else "full"
+        (PDFS / f"issue15-{utc:%B}-{kind}.pdf".lower()).write_bytes(doc.data)
         text = _pdf_text(doc.data)
         assert local in text, (minimal, text[-600:])
         assert utc_text not in text
