@@ -94,6 +94,7 @@ def collab_bar() -> rx.Component:
                     left="0",
                     right="0",
                     padding_top="0.5em",
+                    background_color=rx.color("gray", 2),  # the soft callout is see-through
                     box_shadow="0 6px 12px -8px rgba(0, 0, 0, 0.35)",
                 ),
             ),
@@ -114,7 +115,7 @@ def notice_bar() -> rx.Component:
         top="0",
         z_index="20",
         width="100%",
-        padding_y="0.5em",
+        padding_y=rx.cond(C.pu_down | (C.viewers.length() > 0), "0.5em", "0"),
         background_color=rx.color("gray", 2),
         aria_live="polite",
         data_testid="priority-notice-region",

@@ -308,7 +308,7 @@ def certificate_page() -> rx.Component:
                             flex="2",
                             min_width="320px",
                             position="sticky",
-                            top="1em",
+                            top="4em",  # below the sticky notices (components/collab.py)
                             align_self="flex-start",
                         ),
                         gap="1.5em",
