@@ -8,6 +8,10 @@ middleware refuses such an event before it runs, with a logged warning and no ch
 - ``setvar``, Reflex's generic "set any var" handler: our states write their setters by hand
   (DESIGN.md, convention 5), and no component uses it.
 
+An event naming no handler at all (e.g. ``...set_cert_id``) never reaches a middleware: Reflex
+drops it when it looks the handler up and logs the KeyError with a traceback.
+:func:`install_log_filter` turns that record into the same one-line warning.
+
 What the arguments contain is for the handler to check (they trust no argument); that they
 never raise on bad values is tested for every handler in tests/integration/test_handler_input.py.
 """
@@ -61,3 +65,26 @@ class EventGuard(Middleware):
             return None
         log.warning("refused event %r: %s", getattr(event, "name", None), reason)
         return StateUpdate()
+
+
+REFLEX_QUEUE_LOGGER = "reflex_base.event.processor.event_processor"
+
+
+class _UnknownEventFilter(logging.Filter):
+    """Reflex's "No registered handler found for event" error (a forged or stale event name)
+    becomes a one-line warning without a traceback: it is bad input, not a fault."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, KeyError) and "No registered handler found for event" in str(exc):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg, record.args = "refused event: %s", (exc.args[0] if exc.args else exc,)
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def install_log_filter() -> None:
+    """Install the filter on Reflex's event queue logger (once)."""
+    target = logging.getLogger(REFLEX_QUEUE_LOGGER)
+    if not any(isinstance(f, _UnknownEventFilter) for f in target.filters):
+        target.addFilter(_UnknownEventFilter())

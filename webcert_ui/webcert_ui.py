@@ -41,6 +41,7 @@ app = rx.App(
 # Events that do not fit their handler (missing or unknown arguments, the generic setvar) are
 # refused with a logged warning before they run.
 app.add_middleware(guard.EventGuard())
+guard.install_log_filter()
 # UI state is bound to the server session: reset before any delta when it does not match
 # (first, so that nothing runs against a state built for another session).
 app.add_middleware(session_binding.SessionBinding(), index=0)

@@ -113,6 +113,26 @@ async def test_the_middleware_refuses_with_a_warning_and_no_change(caplog) -> No
     assert unknown is not None
 
 
+def test_an_unknown_event_name_is_a_warning_not_a_traceback(caplog) -> None:
+    """Reflex drops an event naming no handler before any middleware and logs the KeyError
+    with a traceback; the filter makes it a one-line warning."""
+    guard.install_log_filter()
+    reflex_log = logging.getLogger(guard.REFLEX_QUEUE_LOGGER)
+    with caplog.at_level(logging.INFO, logger=guard.REFLEX_QUEUE_LOGGER):
+        try:  # what Reflex's event queue does with an unknown name
+            raise KeyError("No registered handler found for event: state.x.set_cert_id")
+        except KeyError:
+            reflex_log.exception("Error processing event queue entry for an event")
+        try:  # any other error keeps its traceback
+            raise KeyError("something else")
+        except KeyError:
+            reflex_log.exception("Error processing event queue entry for another event")
+    first, second = caplog.records[-2:]
+    assert first.levelno == logging.WARNING and first.exc_info is None
+    assert "set_cert_id" in first.getMessage()
+    assert second.levelno == logging.ERROR and second.exc_info is not None
+
+
 @pytest.fixture
 async def doctor_token(migrated_db, sim) -> str:
     return await identity.login(DOCTOR, UNIT, origin="TEST")
