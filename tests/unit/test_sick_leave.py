@@ -151,3 +151,19 @@ def test_the_pdf_prints_the_reason() -> None:
     assert label in printed and reason in printed
     content.pop("motivering_langre_an_fmb")
     assert label not in body_text(pages_text(render_pdf(make(content=content))))
+
+
+def test_typfall_figures_in_days() -> None:
+    from scripts.convert_fmb_icf import typfall_max_days
+
+    def rec(amount: str | None, unit: str | None) -> dict:
+        return {"maximalsjukskrivningstid": amount, "maximalsjukskrivningsenhet": unit}
+
+    assert typfall_max_days(rec("10", "d")) == 10
+    assert typfall_max_days(rec("3", "wk")) == 21
+    assert typfall_max_days(rec("2", "mo")) == 60
+    assert typfall_max_days(rec("0", "d")) == 0  # "ingen sjukskrivning" is a figure
+    assert typfall_max_days(rec(None, None)) is None
+    assert typfall_max_days(None) is None
+    with pytest.raises(ValueError):
+        typfall_max_days(rec("1", "yr"))
