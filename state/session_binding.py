@@ -64,7 +64,10 @@ async def bind(root: Any) -> bool:
     for cls in _all_state_classes(type(root)):
         if issubclass(cls, rx.SharedState):
             continue
-        await root.get_state(cls)
+        try:
+            await root.get_state(cls)
+        except Exception:  # noqa: BLE001 - not loadable here (no state manager): not in use
+            log.debug("state %s not loaded for the reset", cls.get_full_name())
     root.reset()
     binding._session = current
     return True

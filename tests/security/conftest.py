@@ -77,3 +77,16 @@ async def launch_url(
     r = await client.post("/api/v1/launch-tokens", json=body, headers=key or KEY)
     assert r.status_code == 200, r.text
     return httpx.URL(r.json()["url"]).raw_path.decode()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    """The adversarial suite prints how many forged-event cases it ran."""
+    import sys
+
+    module = sys.modules.get("tests.security.test_adversarial_handlers")
+    if module is not None and module.CASES_RUN:
+        scenarios = sorted({case.split(":")[0] for case in module.CASES_RUN})
+        terminalreporter.write_line(
+            f"adversarial event handler suite: {len(module.CASES_RUN)} forged-event cases run "
+            f"({len(module.HANDLERS)} handlers, scenarios: {', '.join(scenarios)})"
+        )
