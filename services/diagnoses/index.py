@@ -155,6 +155,13 @@ class TextIndex:
             by_len.setdefault(len(word), []).append(i)
         self.len_ids = {n: np.asarray(ids, dtype=np.int32) for n, ids in by_len.items()}
         self.len_words = {n: [vocab[i] for i in ids] for n, ids in by_len.items()}
+        # The same by length and first letter: a typo is rarely in the first letter, so that
+        # smaller set is tried first (the whole length group when it has no close word).
+        by_len_first: dict[tuple[int, str], list[int]] = {}
+        for i, word in enumerate(vocab):
+            by_len_first.setdefault((len(word), word[0]), []).append(i)
+        self.len_first_ids = {k: np.asarray(ids, dtype=np.int32) for k, ids in by_len_first.items()}
+        self.len_first_words = {k: [vocab[i] for i in ids] for k, ids in by_len_first.items()}
 
         # Typo in a partly typed word: distinct prefixes of length n are contiguous ranges.
         self.prefix_groups: dict[int, tuple[list[str], np.ndarray, np.ndarray]] = {}
@@ -254,56 +261,80 @@ class TextIndex:
                 if wid.size:
                     ids.append(wid)
                     scores.append((70.0 + 15.0 * (n / self.vocab_len[wid])).astype(np.float32))
-            cand_ids: list[np.ndarray] = []
-            cand_words: list[str] = []
-            for length in range(n - 2, n + 3) if fuzzy else ():
-                if length in self.len_ids:
-                    cand_ids.append(self.len_ids[length])
-                    cand_words.extend(self.len_words[length])
-            if cand_words:
-                matrix = process.cdist(
-                    [token],
-                    cand_words,
-                    scorer=fuzz.ratio,
-                    score_cutoff=FUZZY_CUTOFF,
-                    dtype=np.float32,
-                )[0]
-                hit = np.flatnonzero(matrix)
-                if hit.size:
-                    hit_ids = np.concatenate(cand_ids)[hit]
-                    ids.append(hit_ids)
-                    scores.append(matrix[hit] * FUZZY_WEIGHT)
-                    if not is_word:
-                        # Completions of the token are prefix matches, not corrections.
-                        fixes = (hit_ids < lo) | (hit_ids >= hi)
-                        fix_ids, fix_scores = hit_ids[fixes], matrix[hit][fixes]
-                        if fix_ids.size:
-                            frequency = self.offsets[fix_ids + 1] - self.offsets[fix_ids]
-                            best = int(np.lexsort((-frequency, -fix_scores))[0])
-                            if fix_scores[best] >= CORRECTION_CUTOFF:
-                                correction = (float(fix_scores[best]), int(fix_ids[best]))
+            hit, matrix, cand_ids = self._close_words(token, fuzzy)
+            if hit.size:
+                hit_ids = cand_ids[hit]
+                ids.append(hit_ids)
+                scores.append(matrix[hit] * FUZZY_WEIGHT)
+                if not is_word:
+                    # Completions of the token are prefix matches, not corrections.
+                    fixes = (hit_ids < lo) | (hit_ids >= hi)
+                    fix_ids, fix_scores = hit_ids[fixes], matrix[hit][fixes]
+                    if fix_ids.size:
+                        frequency = self.offsets[fix_ids + 1] - self.offsets[fix_ids]
+                        best = int(np.lexsort((-frequency, -fix_scores))[0])
+                        if fix_scores[best] >= CORRECTION_CUTOFF:
+                            correction = (float(fix_scores[best]), int(fix_ids[best]))
             if fuzzy and last and n in self.prefix_groups:
                 heads, group_lo, group_hi = self.prefix_groups[n]
-                matrix = process.cdist(
-                    [token],
-                    heads,
-                    scorer=fuzz.ratio,
-                    score_cutoff=FUZZY_CUTOFF,
-                    dtype=np.float32,
-                )[0]
+                # Heads are sorted: those with the token's first letter are one slice.
+                first_lo = bisect.bisect_left(heads, token[0])
+                first_hi = bisect.bisect_left(heads, token[0] + "\x7f")
+                offset = first_lo
+                matrix = self._ratios(token, heads[first_lo:first_hi])
                 hit = np.flatnonzero(matrix)
+                if not hit.size:
+                    offset = 0
+                    matrix = self._ratios(token, heads)
+                    hit = np.flatnonzero(matrix)
                 for h in hit[:50]:
-                    if heads[h] == token:
+                    g = int(h) + offset
+                    if heads[g] == token:
                         continue
-                    ids.append(np.arange(group_lo[h], group_hi[h], dtype=np.int32))
+                    ids.append(np.arange(group_lo[g], group_hi[g], dtype=np.int32))
                     scores.append(
                         np.full(
-                            group_hi[h] - group_lo[h],
+                            group_hi[g] - group_lo[g],
                             matrix[h] * FUZZY_PREFIX_WEIGHT,
                             dtype=np.float32,
                         )
                     )
         return ids, scores, correction
+
+    @staticmethod
+    def _ratios(token: str, words: list[str]) -> np.ndarray:
+        if not words:
+            return np.zeros(0, dtype=np.float32)
+        return process.cdist(
+            [token], words, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, dtype=np.float32
+        )[0]
+
+    def _close_words(self, token: str, fuzzy: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Whole words within a typo of the token: (hit positions, ratios, candidate ids).
+
+        Words of two letters shorter to two longer with the token's first letter are tried
+        first; when none is close, all words of those lengths.
+        """
+        empty = np.zeros(0, dtype=np.int64)
+        if not fuzzy:
+            return empty, np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int32)
+        n = len(token)
+        for groups, words_of_group, key in (
+            (self.len_first_ids, self.len_first_words, lambda length: (length, token[0])),
+            (self.len_ids, self.len_words, lambda length: length),
+        ):
+            cand_ids: list[np.ndarray] = []
+            cand_words: list[str] = []
+            for length in range(n - 2, n + 3):
+                group = key(length)
+                if group in groups:
+                    cand_ids.append(groups[group])
+                    cand_words.extend(words_of_group[group])
+            matrix = self._ratios(token, cand_words)
+            hit = np.flatnonzero(matrix)
+            if hit.size:
+                return hit, matrix, np.concatenate(cand_ids)
+        return empty, np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int32)
 
     def _token_doc_scores(
         self, token: str, last: bool, fuzzy: bool = True, inside: bool = True
