@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, union_all
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from services import audit, clock, hsa, personnummer, rights
@@ -145,13 +146,8 @@ class LogPage:
     has_next: bool
 
 
-def _conditions(care_provider_id: str, flt: LogFilter) -> list[Any]:
-    conditions: list[Any] = [
-        or_(
-            col(AuditRecord.care_provider_id) == care_provider_id,
-            col(AuditRecord.resource_care_provider_id) == care_provider_id,
-        )
-    ]
+def _filters(flt: LogFilter) -> list[Any]:
+    conditions: list[Any] = []
     if flt.patient_id:
         conditions.append(col(AuditRecord.patient_id) == flt.patient_id)
     if flt.user_id:
@@ -165,6 +161,45 @@ def _conditions(care_provider_id: str, flt: LogFilter) -> list[Any]:
         end = datetime.combine(flt.date_to + timedelta(days=1), time.min, tzinfo=clock.SWEDEN)
         conditions.append(col(AuditRecord.at) < end)
     return conditions
+
+
+_NEWEST_FIRST = (col(AuditRecord.at).desc(), col(AuditRecord.id).desc())
+
+
+def _newest(
+    care_provider_id: str,
+    flt: LogFilter,
+    *,
+    limit: int,
+    offset: int = 0,
+    extra: tuple[Any, ...] = (),
+) -> Any:
+    """The care provider's records matching ``flt``, newest first: the accesses made on its
+    units, and the accesses from elsewhere to its certificates. Two index-ordered branches
+    (care_provider_id / resource_care_provider_id, then patient or user, then time), each cut
+    at ``offset + limit``, merged — so a page never scans more than it shows."""
+    conditions = [*_filters(flt), *extra]
+    own = (
+        select(AuditRecord)
+        .where(col(AuditRecord.care_provider_id) == care_provider_id, *conditions)
+        .order_by(*_NEWEST_FIRST)
+        .limit(offset + limit)
+        .subquery()
+    )
+    other = (
+        select(AuditRecord)
+        .where(
+            col(AuditRecord.resource_care_provider_id) == care_provider_id,
+            col(AuditRecord.care_provider_id) != care_provider_id,
+            *conditions,
+        )
+        .order_by(*_NEWEST_FIRST)
+        .limit(offset + limit)
+        .subquery()
+    )
+    both = union_all(select(own), select(other)).subquery()
+    record = aliased(AuditRecord, both)
+    return select(record).order_by(both.c.at.desc(), both.c.id.desc()).offset(offset).limit(limit)
 
 
 def _row(record: AuditRecord, saves: int | None = None) -> dict[str, str]:
@@ -261,15 +296,8 @@ def read_page(user: SessionUser, flt: LogFilter, *, page: Any = 1) -> LogPage:
     with session_scope() as s:
         _log_read(s, user, flt, f"Loggsida {page}")
         s.flush()
-        records = list(
-            s.exec(
-                select(AuditRecord)
-                .where(and_(*_conditions(care_provider_id, flt)))
-                .order_by(col(AuditRecord.at).desc(), col(AuditRecord.id).desc())
-                .offset((page - 1) * PAGE_SIZE)
-                .limit(PAGE_SIZE + 1)
-            ).all()
-        )
+        query = _newest(care_provider_id, flt, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
+        records = list(s.exec(query).all())
         has_next = len(records) > PAGE_SIZE
         records = records[:PAGE_SIZE]
         saves = _saves(s, records)
@@ -300,26 +328,20 @@ def _csv_lines(care_provider_id: str, flt: LogFilter) -> Iterator[str]:
 
     writer.writerow([title for title, _ in CSV_COLUMNS])
     yield "\ufeff" + take()  # BOM: spreadsheet programs read the file as UTF-8
-    conditions = _conditions(care_provider_id, flt)
     after: tuple[datetime, int] | None = None
     while True:
         with session_scope() as s:
-            query = select(AuditRecord).where(and_(*conditions))
+            extra: tuple[Any, ...] = ()
             if after is not None:
                 at, rid = after
-                query = query.where(
+                extra = (
                     or_(
                         col(AuditRecord.at) < at,
                         and_(col(AuditRecord.at) == at, col(AuditRecord.id) < rid),
-                    )
+                    ),
                 )
-            records = list(
-                s.exec(
-                    query.order_by(col(AuditRecord.at).desc(), col(AuditRecord.id).desc()).limit(
-                        EXPORT_BATCH
-                    )
-                ).all()
-            )
+            query = _newest(care_provider_id, flt, limit=EXPORT_BATCH, extra=extra)
+            records = list(s.exec(query).all())
             saves = _saves(s, records)
         if not records:
             return
@@ -360,15 +382,13 @@ def patient_extract(user: SessionUser, patient: Any) -> PatientExtract:
     with session_scope() as s:
         _log_read(s, user, flt, "Loggutdrag (PDF)")
         s.flush()
-        records = list(
-            s.exec(
-                select(AuditRecord)
-                .where(and_(*_conditions(care_provider_id, flt)))
-                .where(col(AuditRecord.action) != audit.AuditAction.LOG_READ.value)
-                .order_by(col(AuditRecord.at).desc(), col(AuditRecord.id).desc())
-                .limit(MAX_EXTRACT_ROWS + 1)
-            ).all()
+        query = _newest(
+            care_provider_id,
+            flt,
+            limit=MAX_EXTRACT_ROWS + 1,
+            extra=(col(AuditRecord.action) != audit.AuditAction.LOG_READ.value,),
         )
+        records = list(s.exec(query).all())
         saves = _saves(s, records)
     truncated = len(records) > MAX_EXTRACT_ROWS
     rows = [_row(r, saves.get(r.id or 0)) for r in records[:MAX_EXTRACT_ROWS]]

@@ -225,10 +225,14 @@ class AuditRecord(SQLModel, table=True):
 
     __tablename__ = "audit_record"
     __table_args__ = (
-        Index("ix_audit_record_patient_at", "patient_id", "at"),
-        Index("ix_audit_record_user_at", "user_id", "at"),
+        # The log page reads one care provider's records (made on its units, or about its
+        # certificates) by patient or user, newest first (services.pdl_log._newest).
         Index("ix_audit_record_care_provider_at", "care_provider_id", "at"),
         Index("ix_audit_record_resource_care_provider_at", "resource_care_provider_id", "at"),
+        Index("ix_audit_record_cp_patient_at", "care_provider_id", "patient_id", "at"),
+        Index("ix_audit_record_cp_user_at", "care_provider_id", "user_id", "at"),
+        Index("ix_audit_record_rcp_patient_at", "resource_care_provider_id", "patient_id", "at"),
+        Index("ix_audit_record_rcp_user_at", "resource_care_provider_id", "user_id", "at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

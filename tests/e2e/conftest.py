@@ -50,6 +50,7 @@ class App:
         self.ehr_url = f"http://127.0.0.1:{sim_base + 4}"  # the demo journalsystem
         self.fk_url = f"http://127.0.0.1:{sim_base + 2}"
         self.api = httpx.Client(base_url=base_url, timeout=30)
+        self.db_url = ""
         self.ehr_headers = {"x-api-key": ehr_api_key}
 
     def create_draft(
@@ -105,7 +106,9 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     upgrade(db_url)
     app, sims = serve.start(port, sim_base, extra_env=env, log_dir=tmp)
     try:
-        yield App(f"http://127.0.0.1:{port}", key, sim_base)
+        running = App(f"http://127.0.0.1:{port}", key, sim_base)
+        running.db_url = db_url  # the app's database (e.g. to verify the PDL log's chain)
+        yield running
     finally:
         serve.stop(app, sims)
         for log in tmp.glob("*.log"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import subprocess
+import sys
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -121,6 +122,15 @@ def test_pdl_ansvarig_filters_by_patient_and_downloads_csv_and_pdf(
     assert "TSTNMT2321000156-1079" in refused[0]["Övrigt"]
     printed = next(r for r in athena if r["Händelse"] == "Skrivit ut")
     assert printed["System"] == "demo-ehr" and printed["Namn"] == "Ajla Doktor"
+
+    # --- the chain of the whole run is unbroken ---
+    done = subprocess.run(
+        [sys.executable, "-m", "services.audit", "verify", app_server.db_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and "obruten" in done.stdout, done.stdout + done.stderr
 
     # --- the loggutdrag ---
     text = "\n".join(p.extract_text() or "" for p in PdfReader(pdf_path).pages)

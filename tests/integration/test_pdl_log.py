@@ -47,8 +47,9 @@ def _accesses(user: identity.SessionUser, n: int, patient: str = TOLVAN) -> None
             audit.record_for(s, user, audit.AuditAction.READ, _cert(f"c-{patient}-{i}", patient))
 
 
-def _foreign_access(patient: str = TOLVAN) -> None:
-    """A read made at another care provider on its own certificate."""
+def _foreign_access(patient: str = TOLVAN, *, of_alfa: bool = False) -> None:
+    """A read made at another care provider on its own certificate (or, ``of_alfa``, on one
+    of Alfa's: sammanhållen journalföring across care providers)."""
     other = SimpleNamespace(
         hsa_id="IFV-DOC",
         name="Främmande Läkare",
@@ -61,7 +62,11 @@ def _foreign_access(patient: str = TOLVAN) -> None:
         ),
     )
     with session_scope() as s:
-        cert = _cert("foreign", patient, "IFV1239877878-1042", "IFV1239877878-1041")
+        cert = (
+            _cert("alfas", patient)
+            if of_alfa
+            else _cert("foreign", patient, "IFV1239877878-1042", "IFV1239877878-1041")
+        )
         audit.record_for(s, other, audit.AuditAction.READ, cert)
 
 
@@ -115,6 +120,18 @@ async def test_reader_sees_own_care_provider_only_and_the_read_is_logged(migrate
     assert [r["user_id"] for r in other_reads] == ["IFV-DOC"]
     with session_scope() as s:
         assert audit.verify(s).ok
+
+
+async def test_an_access_from_another_care_provider_shows_in_both_logs(migrated_db, sim) -> None:
+    _, reader = await _login(READER)
+    _, other = await _login(OTHER_READER)
+    _foreign_access(LILLTOLVAN, of_alfa=True)  # WebCert-Vårdgivare1 reads Alfa's certificate
+    for who in (reader, other):
+        page = pdl_log.read_page(who, pdl_log.LogFilter.parse(patient=LILLTOLVAN))
+        reads = [r for r in page.rows if r["action"] == "READ"]
+        assert [(r["user_id"], r["resource_id"], r["sjf"]) for r in reads] == [
+            ("IFV-DOC", "alfas", "Ja")
+        ]
 
 
 async def test_filters_paging_and_bad_input(migrated_db, sim) -> None:
