@@ -32,8 +32,10 @@ setup: $(VENV)/.installed $(BUN)
 migrate: setup
 	$(PY) -m services.persistence.migrate
 
+# The demo EHR gets each notification both as JSON and as CertificateStatusUpdateForCare v3.
 run: migrate
-	$(PY) scripts/serve.py
+	WEBCERT_DEMO_EHR_NOTIFICATION_FORMAT=$${WEBCERT_DEMO_EHR_NOTIFICATION_FORMAT:-both} \
+	  $(PY) scripts/serve.py
 
 # Scale-out mode (README "Several workers and hosts"): the machine's PostgreSQL and Redis,
 # WORKERS backend workers (default: the number of cores). SERVE_ARGS e.g. --port 3001

@@ -257,7 +257,7 @@ def verify_signature(body: bytes | str, header: str | None, secret: str | None =
 
 def webhook_for(unit_id: str) -> EhrSystem | None:
     """The EHR system notified about ``unit_id``: one naming the unit, else one for "*"."""
-    systems = [s for s in get_settings().ehr_system_list() if s.webhook_url]
+    systems = [s for s in get_settings().ehr_system_list() if s.wants_json or s.wants_riv]
     exact = next((s for s in systems if unit_id in s.units), None)
     return exact or next((s for s in systems if "*" in s.units), None)
 
@@ -381,8 +381,16 @@ def notification_body(claimed_id: int, payload: dict[str, Any]) -> bytes:
 async def _send(client: httpx.AsyncClient, claimed: _Claimed) -> tuple[str | None, bool]:
     """POST one notification; returns (error or None, skipped-for-no-webhook)."""
     system = webhook_for(claimed.unit_id)
-    if system is None or not system.webhook_url:
+    if system is None or not (system.wants_json or system.wants_riv):
         return "Inget journalsystem tar emot notifieringar för vårdenheten.", True
+    if system.wants_riv:  # CertificateStatusUpdateForCare v3 (services.interop.status_updates)
+        from services.interop import status_updates
+
+        error = await status_updates.deliver(client, system, claimed.id, claimed.payload)
+        if error or not system.wants_json:
+            return error, False
+    if not system.webhook_url:
+        return None, False
     body = notification_body(claimed.id, claimed.payload)
     headers = {
         "Content-Type": "application/json; charset=utf-8",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, BaseModel, Field, ValidationError
@@ -40,6 +41,18 @@ class EhrSystem(BaseModel):
     webhook_url: str | None = None  # where notifications (§7) for its units are POSTed
     units: tuple[str, ...] = ("*",)  # care units it may act for; "*" means every unit
     hmac_secret: str | None = None  # per-system notification secret (default: the global one)
+    # CertificateStatusUpdateForCare v3 (RIV-TA, SOAP): where it is sent, and which contract
+    # the system takes: "json" (the webhook), "riv" (the SOAP contract) or "both".
+    riv_url: str | None = None
+    notification_format: Literal["json", "riv", "both"] = "json"
+
+    @property
+    def wants_json(self) -> bool:
+        return self.notification_format in ("json", "both") and bool(self.webhook_url)
+
+    @property
+    def wants_riv(self) -> bool:
+        return self.notification_format in ("riv", "both") and bool(self.riv_url)
 
     def covers(self, unit_id: str) -> bool:
         """True if the system may act for (and is notified about) ``unit_id``."""
@@ -79,6 +92,8 @@ class Settings(BaseSettings):
     ehr_systems: str = ""
     ehr_api_keys: str = "demo-ehr:demo-ehr-key"
     notification_hmac_secret: str = "dev-notification-secret"
+    # Which contract the demo EHR (simulators/ehr.py) gets: "json", "riv" or "both".
+    demo_ehr_notification_format: Literal["json", "riv", "both"] = "json"
     # Försäkringskassan's credential for the inbound message endpoint (POST /api/v1/messages,
     # SendMessageToCare), sent as X-Api-Key; the FK simulator sends the same setting.
     fk_api_key: str = "dev-fk-key"
@@ -189,7 +204,20 @@ class Settings(BaseSettings):
                 webhook = (
                     self.ehr_url.rstrip("/") + "/notifications" if name == DEMO_EHR_SYSTEM else None
                 )
-                systems.append(EhrSystem(name=name, api_key=key, webhook_url=webhook))
+                demo = name == DEMO_EHR_SYSTEM
+                systems.append(
+                    EhrSystem(
+                        name=name,
+                        api_key=key,
+                        webhook_url=webhook,
+                        riv_url=(
+                            self.ehr_url.rstrip("/") + "/riv/CertificateStatusUpdateForCare/3"
+                            if demo
+                            else None
+                        ),
+                        notification_format=(self.demo_ehr_notification_format if demo else "json"),
+                    )
+                )
         return systems
 
     def ehr_system(self, name: str) -> EhrSystem | None:

@@ -11,6 +11,11 @@ POST /open             form: certificate, user@unit → POST /api/v1/launch-toke
                        303 redirect of the browser to the deep link
 POST /notifications    Webcert's webhook: store the notification, check X-Webcert-Signature
 GET  /notifications    JSON list of received notifications, oldest first
+POST /riv/CertificateStatusUpdateForCare/3
+                       the same notifications in the RIV-TA contract (SOAP), validated with its
+                       XSD; a RIV-TA result back (ERROR and nothing stored when invalid)
+GET  /status-updates   JSON list of the CertificateStatusUpdateForCare messages received
+The page shows both kinds in one list, each with the contract it came in.
 
 Webcert's address and the API key come from settings (public_url, the "demo-ehr" system);
 tests may pass them, and an httpx transport, to :func:`create_app`.
@@ -32,6 +37,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from services.interop import soap
 from simulators.common import (
     SimulatorState,
     build_app,
@@ -40,6 +46,7 @@ from simulators.common import (
     load_pu_persons,
     new_id,
     now_iso,
+    read_body,
 )
 
 SYSTEM_NAME = "demo-ehr"
@@ -51,6 +58,7 @@ class EhrState(SimulatorState):
     def reset(self) -> None:
         super().reset()
         self.notifications: list[dict[str, Any]] = []
+        self.status_updates: list[dict[str, Any]] = []  # CertificateStatusUpdateForCare v3
         self.drafts: list[dict[str, Any]] = []
 
 
@@ -194,18 +202,29 @@ def _page(state: EhrState, request: Request, unit_listing: str = "") -> str:
         )
         for d in reversed(state.drafts)
     )
+    received = sorted(
+        [("JSON (webhook)", n) for n in state.notifications]
+        + [("CertificateStatusUpdateForCare v3 (SOAP)", n) for n in state.status_updates],
+        key=lambda item: item[1]["received_at"],
+    )
     notification_rows = "".join(
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><pre>{}</pre></td></tr>".format(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "<td><pre>{}</pre></td></tr>".format(
             _esc(n["received_at"]),
-            _esc(n["notification"].get("event") or n["notification"].get("type", "")),
-            _esc(n["notification"].get("legacyEvent") or ""),
-            _esc(n["notification"].get("certificateId") or ""),
+            _esc(kind),
+            _esc(_field(n, "event") or _field(n, "type")),
+            _esc(_field(n, "legacyEvent")),
+            _esc(_field(n, "certificateId")),
             '<span class="ok">Giltig</span>'
             if n.get("signature_ok")
             else '<span class="bad">Ogiltig eller saknas</span>',
-            _esc(json.dumps(n["notification"], ensure_ascii=False, indent=1)),
+            _esc(
+                json.dumps(n["notification"], ensure_ascii=False, indent=1)
+                if "notification" in n
+                else n["xml"]
+            ),
         )
-        for n in reversed(state.notifications)
+        for kind, n in reversed(received)
     )
     unit_items = sorted({(u["unit_id"], u["label"].split(" – ")[-1]) for u in users})
     return f"""<!doctype html><html lang="sv"><head><meta charset="utf-8">
@@ -231,14 +250,44 @@ def _page(state: EhrState, request: Request, unit_listing: str = "") -> str:
 {_options(unit_items, q.get("enhet"))}</select></label>
 <button type="submit">Hämta intyg</button></form>{unit_listing}</section>
 <section><h2>Notifieringar från Webcert</h2>
-<p>Mottagna notifieringar: {len(state.notifications)}</p>
-<table><thead><tr><th>Mottagen</th><th>Händelse</th><th>Äldre kod</th><th>Intyg</th>
-<th>Signatur</th><th>Innehåll</th></tr></thead><tbody>{notification_rows}</tbody></table>
+<p>Mottagna notifieringar: {len(state.notifications)} som JSON (webhook),
+{len(state.status_updates)} som CertificateStatusUpdateForCare v3 (SOAP).</p>
+<table><thead><tr><th>Mottagen</th><th>Kontrakt</th><th>Händelse</th><th>Äldre kod</th>
+<th>Intyg</th><th>Signatur</th><th>Innehåll</th></tr></thead>
+<tbody>{notification_rows}</tbody></table>
 </section>
 <section><h2>Patienter i PU-tjänsten</h2>
 <table><thead><tr><th>Personnummer</th><th>Namn</th><th>Markering</th></tr></thead>
 <tbody>{patient_rows}</tbody></table></section>
 </body></html>"""
+
+
+def riv_status_record(element: Any) -> dict[str, Any]:
+    """What the page and the tests need from a CertificateStatusUpdateForCare message."""
+    from lxml import etree
+
+    def text(path: str) -> str:
+        return (element.findtext(path) or "").strip()
+
+    intyg = element.find("{*}intyg")
+    return {
+        "format": "CertificateStatusUpdateForCare v3",
+        "event": text("{*}handelse/{*}handelsekod/{*}code"),
+        "certificateId": (intyg.findtext("{*}intygs-id/{*}extension") or "").strip()
+        if intyg is not None
+        else "",
+        "certificateType": (intyg.findtext("{*}typ/{*}code") or "").strip()
+        if intyg is not None
+        else "",
+        "answers": len(intyg.findall("{*}svar")) if intyg is not None else 0,
+        "ref": text("{*}ref"),
+        "xml": etree.tostring(element, encoding="unicode"),
+    }
+
+
+def _field(record: dict[str, Any], key: str) -> str:
+    source = record.get("notification", record)
+    return str(source.get(key) or "")
 
 
 def _unit_listing(data: dict[str, Any]) -> str:
@@ -328,6 +377,34 @@ def create_app(
     async def list_notifications(request: Request) -> Response:
         return JSONResponse(state.notifications)
 
+    async def receive_status_update(request: Request) -> Response:
+        operation = "CertificateStatusUpdateForCare"
+        raw = await read_body(request, soap.MAX_SOAP_BYTES)
+        try:
+            if raw is None:
+                raise soap.Refused("Meddelandet är för stort.")
+            parsed = soap.parse_request(raw, operation)
+        except soap.Refused as exc:
+            body, status = soap.refusal(operation, exc)
+            return Response(body, status_code=status, media_type=soap.CONTENT_TYPE)
+        record = riv_status_record(parsed.element)
+        record.update(
+            id=new_id(),
+            received_at=now_iso(),
+            signature_ok=signature_ok(
+                raw,
+                request.headers.get("x-webcert-signature"),
+                value(hmac_secret, _default_secret),
+            ),
+            delivery=request.headers.get("x-webcert-delivery"),
+        )
+        state.status_updates.append(record)
+        ok = soap.response(operation, soap.Result("OK"))
+        return Response(ok, media_type=soap.CONTENT_TYPE)
+
+    async def list_status_updates(request: Request) -> Response:
+        return JSONResponse(state.status_updates)
+
     async def index(request: Request) -> Response:
         listing = ""
         unit_id = request.query_params.get("enhet")
@@ -401,6 +478,8 @@ def create_app(
         [
             Route("/notifications", receive, methods=["POST"]),
             Route("/notifications", list_notifications, methods=["GET"]),
+            Route("/riv/CertificateStatusUpdateForCare/3", receive_status_update, methods=["POST"]),
+            Route("/status-updates", list_status_updates, methods=["GET"]),
             Route("/drafts", create_draft, methods=["POST"]),
             Route("/open", open_in_webcert, methods=["POST"]),
             Route("/", index, methods=["GET"]),
