@@ -258,7 +258,7 @@ class CertificateState(rx.State):
 
     async def _load_earlier_periods(self, user, cert) -> list[list[list[str]]]:  # type: ignore[no-untyped-def]
         """The patient's earlier signed periods at the care provider (for the FMB check)."""
-        if not self.editable or not sick_leave.reason_question(cert.type):
+        if not self._can_edit or not sick_leave.reason_question(cert.type):
             return []
         try:
             found = await asyncio.to_thread(sick_leave.earlier_periods, user, cert.id)
