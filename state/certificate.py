@@ -32,6 +32,7 @@ from services.rights import REVOKE_REASONS
 from state import editor_parts, sections
 from state.certificate_view import CertificateViewState
 from state.editor_parts import SaveStatusState
+from state.questions import QuestionState
 from state.session import current_user
 
 log = logging.getLogger(__name__)
@@ -450,7 +451,11 @@ class CertificateState(rx.State):
             self._recompute()
             view = await self.get_state(CertificateViewState)  # what this view had typed
             await view._show(self.cert_id, self.cert_type, self._content)
+            questions = await self.get_state(QuestionState)  # ärendekommunikation too
+            questions.q_error = self.pu_message
             return
+        questions = await self.get_state(QuestionState)
+        await questions._refresh_pushed()  # (clears the message when it loads)
         status = await self.get_state(SaveStatusState)
         unsaved = status.save_state in ("error", "saving")
         values, content, version = dict(self._values), dict(self._content), self._version

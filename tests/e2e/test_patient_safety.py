@@ -91,10 +91,12 @@ def test_pu_outage_locks_an_open_draft_at_once(app_server, page: Page) -> None:
         expect(page.get_by_test_id(tid("ovrigt"))).to_have_count(0)
         expect(page.get_by_test_id("action-sign")).to_have_count(0)
         expect(page.get_by_text("Utkastet är sparat")).to_have_count(0)
+        expect(page.get_by_test_id("questions-error")).to_contain_text("PU-tjänsten")
         _shot(page, "issue15-pu-outage")
     finally:
         assert app_server.testability("/pu-outage", {"down": False}).status_code == 200
     expect(page.get_by_test_id("pu-outage")).to_have_count(0, timeout=10_000)
+    expect(page.get_by_test_id("questions-error")).to_have_count(0)
     expect(page.get_by_test_id(tid("ovrigt"))).to_have_value("Före avbrottet")
     expect(page.get_by_test_id("action-sign")).to_be_visible()
 

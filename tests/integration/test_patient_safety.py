@@ -176,3 +176,25 @@ async def test_revoke_tells_refused_from_not_answering(migrated_db, sim) -> None
     assert down.value.code == "RECIPIENT_UNAVAILABLE"
     assert "Försäkringskassan svarar inte just nu" in down.value.message
     assert load(cert.id).status == S.SENT
+
+
+def test_badge_never_names_another_care_unit() -> None:
+    """Item 1: whatever the registry holds, the badge lists only editors of this draft on the
+    user's own care unit, and a holder on another unit is not named."""
+    import os
+
+    os.environ.setdefault("PYTEST_CURRENT_TEST", "forged")
+    from state.certificate import CertificateState
+    from tests.integration.test_forged_events import _state
+
+    st = _state(CertificateState, "no-session")
+    st._can_edit, st._unit_id = True, "ALFA"
+    me = {"token": "t-me", "name": "Ajla Doktor", "unit_id": "ALFA", "editing": "true"}
+    viewer = {"token": "t-v", "name": "Vera Visare", "unit_id": "ALFA", "editing": ""}
+    zeta = {"token": "t-z", "name": "Zandor Tandläkare", "unit_id": "ZETA", "editing": "true"}
+    st._apply_collab([viewer, me, zeta], token="t-me")
+    assert [(v["name"], v["me"]) for v in st.viewers] == [("Ajla Doktor", "true")]
+    assert st.holder_name == "En användare på en annan vårdenhet" and not st.has_priority
+    st._can_edit = False  # not an editable draft (signed, or not this user's to edit)
+    st._apply_collab([me, zeta], token="t-me")
+    assert st.viewers == [] and st.holder_name == "" and st.has_priority
