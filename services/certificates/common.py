@@ -190,7 +190,7 @@ def ts_identity_section(texts: Texts, kat: str) -> Section:
     )
 
 
-def ts_specialist_question(texts: Texts, *, help: str = "") -> Question:
+def ts_specialist_question(texts: Texts, *, help: str = "", max_length: int = TEXT_MAX) -> Question:
     """34: the specialist the patient should see before the case is decided (optional)."""
     return Question(
         id="specialist",
@@ -198,7 +198,7 @@ def ts_specialist_question(texts: Texts, *, help: str = "") -> Question:
         label=texts["FRG_34.RBK"],
         kind=FieldKind.TEXT,
         help=help,
-        max_length=TEXT_MAX,
+        max_length=max_length,
     )
 
 

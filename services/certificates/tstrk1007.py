@@ -429,9 +429,10 @@ SECTIONS = (
         "sjukhusvard",
         "KAT_14",
         _yes_no("sjukhusvard", "30"),
-        _details("sjukhusvard_tidpunkt", "30.2", "sjukhusvard"),
-        _details("sjukhusvard_vardinrattning", "30.3", "sjukhusvard"),
-        _details("sjukhusvard_anledning", "30.4", "sjukhusvard"),
+        # TS's limits for 30.2–30.4 (tstrk1007.v7 schematron): 40, 40 and 50 characters
+        _details("sjukhusvard_tidpunkt", "30.2", "sjukhusvard", max_length=40),
+        _details("sjukhusvard_vardinrattning", "30.3", "sjukhusvard", max_length=40),
+        _details("sjukhusvard_anledning", "30.4", "sjukhusvard", max_length=50),
     ),
     _section(
         "ovrig_medicinering",

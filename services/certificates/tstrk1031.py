@@ -37,8 +37,6 @@ from services.certificates.base import (
     equals,
 )
 from services.certificates.common import (
-    TEXT_MAX,
-    TS_TEXTAREA_MAX,
     code_options,
     ts_details,
     ts_identity_section,
@@ -157,6 +155,8 @@ _T: dict[str, str] = {
 }
 
 SHORT_MAX = 53  # TS's limit for the short "Ange vilken"/"Varför?" answers
+LONG_MAX = 189  # TS's limit for 206.2 (komplikationer) and 32 (övriga kommentarer)
+SPECIALIST_MAX = 71  # TS's limit for 34 (specialist)
 
 INTYGET_AVSER = "intyget_avser"
 BEDOMNING = "bedomning_behorigheter"
@@ -332,9 +332,9 @@ SECTIONS = (
             help="T.ex. synpåverkan, neuropati eller hjärt-kärlsjukdom.",
             visible=equals("komplikationer", True),
             mandatory=ALWAYS,
-            max_length=TEXT_MAX,
+            max_length=LONG_MAX,
         ),
-        ts_specialist_question(_T),
+        ts_specialist_question(_T, max_length=SPECIALIST_MAX),
     ),
     _section(
         "bedomning",
@@ -354,7 +354,7 @@ SECTIONS = (
             ref="32",
             label=_T["FRG_32.RBK"],
             kind=FieldKind.TEXTAREA,
-            max_length=TS_TEXTAREA_MAX,
+            max_length=LONG_MAX,
         ),
     ),
 )

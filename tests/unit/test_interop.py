@@ -575,3 +575,32 @@ def test_roundtrip_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     junk.write_text("<not-xml")
     assert main(["roundtrip", str(junk)]) == 1
     assert capsys.readouterr().out.startswith(f"FEL {junk}: XML: ")
+
+
+@pytest.mark.parametrize("cert_type", TYPES)
+def test_the_editor_never_accepts_a_text_longer_than_the_recipient_takes(cert_type: str) -> None:
+    """Every "får inte överskrida N tecken" of FK's/TS's schematron is the editor's limit too."""
+    import re
+
+    from services.interop.transport import ids, spec_for
+    from services.interop.validation import SCHEMAS
+
+    sch = etree.parse(str(SCHEMAS / "schematron" / spec_for(cert_type).schematron))
+    q = "{http://purl.oclc.org/dsdl/schematron}"
+    limits = {}
+    for rule in sch.iter(q + "rule"):
+        context = re.fullmatch(r"//gn:delsvar\[@id='([0-9.]+)'\]", rule.get("context") or "")
+        for check in rule.iter(q + "assert"):
+            limit = re.fullmatch(
+                r"string-length\(normalize-space\(text\(\)\)\) le (\d+)", check.get("test")
+            )
+            if context and limit:
+                limits[context.group(1)] = int(limit.group(1))
+    checked = 0
+    for question in get_definition(cert_type).questions():
+        delsvar = ids(question)[1]
+        if delsvar in limits:
+            assert question.max_length is not None
+            assert question.max_length <= limits[delsvar], (question.id, limits[delsvar])
+            checked += 1
+    assert checked == len(limits)  # every limit belongs to a question of the editor
