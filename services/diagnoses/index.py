@@ -23,6 +23,15 @@ corrected spelling is guaranteed a place among the first three, beside completio
 typed ("diabetisk").
 Prefix ranges of a sorted vocabulary map to one contiguous slice of the posting arrays, so even
 a one-letter query is a handful of vectorised numpy operations.
+
+Everyday words (issue 20): the documents are the official texts plus extra search terms
+(KSH97-P synonyms; for ICD-10-SE the everyday terms of synonyms.py, ranked one point below an
+official text that matches as well). A query is expanded into slots (everyday.py): each typed
+word has alternatives from the reviewed table and compound splitting; a slot scores the best
+alternative (the mean of its words), the text's score is the mean over slots. Derived words
+are known words: matched without typo tolerance, the table's words scored once at build time.
+Perinatal (P) and pregnancy (O) codes rank CONTEXT_PENALTY lower unless a query word asks for
+them. Typo candidates with the typed word's first letter are tried first.
 """
 
 from __future__ import annotations
