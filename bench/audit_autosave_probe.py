@@ -1,13 +1,18 @@
-"""Autosave latency probe, run by bench/bench_audit.py in a source tree of its choice.
+"""Autosave latency probe, run by bench/bench_audit.py (one process per measurement).
 
-    python bench/audit_autosave_probe.py DATABASE_URL MODE N [THREADS]
+    python bench/audit_autosave_probe.py DATABASE_URL MODE N THREADS AUDIT
 
-Runs in whatever tree is first on ``sys.path`` (the current one, or an exported older commit
-for the "before" figure): migrates DATABASE_URL, makes drafts directly in the database and times
-``lifecycle.save_draft`` N times. MODE ``same``: one draft, saves back to back (what a user
-typing does; every save after the first in a minute is coalesced by the audit log). MODE
-``spread``: each save goes to another draft, so every save writes a chained audit record (the
-audit log's worst case). Prints one JSON line: the latencies' median, p95 and mean in ms.
+Migrates DATABASE_URL, makes drafts directly in the database and times
+``lifecycle.save_draft`` N times per thread (PU-tjänsten at WEBCERT_PU_URL answers each save).
+MODE ``same``: one draft per thread, saves back to back (a user typing; every save after the
+first in a minute is coalesced by the audit log). MODE ``spread``: each save goes to another
+draft, so every save writes a chained audit record (the audit log's worst case).
+
+AUDIT ``after``: the code as it is. AUDIT ``before``: the audit write of every save as it was
+before issue 18 — one unchained ``audit_record`` row per save (``session.add``, id from the
+sequence) on a table with only its time index (the issue-18 indexes and triggers dropped) —
+everything else the same code, so the difference is the audit log's alone.
+Prints one JSON line: the latencies' median, p95 and mean in ms.
 """
 
 from __future__ import annotations
@@ -20,9 +25,46 @@ import time
 from datetime import UTC, datetime
 
 
+def _legacy_audit(url: str) -> None:
+    """The pre-issue-18 audit write: one plain row per save, only the time index."""
+    from sqlalchemy import text
+
+    from services import audit, drafts
+    from services.persistence.audit_ddl import drop_statements
+    from services.persistence.db import engine_for
+    from services.persistence.models import AuditRecord
+
+    engine = engine_for(url)
+    with engine.begin() as conn:
+        for statement in drop_statements(engine.dialect.name):
+            conn.execute(text(statement))
+        for index in AuditRecord.__table__.indexes:  # type: ignore[attr-defined]
+            if index.name != "ix_audit_record_at":
+                conn.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
+
+    def record_autosave(session, user, certificate, detail=""):  # type: ignore[no-untyped-def]
+        session.add(
+            AuditRecord(
+                at=audit.clock.now(),
+                user_id=user.hsa_id,
+                user_name=user.name,
+                role=user.role,
+                unit_id=user.unit.hsa_id if user.unit else "",
+                action="WRITE",
+                certificate_id=certificate.id,
+                patient_id=certificate.patient_id,
+                detail=detail[:500],
+            )
+        )
+
+    assert drafts.audit is audit  # save_draft looks record_autosave up at each call
+    audit.record_autosave = record_autosave  # type: ignore[assignment]
+
+
 def main() -> None:
     url, mode, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     threads = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+    legacy = len(sys.argv) > 5 and sys.argv[5] == "before"
     from services.settings import get_settings
 
     get_settings().database_url = url
@@ -33,6 +75,8 @@ def main() -> None:
     from services.persistence.models import Certificate, CertificateStatus
 
     upgrade(url)
+    if legacy:
+        _legacy_audit(url)
     unit = UnitInfo(
         hsa_id="BENCH-UNIT",
         name="Benchenheten",
