@@ -48,7 +48,9 @@ def _chain_existing_rows() -> tuple[int, str]:
     from services.persistence.models import AuditRecord
 
     bind = op.get_bind()
-    table = sa.table("audit_record", *(sa.column(c.name) for c in AuditRecord.__table__.columns))
+    table = sa.table(
+        "audit_record", *(sa.column(c.name, c.type) for c in AuditRecord.__table__.columns)
+    )
     rows = bind.execute(sa.select(table).order_by(table.c.id)).mappings().all()
     previous = GENESIS
     for position, row in enumerate(rows, start=1):

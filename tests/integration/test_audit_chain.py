@@ -185,3 +185,44 @@ def test_concurrent_writers_keep_one_chain(migrated_db: str) -> None:
     with session_scope() as s:
         details = {r.detail for r in s.exec(select(AuditRecord)).all()}
     assert details == {f"{k}:{i}" for k in range(writers) for i in range(per_writer)}
+
+
+def test_the_migration_chains_records_written_before_it(tmp_path, monkeypatch) -> None:
+    """Records from before the chain (with gaps in their ids) are numbered and chained by
+    the migration; verify passes and new records continue the chain."""
+    from alembic.config import Config
+
+    from alembic import command
+    from services.settings import get_settings
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    monkeypatch.setattr(get_settings(), "database_url", url)
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    cfg.attributes["url"] = url
+    cfg.attributes["configure_logger"] = False
+    command.upgrade(cfg, "0003")
+    with engine_for(url).begin() as conn:
+        for rid in (3, 7, 8):
+            conn.execute(
+                text(
+                    "INSERT INTO audit_record (id, at, user_id, user_name, role, unit_id, "
+                    "action, certificate_id, patient_id, detail) VALUES (:id, "
+                    "'2026-01-02 10:00:00.000000', 'HSA-1', 'Läkare', 'LAKARE', 'U', 'READ', "
+                    "'c', '191212121212', 'gammal')"
+                ),
+                {"id": rid},
+            )
+    command.upgrade(cfg, "head")
+    assert _verify(url).ok and _verify(url).checked == 3
+    _write(2)
+    result = _verify(url)
+    assert result.ok and result.checked == 5
+    with session_scope() as s:
+        assert [r.id for r in s.exec(select(AuditRecord).order_by(col(AuditRecord.id)))] == [
+            1,
+            2,
+            3,
+            4,
+            5,
+        ]
+    engine_for(url).dispose()
