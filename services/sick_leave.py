@@ -15,7 +15,9 @@ FMB gives no figure for the diagnosis.
 
 Earlier certificates are read through the access rules (services.rights.decide, READ): a
 certificate on another care unit of the care provider counts only when the user may read it
-(sammanhållen journalföring); revoked certificates and drafts never count.
+(sammanhållen journalföring); revoked certificates and drafts never count, nor a certificate
+replaced or complemented by a signed one, nor the original a replacing or complementing draft
+takes the place of.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from services.certificates.periods import GRADES, parse_date
 from services.fmb import fmb_maximum
 from services.identity import SessionUser
 from services.persistence.db import session_scope
-from services.persistence.models import Certificate
+from services.persistence.models import Certificate, RelationKind
 from services.rights import Action, PatientFlags
 
 #: Certificate types the guidance applies to: their period, diagnosis and reason question ids.
@@ -218,10 +220,20 @@ def earlier_periods(user: SessionUser, certificate_id: str) -> list[list[Interva
                 Certificate.id != cert.id,
             )
         ).all()
+        # A replacing or complementing draft takes the place of its original: not counted.
+        superseded = (
+            cert.parent_id
+            if cert.relation_kind in (RelationKind.REPLACE, RelationKind.COMPLEMENT)
+            else None
+        )
         result: list[list[Interval]] = []
         for other in others:
+            if other.id == superseded:
+                continue
             flags = PatientFlags.from_snapshot(other.patient)
             relations = relation_flags(s, other)
+            if relations.replaced_by_signed or relations.complemented_by_signed:
+                continue  # the signed certificate that replaced it counts instead
             if not rights.decide(user, other, Action.READ, flags, relations=relations):
                 continue
             periods = dated_periods(other.content, qids[0])

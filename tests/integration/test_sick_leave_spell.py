@@ -14,7 +14,7 @@ import pytest
 
 from services.identity import SessionUser, UnitInfo
 from services.persistence.db import session_scope
-from services.persistence.models import Certificate, CertificateStatus
+from services.persistence.models import Certificate, CertificateStatus, RelationKind
 from services.sick_leave import earlier_periods, length_check
 
 S = CertificateStatus
@@ -55,6 +55,8 @@ def _cert(
     unit: str = UNIT,
     patient: str = PATIENT,
     cert_type: str = "fk7804",
+    parent: str | None = None,
+    relation: RelationKind | None = None,
 ) -> str:
     now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     cert = Certificate(
@@ -74,6 +76,8 @@ def _cert(
                 }
             },
         },
+        parent_id=parent,
+        relation_kind=relation,
         created_at=now,
         created_by="x",
         updated_at=now,
@@ -124,3 +128,19 @@ def test_other_care_providers_do_not_join_the_spell(draft: str) -> None:
     _cert(-14, -1)  # the same two weeks at this care provider: 21 days > J20's 14
     check = length_check("fk7804", content, earlier_periods(_user(), draft))
     assert check is not None and check.spell.days == 21 and check.exceeds
+
+
+def test_replaced_certificates_count_once(db: str) -> None:
+    original = _cert(-30, -1)  # 30 days, signed
+    # A signed replacement with a shorter period: the replaced original no longer counts.
+    _cert(-30, -16, parent=original, relation=RelationKind.REPLACE)
+    renewal = _cert(0, 6, status=S.DRAFT)
+    assert earlier_periods(_user(), renewal) == [[(D - timedelta(30), D - timedelta(16))]]
+
+
+def test_a_replacing_draft_takes_the_place_of_its_original(db: str) -> None:
+    original = _cert(-30, -1)
+    replacing = _cert(-30, -20, status=S.DRAFT, parent=original, relation=RelationKind.REPLACE)
+    assert earlier_periods(_user(), replacing) == []
+    renewing = _cert(0, 6, status=S.DRAFT, parent=original, relation=RelationKind.RENEW)
+    assert earlier_periods(_user(), renewing) == [[(D - timedelta(30), D - timedelta(1))]]
