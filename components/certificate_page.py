@@ -38,7 +38,7 @@ def has(action: str) -> rx.Var:
     return C.actions.contains(action)
 
 
-def action_button(label: str, action: str, on_click, testid: str, **props) -> rx.Component:  # type: ignore[no-untyped-def]
+def action_button(label: str | rx.Var, action: str, on_click, testid: str, **props) -> rx.Component:  # type: ignore[no-untyped-def]
     return rx.cond(
         has(action),
         rx.button(
@@ -56,7 +56,12 @@ def action_bar() -> rx.Component:
         rx.cond(
             C.editable,
             rx.fragment(
-                action_button("Signera intyget", "SIGN", C.sign, "action-sign"),
+                action_button(
+                    rx.cond(C.signs_and_sends, "Signera och skicka", "Signera intyget"),
+                    "SIGN",
+                    C.sign,
+                    "action-sign",
+                ),
                 action_button(
                     "Markera klart för signering", "MARK_READY", C.mark_ready, "action-mark-ready"
                 ),

@@ -256,6 +256,20 @@ def _cannot_dialog() -> rx.Component:
 def _complement_actions() -> rx.Component:
     return rx.vstack(
         rx.cond(
+            Q.complements_href != "",
+            rx.callout.root(
+                rx.callout.text(
+                    "Utkastet kompletterar ett intyg. Försäkringskassan har begärt komplettering "
+                    "enligt nedan; frågorna är inramade i utkastet. ",
+                    rx.link("Visa det ursprungliga intyget", href=Q.complements_href),
+                ),
+                color_scheme="amber",
+                size="1",
+                width="100%",
+                data_testid="complement-draft-request",
+            ),
+        ),
+        rx.cond(
             Q.complemented_by_href != "",
             rx.callout.root(
                 rx.callout.text(

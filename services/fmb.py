@@ -229,18 +229,3 @@ def fmb_for_codes(codes: list[str]) -> list[FmbInfo]:
             seen.add(info.code)
             result.append(info)
     return result
-
-
-def applies_to(cert_type: str) -> bool:
-    """FMB (§5.3) is guidance for sick leave reported to Försäkringskassan: shown for FK's
-    types that have a diagnosis question, never for Transportstyrelsen's."""
-    from .certificates import get_definition
-    from .certificates.base import FieldKind, Recipient
-
-    try:
-        definition = get_definition(cert_type)
-    except KeyError:
-        return False
-    return definition.recipient == Recipient.FK and any(
-        q.kind == FieldKind.DIAGNOSES for q in definition.questions()
-    )

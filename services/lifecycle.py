@@ -53,13 +53,21 @@ from services.drafts import (
     saved_draft,
 )
 from services.sending import certificate_payload, revoke, send
-from services.signing import content_hash, issuer_snapshot, mark_ready_for_signing, sign
+from services.signing import (
+    SignedNotSent,
+    content_hash,
+    issuer_snapshot,
+    mark_ready_for_signing,
+    sends_when_signed,
+    sign,
+)
 
 __all__ = [
     "CertificateView",
     "RelationLink",
     "RelationsView",
     "SaveResult",
+    "SignedNotSent",
     "certificate_payload",
     "complement",
     "content_hash",
@@ -85,5 +93,6 @@ __all__ = [
     "saved_content",
     "saved_draft",
     "send",
+    "sends_when_signed",
     "sign",
 ]

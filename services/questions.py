@@ -171,6 +171,9 @@ class QuestionsView:
     can_cannot_complement: bool  # "Kan ej komplettera" (B or C)
     unhandled: int
     framed_fields: tuple[str, ...] = field(default=())  # question ids of open complements
+    # A komplettering draft shows the open kompletteringsbegäran of the certificate it
+    # complements (read-only): the id of that certificate, "" otherwise.
+    complements_certificate_id: str = ""
 
 
 def _fmt(ts: datetime | None) -> str:
@@ -405,6 +408,8 @@ async def list_threads(
     prepared = await _prepared(user, certificate_id, Action.READ)
     prepared.decision.raise_if_denied()
     cert = prepared.cert
+    if cert.status.is_draft and cert.relation_kind == RelationKind.COMPLEMENT and cert.parent_id:
+        return _complement_draft_view(user, cert, prepared.flags)
     decision = rights.decide(
         user, cert, Action.QUESTIONS, prepared.flags, relations=prepared.relations
     )
@@ -467,6 +472,42 @@ async def list_threads(
         can_cannot_complement=open_komplt and decision.allowed,
         unhandled=sum(1 for t in threads if not t.handled),
         framed_fields=framed,
+    )
+
+
+def _complement_draft_view(
+    user: SessionUser, draft: Certificate, flags: rights.PatientFlags
+) -> QuestionsView:
+    """A komplettering draft (§6.3.1 A, B): beside it, what Försäkringskassan asked for — the
+    open kompletteringsbegäran of the certificate it complements, with the framed questions
+    they point at. Read-only here: they are answered by signing and sending the draft."""
+    with session_scope() as s:
+        parent = s.get(Certificate, draft.parent_id)
+        if parent is None or not rights.decide(user, parent, Action.READ, flags).allowed:
+            threads: list[QuestionThread] = []
+        else:
+            threads = _open_complements(s, parent)
+    views = tuple(_thread_view(t, parent, {}, False) for t in order_threads(threads))  # type: ignore[arg-type]
+    framed = tuple(dict.fromkeys(c.question_id for v in views for c in v.complements))
+    return QuestionsView(
+        certificate_id=draft.id,
+        available=bool(views),
+        unavailable_text="" if views else "Det finns ingen obesvarad kompletteringsbegäran.",
+        allowed=False,
+        refusal="",
+        complement_threads=views,
+        admin_threads=(),
+        draft_topic="",
+        draft_text="",
+        open_complement_draft_id="",
+        complemented_by_id="",
+        can_complement=False,
+        can_no_more_info=False,
+        no_more_info_refusal="",
+        can_cannot_complement=False,
+        unhandled=len(views),
+        framed_fields=framed,
+        complements_certificate_id=draft.parent_id or "",
     )
 
 

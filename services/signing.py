@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 from sqlmodel import col
 
-from services import audit, clock, notifications, question_handling, rights
+from services import audit, clock, notifications, question_handling, rights, sending
 from services.certificate_access import (
     DRAFT_STATUSES,
     SIGNED_STATUSES,
@@ -30,7 +30,7 @@ from services.certificate_access import (
     state_only_refusal,
     who,
 )
-from services.certificates.base import CertificateDefinition
+from services.certificates.base import CertificateDefinition, Recipient
 from services.certificates.validation import Severity, validate
 from services.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from services.identity import SessionUser, require_unit
@@ -205,7 +205,36 @@ async def sign(
         if latest.relation_kind == RelationKind.RENEW and latest.parent_id:
             # §4.6: signing a renewal handles the original's open kompletteringsbegäran.
             question_handling.handle_complement_requests(s, latest.parent_id)
-        return latest
+    if sends_when_signed(latest):
+        return await _send_signed_complement(user, latest)
+    return latest
+
+
+class SignedNotSent(ServiceUnavailable):
+    """The komplettering was signed, the sending failed: it stays Signerat and can be sent."""
+
+
+def sends_when_signed(cert: Certificate) -> bool:
+    """§6.3.1 A step 4 and B step 6, "Signera och skicka": a komplettering is signed and sent
+    to Försäkringskassan in one action, so a signed answer is never left unsent. Where a
+    vårdadministratör only marks it ready for signing, the sending happens when the läkare
+    signs."""
+    return (
+        cert.relation_kind == RelationKind.COMPLEMENT
+        and bool(cert.parent_id)
+        and definition_for(cert.type).recipient == Recipient.FK
+    )
+
+
+async def _send_signed_complement(user: SessionUser, signed: Certificate) -> Certificate:
+    try:
+        return await sending.send(user, signed.id, patient_consent=True)  # FK asked for it
+    except ServiceUnavailable as exc:
+        raise SignedNotSent(
+            "Intyget är signerat men har inte skickats: Försäkringskassan svarar inte just "
+            "nu. Skicka intyget till Försäkringskassan om en stund.",
+            code="RECIPIENT_UNAVAILABLE",
+        ) from exc
 
 
 async def mark_ready_for_signing(user: SessionUser, certificate_id: str) -> Certificate:

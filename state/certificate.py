@@ -14,7 +14,6 @@ import reflex as rx
 
 from services import (
     clock,
-    fmb,
     identity,
     launch,
     lifecycle,
@@ -24,7 +23,7 @@ from services import (
     rights,
     sick_leave,
 )
-from services.certificates import form_model, get_definition
+from services.certificates import form_model, get_definition, shows_fmb
 from services.certificates.base import FieldKind, Severity
 from services.certificates.validation import missing_sections, validate
 from services.errors import PuUnavailable, WebcertError
@@ -87,8 +86,9 @@ class CertificateState(rx.State):
     _earlier_periods: list[list[list[str]]] = []  # earlier readable signed periods (ISO)
     tips: str = ""
     has_questions: bool = True  # the Ärendekommunikation tab (FK types only, services.rights)
-    has_fmb: bool = True  # the FMB tab (services.fmb.applies_to)
+    has_fmb: bool = True  # the FMB tab (services.certificates.shows_fmb)
     minimal_print: bool = False
+    signs_and_sends: bool = False  # "Signera och skicka" (§6.3.1): lifecycle.sends_when_signed
     actions: list[str] = []
     relation_links: list[dict[str, str]] = []
     replacement_draft_id: str = ""
@@ -214,11 +214,12 @@ class CertificateState(rx.State):
         self.recipient = definition.recipient.label
         self.tips = definition.description
         self.has_questions = rights.has_question_communication(definition.type)
-        self.has_fmb = fmb.applies_to(definition.type)
+        self.has_fmb = shows_fmb(definition.type)
         self.minimal_print = definition.minimal_print
         self.status = cert.status.value
         self.status_label = cert.status.label
         self.pu_down = False
+        self.signs_and_sends = cert.status.is_draft and lifecycle.sends_when_signed(cert)
         self.editable = cert.status.is_draft and "EDIT" in {a.value for a in view.actions}
         self._can_edit = self.editable
         self._unit_id = user.unit.hsa_id if user.unit else ""
@@ -724,8 +725,20 @@ class CertificateState(rx.State):
             target: str | None = None
             match action:
                 case "sign":
-                    await lifecycle.sign(user, self.cert_id, expected_version=self._version)
-                    self.action_notice = "Intyget är signerat."
+                    try:
+                        done = await lifecycle.sign(
+                            user, self.cert_id, expected_version=self._version
+                        )
+                    except lifecycle.SignedNotSent as exc:  # signed; the sending failed
+                        await self._reopen()
+                        await self._refresh_questions()
+                        self.action_error = exc.message
+                        return None
+                    self.action_notice = (
+                        f"Intyget är signerat och skickat till {self.recipient}."
+                        if done.status.value == "SENT"
+                        else "Intyget är signerat."
+                    )
                 case "mark_ready":
                     await lifecycle.mark_ready_for_signing(user, self.cert_id)
                     self.action_notice = "Utkastet är markerat klart för signering."
@@ -759,11 +772,21 @@ class CertificateState(rx.State):
                 self.busy = False
                 return rx.redirect(lifecycle.href(target))
             await self._reopen()
+            await self._refresh_questions()
         except Exception as exc:  # noqa: BLE001 - shown as a Swedish message
             self._fail(exc)
         finally:
             self.busy = False
         return None
+
+    async def _refresh_questions(self) -> None:
+        """Signing, sending or revoking changes what Ärendekommunikation offers (§6): the
+        question panel follows at once, without a reload (issue 15, item 10)."""
+        from state.questions import QuestionState
+
+        questions_state = await self.get_state(QuestionState)
+        if questions_state.q_cert_id == self.cert_id:
+            await questions_state._refresh_pushed()
 
     @rx.event
     async def continue_replacement(self):

@@ -154,6 +154,7 @@ class QuestionState(rx.State):
     can_cannot_complement: bool = False
     open_complement_draft_href: str = ""
     complemented_by_href: str = ""
+    complements_href: str = ""  # a komplettering draft: the certificate it complements
     cannot_open: bool = False
     cannot_choice: str = ""
     cannot_text: str = ""
@@ -196,6 +197,11 @@ class QuestionState(rx.State):
         self.complemented_by_href = (
             lifecycle.href(view.complemented_by_id) if view.complemented_by_id else ""
         )
+        self.complements_href = (
+            lifecycle.href(view.complements_certificate_id)
+            if view.complements_certificate_id
+            else ""
+        )
         all_views = [*view.complement_threads, *view.admin_threads]
         self._drafts = {v.id: v.answer_draft for v in all_views}
         self._komplt_ids = [
@@ -208,6 +214,8 @@ class QuestionState(rx.State):
         if not self.ask_text and not self.ask_topic:
             self.ask_topic = view.draft_topic
             self.ask_text = view.draft_text
+            if view.allowed and (view.draft_topic or view.draft_text.strip()):
+                self.ask_open = True  # an unsent question is shown, not hidden behind the button
         if self.answering_id and self.answering_id not in {v.id for v in all_views if v.can_answer}:
             self.answering_id = ""
             self.answer_text = ""

@@ -289,7 +289,14 @@ def certificate_page() -> rx.Component:
                                 C.editable,
                                 rx.hstack(
                                     action_button(
-                                        "Signera intyget", "SIGN", C.sign, "action-sign-bottom"
+                                        rx.cond(
+                                            C.signs_and_sends,
+                                            "Signera och skicka",
+                                            "Signera intyget",
+                                        ),
+                                        "SIGN",
+                                        C.sign,
+                                        "action-sign-bottom",
                                     ),
                                     action_button(
                                         "Markera klart för signering",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from services.certificates.base import CertificateDefinition
 
-__all__ = ["all_definitions", "creatable_types", "get_definition"]
+__all__ = ["all_definitions", "creatable_types", "get_definition", "shows_fmb"]
 
 _REGISTRY: dict[str, CertificateDefinition] | None = None
 
@@ -51,3 +51,17 @@ def all_definitions() -> list[CertificateDefinition]:
 def creatable_types() -> list[str]:
     """Type ids that new drafts can be made of (all but the read-only FK7263)."""
     return [d.type for d in all_definitions() if not d.read_only]
+
+
+def shows_fmb(type: str) -> bool:
+    """FMB (§5.3) is guidance for sick leave reported to Försäkringskassan: shown for FK's
+    types that have a diagnosis question, never for Transportstyrelsen's."""
+    from services.certificates.base import FieldKind, Recipient
+
+    try:
+        definition = get_definition(type)
+    except KeyError:
+        return False
+    return definition.recipient == Recipient.FK and any(
+        q.kind == FieldKind.DIAGNOSES for q in definition.questions()
+    )

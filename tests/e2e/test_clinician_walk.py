@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 
 from tests.e2e.conftest import DOCTOR, UNIT
 
@@ -143,3 +144,49 @@ def test_item20_swedish_404_toast_region_header_and_no_missing_resource(
     expect(page.get_by_text("Sidan finns inte")).to_be_visible()
     expect(page.get_by_text("Page not found")).to_have_count(0)
     shot("not-found-page")
+
+
+# --- item 10 ----------------------------------------------------------------------------------
+def test_item10_question_panel_follows_sending_and_shows_an_unsent_question(
+    app_server, page: Page, shot
+) -> None:
+    cert_id = _certificate(app_server, "SIGNED")
+    page.goto(app_server.deep_link(cert_id))
+    panel = page.get_by_test_id("question-panel")
+    expect(panel).to_contain_text("Ärendekommunikation finns när intyget är signerat och skickat")
+    page.get_by_test_id("action-send").click()
+    page.get_by_test_id("dialog-confirm-send").click()
+    expect(page.get_by_test_id("certificate-status")).to_have_text("Skickat")
+    # at once, without a reload: the conversation is open
+    expect(page.get_by_test_id("questions-tab-admin")).to_be_visible()
+    expect(panel).not_to_contain_text("Ärendekommunikation finns när intyget")
+    page.get_by_test_id("questions-tab-admin").click()
+    page.get_by_test_id("ask-toggle").click()
+    page.get_by_test_id("ask-text").fill("När vill ni ha ett avstämningsmöte?")
+    page.wait_for_timeout(500)  # autosaved per change
+    page.reload()
+    # the unsent question is shown where it was written, not hidden behind the button
+    page.get_by_test_id("questions-tab-admin").click()
+    expect(page.get_by_test_id("ask-text")).to_have_value("När vill ni ha ett avstämningsmöte?")
+    shot("questions-unsent-question-shown")
+
+
+# --- item 18 ----------------------------------------------------------------------------------
+def test_item18_fk7263_is_viewed_and_printed(app_server, page: Page, shot, tmp_path) -> None:
+    cert_id = _certificate(app_server, "SENT", cert_type="fk7263", content={})
+    page.goto(app_server.deep_link(cert_id))
+    expect(page.get_by_test_id("certificate-title")).to_have_text("Läkarintyg FK7263")
+    expect(page.get_by_test_id("certificate-status")).to_have_text("Skickat")
+    expect(page.get_by_test_id("view-sjukdomsforlopp")).to_contain_text("ländryggssmärta")
+    expect(page.get_by_role("main").get_by_role("textbox")).to_have_count(0)  # read only
+    for action in ("action-sign", "action-renew", "action-replace", "action-send"):
+        expect(page.get_by_test_id(action)).to_have_count(0)
+    shot("fk7263-view")
+    page.get_by_test_id("action-print").click()
+    page.get_by_test_id("print-minimal").click()
+    with page.expect_download() as dl:
+        page.get_by_test_id("dialog-confirm-print").click()
+    pdf = tmp_path / "fk7263.pdf"
+    dl.value.save_as(pdf)
+    text = "\n".join(p.extract_text() or "" for p in PdfReader(str(pdf)).pages)
+    assert "Minimalt intyg" in text and "Lumbago" not in text  # no diagnosis on the minimal

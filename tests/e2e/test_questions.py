@@ -100,11 +100,22 @@ def test_komplettering_arrives_live_and_doctor_complements(app_server, page: Pag
     expect(page.get_by_test_id("certificate-status")).to_have_text("Utkast")
     expect(page.get_by_test_id("field-ovrigt")).to_have_value("Patienten mår bättre.")
     draft_url = page.url
-    page.get_by_test_id("action-sign").click()
-    expect(page.get_by_test_id("certificate-status")).to_have_text("Signerat")
-    page.get_by_test_id("action-send").click()
-    page.get_by_test_id("dialog-confirm-send").click()
+    # beside the draft: what FK asked for, framed in the draft too (issue 15 item 8)
+    expect(page.get_by_test_id("complement-draft-request")).to_be_visible()
+    draft_ref = page.get_by_test_id("complement-ref-ovrigt")
+    expect(draft_ref).to_contain_text("Förtydliga övriga upplysningar.")
+    expect(page.get_by_test_id("question-panel")).not_to_contain_text(
+        "Ärendekommunikation finns när intyget"
+    )
+    draft_ref.click()
+    expect(page.get_by_test_id("field-ovrigt")).to_be_in_viewport()
+    shot("questions-complement-draft-with-request")
+    # "Signera och skicka" (§6.3.1 A step 4; issue 15 item 9): one action
+    sign = page.get_by_test_id("action-sign")
+    expect(sign).to_have_text("Signera och skicka")
+    sign.click()
     expect(page.get_by_test_id("certificate-status")).to_have_text("Skickat")
+    expect(page.get_by_test_id("action-notice")).to_contain_text("signerat och skickat")
 
     # The original: handled, "besvarades med ett nytt intyg", no Förnya/Ersätt
     page.goto(app_server.base_url + f"/intyg/{cert_id}")

@@ -272,9 +272,7 @@ async def test_scenario_a_complement_then_sign_and_send(migrated_db, sim, api_ur
     lifecycle.save_draft(
         doctor, draft.id, content=complete_fk7804(ovrigt="Mer"), expected_version=1
     )
-    await lifecycle.sign(doctor, draft.id)
-    assert not thread(k1).handled  # handled when sent
-    await lifecycle.send(doctor, draft.id, patient_consent=True)
+    await lifecycle.sign(doctor, draft.id)  # "Signera och skicka": sent in the same action
     for k in (k1, k2):
         assert thread(k).handled and thread(k).answered_with_certificate_id == draft.id
     assert events(cert.id).count("HANFRFM") == 2
@@ -307,8 +305,7 @@ async def test_scenario_b_doctors_only(migrated_db, sim, api_url) -> None:
     draft = await questions.cannot_complement_no_more_info(doctor, cert.id, comment="Inget mer")
     assert draft.content["ovrigt"] == "Tidigare text\n\nInget mer"
     assert not thread(k).handled
-    await lifecycle.sign(doctor, draft.id)
-    await lifecycle.send(doctor, draft.id, patient_consent=True)
+    await lifecycle.sign(doctor, draft.id)  # "Signera och skicka" (§6.3.1 B step 6)
     assert thread(k).handled and thread(k).answered_with_certificate_id == draft.id
 
 
