@@ -53,19 +53,33 @@ def _option(item: rx.Var, index: rx.Var) -> rx.Component:
     active = D.highlighted == index
     return rx.box(
         rx.text(item["code"], as_="span", weight="bold", min_width="4.5em", flex_shrink="0"),
-        rx.text(
-            item["text"],
+        rx.box(
+            rx.text(
+                item["text"],
+                rx.cond(
+                    item["matched"] != "",
+                    # the everyday word that found the code (services.diagnoses.synonyms)
+                    rx.text(
+                        " – " + item["matched"],
+                        as_="span",
+                        color=rx.color("gray", 11),
+                        data_testid="diagnosis-suggestion-matched",
+                    ),
+                ),
+                as_="span",
+            ),
+            # FK types: a three-position F/Z73 code is refused at signing; say so here
             rx.cond(
-                item["matched"] != "",
-                # the everyday word that found the code (services.diagnoses.synonyms)
+                item["note"] != "",
                 rx.text(
-                    " – " + item["matched"],
+                    item["note"],
                     as_="span",
-                    color=rx.color("gray", 11),
-                    data_testid="diagnosis-suggestion-matched",
+                    display="block",
+                    font_size="0.85em",
+                    color=rx.color("amber", 11),
+                    data_testid="diagnosis-suggestion-note",
                 ),
             ),
-            as_="span",
         ),
         id=D.list_id + "-opt-" + index.to_string(),
         role="option",
@@ -80,6 +94,7 @@ def _option(item: rx.Var, index: rx.Var) -> rx.Component:
         _hover={"background": rx.color("teal", 3)},
         data_testid="diagnosis-suggestion",
         data_code=item["code"],
+        data_needs_more=rx.cond(item["note"] != "", "true", "false"),
         data_highlighted=rx.cond(active, "true", "false"),
     )
 

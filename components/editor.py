@@ -34,7 +34,25 @@ def _text_input(key: str, *, placeholder: str = "", width: str = "100%", **props
 
 
 def _date_input(key: str, **props) -> rx.Component:
-    return _text_input(key, placeholder="åååå-mm-dd", width="10em", **props)
+    """A date: typed (åååå-mm-dd and the shortcuts of §5.7 keep working) or picked in the
+    browser's calendar beside it, which writes the same value."""
+    label = props.get("aria_label") or "datum"
+    return rx.hstack(
+        _text_input(key, placeholder="åååå-mm-dd", width="10em", **props),
+        rx.el.input(
+            type="date",
+            value=form_value(key),
+            on_change=lambda v: S.set_value(key, v),
+            read_only=~S.editable,
+            disabled=~S.editable,
+            aria_label=f"Välj i kalender: {label}",
+            title="Välj datum i kalender",
+            class_name="date-picker",
+            data_testid=testid(key) + "-picker",
+        ),
+        spacing="1",
+        align="center",
+    )
 
 
 def _checkbox(key: str, label: str) -> rx.Component:
@@ -153,7 +171,7 @@ def field_input(q: Question) -> rx.Component:
                 data_testid=testid(q.id),
             )
         case FieldKind.DATE:
-            return _date_input(q.id)
+            return _date_input(q.id, aria_label=q.label)
         case FieldKind.NUMBER:
             return _text_input(q.id, width="6em", input_mode="numeric")
         case FieldKind.BOOLEAN:
@@ -236,6 +254,16 @@ def question_block(q: Question) -> rx.Component:
                 rx.cond(
                     q.kind != FieldKind.CHECKBOX,
                     rx.text(q.sub_label, size="2", color=rx.color("gray", 11)),
+                ),
+            ),
+            rx.cond(
+                S.appeared.contains(q.id),
+                rx.callout(
+                    S.appeared[q.id],
+                    icon="info",
+                    color_scheme="amber",
+                    size="1",
+                    data_testid=testid(q.id) + "-appeared",
                 ),
             ),
             *([icf_controls(q)] if q.icf else []),

@@ -25,7 +25,12 @@ from services import (
 )
 from services.certificates import form_model, get_definition, shows_fmb
 from services.certificates.base import FieldKind, Severity
-from services.certificates.validation import missing_sections, validate
+from services.certificates.validation import (
+    NEWLY_REQUIRED_TEXT,
+    missing_fields,
+    newly_required,
+    validate,
+)
 from services.errors import PuUnavailable, WebcertError
 from services.rights import REVOKE_REASONS
 from state import editor_parts, sections
@@ -72,7 +77,9 @@ class CertificateState(rx.State):
     field_errors: dict[str, str] = {}
     field_warnings: dict[str, str] = {}
     missing: dict[str, str] = {}
-    missing_sections: list[dict[str, str]] = []
+    missing_sections: list[dict[str, str]] = []  # §5.6 list: sections and their fields
+    appeared: dict[str, str] = {}  # a new mandatory question, marked where it appears
+    announcement: str = ""  # read by screen readers (a role="status" region)
     show_missing: bool = False
     help_open: dict[str, bool] = {}
     patient_name: str = ""
@@ -115,6 +122,7 @@ class CertificateState(rx.State):
     _can_edit: bool = False  # the draft is editable for this user, priority aside
     _unit_id: str = ""  # the care unit the user works on in this tab (for the presence list)
     _place: str = ""  # the question this view last changed (kept in view on losing priority)
+    _appeared: list[str] = []  # questions brought in by this view's changes, unanswered
 
     # --- helpers (not events) -----------------------------------------------------------
     def _definition(self):  # type: ignore[no-untyped-def]
@@ -138,6 +146,7 @@ class CertificateState(rx.State):
         for m in messages:
             target = {Severity.ERROR: errors, Severity.WARNING: warnings}.get(m.severity, missing)
             target.setdefault(m.question_id, m.message)
+        missing_all = set(missing)
         self._assign("working_time", self._working_time(definition, content))
         check = (
             sick_leave.length_check(
@@ -155,14 +164,24 @@ class CertificateState(rx.State):
         self._assign("field_errors", errors)
         self._assign("field_warnings", warnings)
         self._assign("missing", missing if self.show_missing else {})
+        rows: list[dict[str, str]] = []
+        if self.show_missing and self.editable:  # §5.6: each section, then its fields
+            for section, questions in missing_fields(definition, content, today=clock.today()):
+                rows.append({"id": section.id, "title": section.title, "kind": "section"})
+                rows += [
+                    {"id": "q-" + q.id.replace(".", "-"), "title": q.label, "kind": "field"}
+                    for q in questions
+                ]
+        self._assign("missing_sections", rows)
+        # a question brought in by a change and still unanswered is marked where it appears
+        self._appeared = [
+            qid
+            for qid in self._appeared
+            if self.visible.get(qid) and self.required.get(qid) and qid in missing_all
+        ]
         self._assign(
-            "missing_sections",
-            [
-                {"id": s.id, "title": s.title}
-                for s in missing_sections(definition, content, today=clock.today())
-            ]
-            if self.show_missing and self.editable
-            else [],
+            "appeared",
+            {qid: NEWLY_REQUIRED_TEXT for qid in self._appeared} if self.editable else {},
         )
 
     def _working_time(self, definition, content: dict[str, Any]) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -296,6 +315,8 @@ class CertificateState(rx.State):
         self.loading = True
         self.page_error = ""
         self.show_missing = False
+        self._appeared = []
+        self.announcement = ""
         self.dialog = ""
         self.action_error = ""
         self.action_notice = ""
@@ -501,6 +522,8 @@ class CertificateState(rx.State):
             value = "true" if value is True else ""
         self._values[key] = value[:20000]
         self._place = key.split(".", 1)[0]
+        # a grund för MU just ticked gets today's date (services.certificates.form_model)
+        form_model.fill_date_on_tick(self._definition(), self._values, key, clock.today())
         await self._save()
 
     @rx.event
@@ -536,6 +559,10 @@ class CertificateState(rx.State):
         the handler directly) the write happens here."""
         definition = self._definition()
         content = form_model.from_form(definition, self._values, self._content)
+        brought_in = newly_required(definition, self._content, content)
+        if brought_in:
+            self._appeared = [*self._appeared, *(q.id for q in brought_in)]
+            self.announcement = "Ny obligatorisk fråga: " + ", ".join(q.label for q in brought_in)
         self._content = content
         token = self._client_token()
         if len(self.viewers) > 1 and self.has_priority:

@@ -19,10 +19,10 @@ from typing import Any
 
 import reflex as rx
 
-from services.certificates import get_definition
+from services.certificates import get_definition, uses_fk_diagnosis_rules
 from services.certificates.base import FieldKind, Question
 from services.certificates.form_model import diagnosis_rows
-from services.diagnoses import CodeSystem, SearchMode, lookup, search
+from services.diagnoses import CodeSystem, SearchMode, lookup, order_for_fk, search
 from state.certificate import CertificateState
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class DiagnosisState(rx.State):
     """Suggestions of the one diagnosis input that has them open."""
 
     active: str = ""  # the input key whose list is open, e.g. "diagnoser.0.text"; "" = closed
-    suggestions: list[dict[str, str]] = []  # {"code", "text", "matched"}
+    suggestions: list[dict[str, str]] = []  # {"code", "text", "matched", "note"}
     highlighted: int = -1  # index in suggestions chosen with the arrow keys; -1 = none
     query: str = ""  # the text the shown suggestions answer (data-query, for tests and bench)
     _typed: dict[str, str] = {}  # input key -> text typed and not yet written to the draft
@@ -155,7 +155,14 @@ class DiagnosisState(rx.State):
         self.query = value
         # An everyday term that found an ICD-10-SE code is shown beside its official text;
         # choosing the suggestion writes the official text.
-        self.suggestions = [{"code": d.code, "text": d.text, "matched": d.matched} for d in found]
+        if uses_fk_diagnosis_rules(cs.cert_type):  # F/Z73 with three positions: marked, last
+            noted = order_for_fk(found)
+        else:
+            noted = [(d, "") for d in found]
+        self.suggestions = [
+            {"code": d.code, "text": d.text, "matched": d.matched, "note": note}
+            for d, note in noted
+        ]
         self.highlighted = -1
 
     @rx.event

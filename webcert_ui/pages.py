@@ -211,7 +211,19 @@ def missing_list() -> rx.Component:
             ),
             rx.foreach(
                 C.missing_sections,
-                lambda s: rx.link(s["title"], href="#s-" + s["id"], display="block"),
+                lambda s: rx.cond(
+                    s["kind"] == "field",
+                    # the field itself (§5.6: "obligatoriska fält som saknar information")
+                    rx.link(
+                        s["title"],
+                        href="#" + s["id"],
+                        display="block",
+                        padding_left="1.25em",
+                        size="2",
+                        data_testid="missing-field",
+                    ),
+                    rx.link(s["title"], href="#s-" + s["id"], display="block", weight="bold"),
+                ),
             ),
             color_scheme="amber",
             data_testid="missing-list",
@@ -283,6 +295,7 @@ def certificate_page() -> rx.Component:
                     dialogs(),
                     rx.flex(
                         rx.vstack(
+                            rx.box(C.announcement, role="status", class_name="sr-only"),
                             missing_list(),
                             rx.cond(C.editable, certificate_form(), certificate_view()),
                             rx.cond(

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from services.certificates.base import CertificateDefinition
 
-__all__ = ["all_definitions", "creatable_types", "get_definition", "shows_fmb"]
+__all__ = [
+    "all_definitions",
+    "creatable_types",
+    "get_definition",
+    "shows_fmb",
+    "uses_fk_diagnosis_rules",
+]
 
 _REGISTRY: dict[str, CertificateDefinition] | None = None
 
@@ -65,3 +71,14 @@ def shows_fmb(type: str) -> bool:
     return definition.recipient == Recipient.FK and any(
         q.kind == FieldKind.DIAGNOSES for q in definition.questions()
     )
+
+
+def uses_fk_diagnosis_rules(type: str) -> bool:
+    """Försäkringskassan's diagnosis-code rules (F and Z73 need four positions,
+    services.diagnoses.validate_code_for_fk) apply to FK's types."""
+    from services.certificates.base import Recipient
+
+    try:
+        return get_definition(type).recipient == Recipient.FK
+    except KeyError:
+        return False

@@ -8,6 +8,7 @@ is lost); validation reports it.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from services.certificates.base import (
@@ -84,6 +85,28 @@ def to_form(definition: CertificateDefinition, content: Content) -> dict[str, st
             case _:
                 form[q.id] = "" if value is None else str(value)
     return form
+
+
+def fill_date_on_tick(
+    definition: CertificateDefinition, form: dict[str, str], key: str, today: date
+) -> list[str]:
+    """An option of a DATE_CHECKBOXES question (grund för MU: "min undersökning av patienten"
+    ...) just ticked gets today's date when its date is empty, as in Webcert; the date stays
+    editable. Changes ``form`` in place and returns the keys changed."""
+    qid, _, code = key.partition(".")
+    if not code or "." in code or form.get(key) != TRUE:
+        return []
+    try:
+        question = definition.question(qid)
+    except KeyError:
+        return []
+    date_key = f"{key}.date"
+    if question.kind != FieldKind.DATE_CHECKBOXES or date_key not in form:
+        return []
+    if str(form.get(date_key) or "").strip():
+        return []
+    form[date_key] = today.isoformat()
+    return [date_key]
 
 
 def from_form(

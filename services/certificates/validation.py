@@ -41,10 +41,13 @@ __all__ = [
     "MSG_BAD_DATE",
     "MSG_NO_DATE",
     "MSG_NO_SUCH_DATE",
+    "NEWLY_REQUIRED_TEXT",
     "answer_given",
     "can_sign",
     "diagnosis_validator",
+    "missing_fields",
     "missing_sections",
+    "newly_required",
     "validate",
 ]
 
@@ -328,6 +331,42 @@ def missing_sections(
         if m.severity == Severity.MISSING
     }
     return [s for s in definition.sections if s.id in ids]
+
+
+def missing_fields(
+    definition: CertificateDefinition, content: Content, *, today: date
+) -> list[tuple[Section, list[Question]]]:
+    """§5.6: "en lista över obligatoriska fält som saknar information" — the sections with a
+    ``MISSING`` message and, in each, the questions that lack an answer (definition order)."""
+    qids = {
+        m.question_id
+        for m in validate(definition, content, today=today)
+        if m.severity == Severity.MISSING
+    }
+    result = []
+    for section in definition.sections:
+        questions = [q for q in section.questions if q.id in qids]
+        if questions:
+            result.append((section, questions))
+    return result
+
+
+NEWLY_REQUIRED_TEXT = (
+    "Ny obligatorisk fråga: den har tillkommit efter din ändring och ska besvaras."
+)
+
+
+def newly_required(
+    definition: CertificateDefinition, before: Content, after: Content
+) -> list[Question]:
+    """Questions a change has brought in: hidden before it, shown and mandatory after it (a
+    sick-leave period under 100 procent brings "arbetstidsförläggning", FK7804 question 33).
+    The editor says so where the question appears."""
+    return [
+        q
+        for q in definition.questions()
+        if q.visible(after) and q.mandatory(after) and not q.visible(before)
+    ]
 
 
 def can_sign(definition: CertificateDefinition, content: Content, *, today: date) -> bool:

@@ -8,6 +8,7 @@ Public API::
     await search(query, system, mode, limit)      # runs in a worker thread
     lookup(code, system) -> Diagnosis | None
     validate_code_for_fk(code, system) -> str | None
+    order_for_fk(diagnoses) -> [(Diagnosis, note)]  # F/Z73 with three positions marked, last
     validate_code_systems(systems) -> str | None
     code_key(code, system), format_code(code, system), positions(code, system)
     warm_up(*systems) -> {system: build seconds}
@@ -21,9 +22,11 @@ from .codes import (
     Diagnosis,
     code_key,
     coerce_system,
+    fk_suggestion_note,
     format_code,
     is_psychiatric,
     lookup,
+    order_for_fk,
     positions,
     validate_code_for_fk,
     validate_code_systems,
@@ -46,9 +49,11 @@ __all__ = [
     "SearchMode",
     "code_key",
     "coerce_system",
+    "fk_suggestion_note",
     "format_code",
     "is_psychiatric",
     "lookup",
+    "order_for_fk",
     "positions",
     "search",
     "search_by_code",

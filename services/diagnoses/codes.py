@@ -163,6 +163,22 @@ def is_psychiatric(code: str) -> bool:
     return key.startswith("F") or key.startswith("Z73")
 
 
+def fk_suggestion_note(code: str, system: CodeSystem | str = CodeSystem.ICD_10_SE) -> str:
+    """What a suggestion must say for an FK certificate before it is chosen: a three-position
+    F or Z73 code is refused at signing, so it is marked with the rule's text; "" otherwise."""
+    key = code_key(code, system)
+    return MSG_PSYCH_4 if is_psychiatric(key) and len(key) < 4 else ""
+
+
+def order_for_fk(
+    diagnoses: list[Diagnosis],
+) -> list[tuple[Diagnosis, str]]:
+    """Suggestions for an FK certificate with their notes (:func:`fk_suggestion_note`): the
+    codes that can be signed first, those that need more positions after them (stable)."""
+    noted = [(d, fk_suggestion_note(d.code, d.system)) for d in diagnoses]
+    return sorted(noted, key=lambda pair: pair[1] != "")
+
+
 def validate_code_for_fk(code: str, system: CodeSystem | str = CodeSystem.ICD_10_SE) -> str | None:
     """Check a diagnosis code against Försäkringskassan's rules; a Swedish message or None.
 

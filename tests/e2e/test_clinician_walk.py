@@ -190,3 +190,99 @@ def test_item18_fk7263_is_viewed_and_printed(app_server, page: Page, shot, tmp_p
     dl.value.save_as(pdf)
     text = "\n".join(p.extract_text() or "" for p in PdfReader(str(pdf)).pages)
     assert "Minimalt intyg" in text and "Lumbago" not in text  # no diagnosis on the minimal
+
+
+# --- item 13 ----------------------------------------------------------------------------------
+def test_item13_three_position_f_codes_are_marked_for_fk(app_server, page: Page, shot) -> None:
+    cert_id = app_server.create_draft("fk7804")
+    page.goto(app_server.deep_link(cert_id))
+    code = page.get_by_test_id("field-diagnoser-0-code")
+    code.fill("F32")
+    options = page.get_by_test_id("diagnosis-suggestion")
+    expect(options.first).to_be_visible()
+    expect(options.first).not_to_have_attribute("data-code", "F32")  # signable codes first
+    expect(options.first).to_have_attribute("data-needs-more", "false")
+    f32 = page.locator("[data-testid=diagnosis-suggestion][data-code=F32]")
+    expect(f32).to_have_attribute("data-needs-more", "true")
+    expect(f32).to_contain_text("minst fyra positioner")
+    shot("diagnosis-f32-marked")
+
+
+# --- item 15 ----------------------------------------------------------------------------------
+def test_item15_ticked_basis_gets_todays_date_and_dates_have_a_calendar(
+    app_server, page: Page, shot
+) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo("Europe/Stockholm")).date()
+    cert_id = app_server.create_draft("fk7804")
+    page.goto(app_server.deep_link(cert_id))
+    box = page.get_by_test_id("field-grund-for-mu-UNDERSOKNING")
+    date = page.get_by_test_id("field-grund-for-mu-UNDERSOKNING-date")
+    expect(date).to_have_value("")
+    box.click()
+    expect(box).to_have_attribute("data-state", "checked")
+    expect(date).to_have_value(today.isoformat())  # filled in, as Webcert does
+    earlier = (today - timedelta(days=3)).isoformat()
+    date.fill(earlier)  # still editable
+    date.press("Tab")
+    expect(date).to_have_value(earlier)
+    # a calendar beside the typed field writes the same value
+    picker = page.get_by_test_id("field-sjukskrivningar-HALFTEN-from-picker")
+    expect(picker).to_have_attribute("type", "date")
+    expect(picker).to_have_accessible_name("Välj i kalender: Fr.o.m, 50 procent")
+    picker.fill(today.isoformat())
+    start = page.get_by_test_id("field-sjukskrivningar-HALFTEN-from")
+    expect(start).to_have_value(today.isoformat())
+    # typing and the shortcuts still work (§5.7)
+    end = page.get_by_test_id("field-sjukskrivningar-HALFTEN-to")
+    end.fill("d14")
+    end.press("Tab")
+    expect(end).to_have_value((today + timedelta(days=13)).isoformat())
+    expect(page.get_by_test_id("field-sjukskrivningar-HALFTEN-to-picker")).to_have_value(
+        (today + timedelta(days=13)).isoformat()
+    )
+    shot("dates-today-and-calendar")
+
+
+# --- item 14 ----------------------------------------------------------------------------------
+def test_item14_new_mandatory_question_is_announced_and_linked(
+    app_server, page: Page, shot
+) -> None:
+    from datetime import date, timedelta
+
+    from services.certificates import get_definition
+
+    label = get_definition("fk7804").question("arbetstidsforlaggning").label
+    cert_id = app_server.create_draft("fk7804")
+    page.goto(app_server.deep_link(cert_id))
+    question = page.locator("#q-arbetstidsforlaggning")
+    expect(question).to_have_count(0)
+    today = date.today()
+    page.get_by_test_id("field-sjukskrivningar-HALFTEN-from").fill(today.isoformat())
+    end = page.get_by_test_id("field-sjukskrivningar-HALFTEN-to")
+    end.fill((today + timedelta(days=13)).isoformat())
+    end.press("Tab")
+    # the question appears with a notice where it appears, and screen readers are told
+    expect(question).to_be_visible()
+    expect(page.get_by_test_id("field-arbetstidsforlaggning-appeared")).to_contain_text(
+        "Ny obligatorisk fråga"
+    )
+    expect(page.get_by_role("status").filter(has_text="Ny obligatorisk fråga")).to_contain_text(
+        label
+    )
+    shot("new-mandatory-question")
+    # the missing list links to the field itself, not only to its section
+    page.get_by_test_id("action-sign").click()
+    link = page.get_by_test_id("missing-field").filter(has_text=label)
+    expect(link).to_have_attribute("href", re.compile(r"#q-arbetstidsforlaggning$"))
+    expect(page.get_by_test_id("missing-list")).to_contain_text("Bedömning")
+    page.mouse.wheel(0, 3000)
+    page.get_by_test_id("missing-list").scroll_into_view_if_needed()
+    link.click()
+    expect(question).to_be_in_viewport()
+    shot("missing-list-field-links")
+    # answered: the notice goes
+    page.get_by_test_id("field-arbetstidsforlaggning-false").click()
+    expect(page.get_by_test_id("field-arbetstidsforlaggning-appeared")).to_have_count(0)
