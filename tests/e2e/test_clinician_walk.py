@@ -150,7 +150,9 @@ def test_item20_swedish_404_toast_region_header_and_no_missing_resource(
 def test_item10_question_panel_follows_sending_and_shows_an_unsent_question(
     app_server, page: Page, shot
 ) -> None:
-    cert_id = _certificate(app_server, "SIGNED")
+    from tests.e2e.test_questions import _content
+
+    cert_id = _certificate(app_server, "SIGNED", content=_content())  # complete: FK takes it
     page.goto(app_server.deep_link(cert_id))
     panel = page.get_by_test_id("question-panel")
     expect(panel).to_contain_text("Ärendekommunikation finns när intyget är signerat och skickat")
