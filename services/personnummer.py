@@ -27,7 +27,10 @@ __all__ = [
 SAMORDNING_DAY_OFFSET = 60
 
 # ÅÅÅÅMMDD-NNNN, ÅÅÅÅMMDDNNNN, ÅÅMMDD-NNNN, ÅÅMMDD+NNNN (100 years or older), ÅÅMMDDNNNN
-_PATTERN = re.compile(r"^(?P<century>\d{2})?(?P<date>\d{6})(?P<sep>[-+]?)(?P<tail>\d{4})$")
+# ASCII digits only: \d alone would take other scripts' digits (int() reads them too).
+_PATTERN = re.compile(
+    r"^(?P<century>\d{2})?(?P<date>\d{6})(?P<sep>[-+]?)(?P<tail>\d{4})$", re.ASCII
+)
 
 
 class InvalidPersonnummer(InvalidInput):
@@ -39,9 +42,12 @@ class InvalidPersonnummer(InvalidInput):
 
 def _infer_century(yymmdd: str, sep: str, today: datetime.date) -> int:
     """Century for a 10-digit number, the way Skatteverket defines it ('+' = 100 years or older)."""
-    year = int(yymmdd[:2])
+    year, month, day = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:6])
+    if day > SAMORDNING_DAY_OFFSET:
+        day -= SAMORDNING_DAY_OFFSET
     century = today.year // 100
-    if year > today.year % 100:
+    # The whole birth date decides, not the year alone: born later this year is last century.
+    if (year, month, day) > (today.year % 100, today.month, today.day):
         century -= 1
     if sep == "+":
         century -= 1

@@ -42,9 +42,9 @@ GRADES: dict[str, int] = {
     "HELT_NEDSATT": 100,
 }
 
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_SHORTCUT = re.compile(r"^(?:([dvm])(\d{1,3})|(\d{1,3})([dvm]))$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)  # ASCII digits only
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$", re.ASCII)  # ASCII digits only
+_SHORTCUT = re.compile(r"^(?:([dvm])(\d{1,3})|(\d{1,3})([dvm]))$", re.ASCII)  # ASCII digits only
 
 
 def parse_date(text: object) -> date | None:

@@ -257,7 +257,7 @@ def _check_question(question: Question, value: Any, today: date, emit: Emit) -> 
     elif kind == FieldKind.NUMBER:
         _check_number(value, question, emit)
     elif kind == FieldKind.RADIO:
-        if value not in {o.code for o in question.options}:
+        if not isinstance(value, str) or value not in {o.code for o in question.options}:
             emit(Severity.ERROR, MSG_UNKNOWN_CODE, "")
     elif kind == FieldKind.CHECKBOXES:
         if not isinstance(value, list | tuple):

@@ -83,6 +83,11 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
     """The adversarial suite prints how many forged-event cases it ran."""
     import sys
 
+    props = sys.modules.get("tests.security.test_properties")
+    if props is not None and props.GENERATED[0]:
+        terminalreporter.write_line(
+            f"property-based tests: {props.GENERATED[0]} generated inputs checked (hypothesis)"
+        )
     module = sys.modules.get("tests.security.test_adversarial_handlers")
     if module is not None and module.CASES_RUN:
         scenarios = sorted({case.split(":")[0] for case in module.CASES_RUN})
