@@ -106,10 +106,14 @@ class Expander:
         table: EverydayTable,
         is_word: Callable[[str], bool],
         has_prefix: Callable[[str], bool],
+        is_official_word: Callable[[str], bool] | None = None,
     ) -> None:
         self.table = table
         self.is_word = is_word
         self.has_prefix = has_prefix
+        #: A word of the official texts is not split; one known only from an everyday term
+        #: ("korsbandsskada") is, so the texts' own words for its parts are found too.
+        self.is_official_word = is_official_word or is_word
 
     def _usable(self, word: str) -> bool:
         return len(word) >= MIN_DERIVED and self.has_prefix(word)
@@ -178,7 +182,9 @@ class Expander:
         else:
             token = words[0]
             derived.extend(self.table.terms.get(token, ()))
-            if not self.is_word(token) and not (last and self.has_prefix(token)):
+            if not self.is_official_word(token) and not (
+                last and self.has_prefix(token) and not self.is_word(token)
+            ):
                 derived.extend(self._stem(token))
                 if len(token) >= 2 * MIN_PART:
                     derived.extend(self._compound(token))

@@ -147,6 +147,9 @@ class TextIndex:
         self.offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(counts, out=self.offsets[1:])
         self.post_word_len = self.vocab_len[post_word]
+        official = ~self.doc_synonym[self.post_doc]
+        self.official_word = np.zeros(len(vocab), dtype=bool)
+        self.official_word[post_word[official]] = True
         self.first_word = first_word
         self.n_words = n_words
         self.n_docs = n_docs
@@ -196,7 +199,7 @@ class TextIndex:
         self.doc_prior = np.zeros(n_docs, dtype=np.float32)
         self.doc_context = np.zeros(n_docs, dtype=bool)
         table = load_table()
-        self.expander = Expander(table, self.is_word, self.has_prefix)
+        self.expander = Expander(table, self.is_word, self.has_prefix, self.is_official_word)
         # The table's clinical words are searched in many queries: score them once, sparse.
         self._known: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
         for word in sorted(table.words()):
@@ -221,6 +224,11 @@ class TextIndex:
         """True when the folded word is a word of the texts."""
         at = bisect.bisect_left(self.vocab, word)
         return at < len(self.vocab) and self.vocab[at] == word
+
+    def is_official_word(self, word: str) -> bool:
+        """True when the folded word is a word of some official text (not only of a synonym)."""
+        at = bisect.bisect_left(self.vocab, word)
+        return at < len(self.vocab) and self.vocab[at] == word and bool(self.official_word[at])
 
     def has_prefix(self, word: str) -> bool:
         """True when some word of the texts begins with the folded word."""
