@@ -162,7 +162,7 @@ def _edits(a: Page, b: Page, n: int) -> list[float]:
     return times
 
 
-def run_config(label: str, redis: bool, n: int) -> dict[str, list[float]]:
+def run_config(label: str, redis: bool, n: int, load: int = 0) -> dict[str, list[float]]:
     tmp = Path(tempfile.mkdtemp(prefix="bench-collab-"))
     db_url = f"sqlite:///{tmp / 'bench.db'}"
     base = _free_port_block(7)
@@ -187,8 +187,16 @@ def run_config(label: str, redis: bool, n: int) -> dict[str, list[float]]:
     app_proc, sims = serve.start(base, base + 1, extra_env=env, log_dir=tmp)
     workers = serve.build_env(base, base + 1, env)["GRANIAN_WORKERS"]
     print(f"[{label}] up in {time.perf_counter() - started:.1f} s, {workers} worker(s)", flush=True)
+    stop_load = None
     try:
         app = App(f"http://127.0.0.1:{base}", key)
+        if load:
+            # Both (a) and (b) are measured while N clinicians edit drafts of their own
+            # (bench/bench_load.py: an edit a second, a search every 10 s).
+            from bench.bench_load import start_background_load
+
+            print(f"[{label}] {load} clinicians editing in the background …", flush=True)
+            stop_load = start_background_load(app.base_url, load, key)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(
                 executable_path=CHROMIUM,
@@ -226,6 +234,8 @@ def run_config(label: str, redis: bool, n: int) -> dict[str, list[float]]:
             edits = _edits(a, b, n)
             browser.close()
     finally:
+        if stop_load is not None:
+            stop_load()
         serve.stop(app_proc, sims)
     splits = {k: v[-n:] for k, v in SPLITS.items()}
     SPLITS.clear()
@@ -262,12 +272,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=100, help="measurements per kind")
     parser.add_argument("--only", choices=["1w", "2w"], default=None)
+    parser.add_argument(
+        "--load",
+        type=int,
+        default=0,
+        help="N clinicians editing in the background (issue 17: half the knee)",
+    )
     args = parser.parse_args()
     results = {}
+    under = f", {args.load} clinicians editing" if args.load else ""
     if args.only in (None, "1w"):
-        results["1 worker (in-process registry)"] = run_config("1w", False, args.n)
+        results[f"1 worker (in-process registry){under}"] = run_config(
+            "1w", False, args.n, args.load
+        )
     if args.only in (None, "2w"):
-        results["2 workers + Redis"] = run_config("2w", True, args.n)
+        results[f"2 workers + Redis{under}"] = run_config("2w", True, args.n, args.load)
     ok = [report(label, r) for label, r in results.items()]
     return 0 if all(ok) else 1
 

@@ -88,16 +88,28 @@ class ClientResult:
 class Tab:
     """One browser tab on the socket.io endpoint: sends events, waits for matching answers."""
 
-    def __init__(self, base_url: str, cookie: str | None, path: str, result: ClientResult):
-        import socketio
-
+    def __init__(
+        self,
+        base_url: str,
+        cookie: str | None,
+        path: str,
+        result: ClientResult,
+        token: str | None = None,
+    ):
         self.base_url, self.cookie, self.path, self.result = base_url, cookie, path, result
-        self.sio = socketio.AsyncClient(reconnection=False)
+        self.token = token or str(uuid.uuid4())  # the tab's client token (sessionStorage)
         self.messages: list[tuple[float, dict[str, Any]]] = []
         self.arrived = asyncio.Event()
+        self.closed = False
+        self.disconnected = asyncio.Event()
+        self._new_client()
+
+    def _new_client(self) -> None:
+        import socketio
+
+        self.sio = socketio.AsyncClient(reconnection=False)
         self.sio.on("event", self._on_event, namespace="/_event")
         self.sio.on("disconnect", self._on_disconnect, namespace="/_event")
-        self.closed = False
 
     async def _on_event(self, data: Any) -> None:
         if isinstance(data, str):
@@ -109,13 +121,25 @@ class Tab:
         self.arrived.set()
 
     async def _on_disconnect(self, *args: Any) -> None:
+        self.disconnected.set()
         if not self.closed:
             self.result.error("disconnected")
+
+    async def reconnect(self, base_url: str | None = None) -> int:
+        """As the browser does after losing its connection: the same tab (token and cookie)
+        connects again (to ``base_url``: another process behind the proxy) and hydrates."""
+        with contextlib.suppress(Exception):
+            await self.sio.disconnect()
+        self.base_url = base_url or self.base_url
+        self._new_client()
+        self.disconnected.clear()
+        await self.connect()
+        return await self.send(ROOT_STATE + ".hydrate_and_load", {})
 
     async def connect(self) -> None:
         headers = {"Cookie": self.cookie} if self.cookie else {}
         await self.sio.connect(
-            f"{self.base_url}?token={uuid.uuid4()}",
+            f"{self.base_url}?token={self.token}",
             socketio_path="/_event",
             namespaces=["/_event"],
             transports=["websocket"],
@@ -312,7 +336,17 @@ async def load(
             got = await tab.wait_for(mark, _has(CERT_STATE, "status", "SIGNED"))
             result.samples.append(Sample("sign", sent, (got - sent) * 1000 if got else None))
             if got is None:
-                result.error("sign: not signed")
+                why = ""
+                for _t, data in reversed(tab.messages[mark:]):
+                    part = (data.get("delta") or {}).get(CERT_STATE) or {}
+                    why = part.get("action_error_rx_state_") or (
+                        "missing: " + ",".join(part.get("missing_sections_rx_state_") or [])
+                        if part.get("missing_sections_rx_state_")
+                        else ""
+                    )
+                    if why:
+                        break
+                result.error(f"sign: not signed {why[:80]}".strip())
     finally:
         await tab.close()
 
@@ -352,9 +386,41 @@ async def _client_main(
 
 
 def _client_process(args: tuple[Any, ...]) -> None:
-    first, count, base_url, target, signers, ready, go, out = args
+    global API_KEY
+    first, count, base_url, target, signers, ready, go, out, *rest = args
+    if rest:
+        API_KEY = rest[0]
     result = asyncio.run(_client_main(first, count, base_url, target, signers, ready, go))
     out.put(result)
+
+
+def start_background_load(base_url: str, n: int, api_key: str, procs: int = 2):  # type: ignore[no-untyped-def]
+    """N clinicians editing their own drafts on ``base_url`` until the returned stop() is
+    called (bench/bench_collab.py --load N: live collaboration under load). Returns once
+    every clinician has opened its draft."""
+    ctx = mp.get_context("spawn")
+    procs = max(1, min(procs, n))
+    ready = ctx.Barrier(procs + 1)
+    out = ctx.Queue()
+    gos = [ctx.Queue() for _ in range(procs)]
+    workers = []
+    for k in range(procs):
+        count = n // procs + (1 if k < n % procs else 0)
+        args = (k * 100_000, count, base_url, "ours", 0, ready, gos[k], out, api_key)
+        proc = ctx.Process(target=_client_process, args=(args,), daemon=True)
+        proc.start()
+        workers.append(proc)
+    ready.wait(timeout=max(300, n * 1.0))
+    now = time.time()
+    for q in gos:
+        q.put((now, now, now + 24 * 3600))
+
+    def stop() -> None:
+        for proc in workers:
+            proc.terminate()
+            proc.join(10)
+
+    return stop
 
 
 # --- the servers --------------------------------------------------------------------------------

@@ -52,6 +52,16 @@ class HsaUnavailable(ServiceUnavailable):
     )
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database refused or lost the connection; what is typed is kept and saved later."""
+
+    code = "DATABASE_UNAVAILABLE"
+    default_message = (
+        "Utkastet kunde inte sparas just nu eftersom databasen inte svarar. Det du skriver "
+        "finns kvar och sparas automatiskt så snart det går. Stäng inte fönstret."
+    )
+
+
 class NotFound(WebcertError):
     """The requested object does not exist (or must not be revealed)."""
 

@@ -1,26 +1,39 @@
 """Per-view background autosave of drafts (§4.1).
 
-An input change only updates the page's state and asks for a save; one saver task per
-browser tab (Reflex client token) then writes the newest content with compare-and-set and
-reports back into that tab's state through ``app.modify_state``. Changes that arrive while a
-write is under way are written by the same saver right after it, so a tab never has two
-writes in flight (their versions would collide) and fast typing is coalesced. The user's
-event returns at once: typing never waits for the database, and pushes to other open views
-(state.live_collab) are not held up by it.
+An input change only updates the page's state and hands the new content to this module; one
+saver task per browser tab (Reflex client token) then writes the newest content with
+compare-and-set and reports back into that tab's state through ``app.modify_state``. Changes
+that arrive while a write is under way are kept as the tab's pending content and written by
+the same saver right after it — only the newest: a draft changed again before it was stored
+is written once — so a tab never has two writes in flight (their versions would collide) and
+fast typing is coalesced. The user's event returns at once: typing never waits for the
+database, and pushes to other open views (state.live_collab) are not held up by it.
+
+The database work runs in our own pool (services.blocking.DATABASE), not in the event loop's
+small default one. When the database cannot be reached (or a worker lost its connection)
+the tab is told so at once, in Swedish, and the saver keeps the content and tries again with
+a growing pause (0.5 s … 5 s) until the database answers: every edit made meanwhile is saved
+once it is back (tests/integration/test_fault_drills.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import reflex as rx
 
-from services import identity
+from services import blocking, identity
+from services.errors import DatabaseUnavailable
+from services.persistence.db import is_unavailable
 
 log = logging.getLogger(__name__)
-_running: set[str] = set()  # tokens with a saver task (per process: a tab's events go to one)
-_dirty: set[str] = set()  # tokens with changes newer than the write under way
+# Per process (a tab's events go to the worker holding its websocket):
+_running: set[str] = set()  # tokens with a saver task
+_pending: dict[str, tuple[str, dict[str, Any], int]] = {}  # token -> (draft, content, version)
+RETRY_FIRST, RETRY_MAX = 0.5, 5.0  # seconds between attempts while the database is away
+GIVE_UP_AFTER = 15 * 60.0  # then the tab shows the error and "Försök igen" saves again
 
 
 def _app() -> rx.App | None:
@@ -29,48 +42,65 @@ def _app() -> rx.App | None:
     return app()
 
 
-def schedule(client_token: str, cert_id: str, session_token: str | None) -> bool:
-    """Ask for a save of this tab's draft; False when there is no running app to do it.
+def schedule(
+    client_token: str,
+    cert_id: str,
+    session_token: str | None,
+    *,
+    content: dict[str, Any],
+    version: int,
+) -> bool:
+    """Save ``content`` (the tab's draft, at the version the tab last saw) in the background;
+    False when there is no running app to do it.
 
     A change that other open views are shown has been pushed to them before this is asked
     (state.live_collab.show_to_others_first), so the write does not compete with the push."""
     if _app() is None or not client_token or not session_token:
         return False
+    _pending[client_token] = (cert_id, content, version)
     if client_token in _running:
-        _dirty.add(client_token)
-        return True
+        return True  # the running saver writes it next (and only the newest content)
     from state.live import spawn
 
-    if spawn(_saver(client_token, cert_id, session_token), f"autosave of draft {cert_id}") is None:
+    if spawn(_saver(client_token, session_token), f"autosave of draft {cert_id}") is None:
+        _pending.pop(client_token, None)
         return False
     _running.add(client_token)
     return True
 
 
-async def _saver(client_token: str, cert_id: str, session_token: str) -> None:
+async def _report(app: rx.App, client_token: str, cert_id: str, how: str, *args: Any) -> bool:
+    """Tell the tab (False when it shows another draft now)."""
     from state.certificate import CertificateState
 
-    app = _app()
     key = rx.BaseStateToken(ident=client_token, cls=CertificateState)
-    try:
-        while app is not None:
-            _dirty.discard(client_token)
-            async with app.modify_state(key) as root:
-                cs = await root.get_state(CertificateState)
-                if cs.cert_id != cert_id or not cs.editable:
-                    return
-                content, version = dict(cs._content), cs._version
-            try:
-                user = await asyncio.to_thread(identity.get_session, session_token)
-            except Exception as exc:  # noqa: BLE001 - e.g. the session has expired
-                async with app.modify_state(key) as root:
-                    cs = await root.get_state(CertificateState)
-                    await cs._save_failed(exc, client_token)
-                return
-            from services import lifecycle
+    async with app.modify_state(key) as root:
+        cs = await root.get_state(CertificateState)
+        if cs.cert_id != cert_id:
+            return False
+        if how == "saved":
+            await cs._save_succeeded(args[0], more_pending=client_token in _pending)
+        else:
+            await cs._save_failed(args[0], client_token)
+        return True
 
+
+async def _saver(client_token: str, session_token: str) -> None:
+    from services import lifecycle
+
+    app = _app()
+    user: identity.SessionUser | None = None
+    written: dict[str, int] = {}  # draft -> version after this saver's last write
+    pause, waited, told = RETRY_FIRST, 0.0, False
+    cert_id = ""
+    try:
+        while app is not None and client_token in _pending:
+            cert_id, content, version = _pending.pop(client_token)
+            version = max(version, written.get(cert_id, 0))
             try:
-                result = await asyncio.to_thread(
+                if user is None:
+                    user = await blocking.DATABASE.run(identity.get_session, session_token)
+                result = await blocking.DATABASE.run(
                     lifecycle.save_draft,
                     user,
                     cert_id,
@@ -79,21 +109,32 @@ async def _saver(client_token: str, cert_id: str, session_token: str) -> None:
                     viewer=client_token,
                 )
             except Exception as exc:  # noqa: BLE001 - reported in the tab; the input stays
-                async with app.modify_state(key) as root:
-                    cs = await root.get_state(CertificateState)
-                    if cs.cert_id == cert_id:
-                        await cs._save_failed(exc, client_token)
-                return
-            more = client_token in _dirty
-            async with app.modify_state(key) as root:
-                cs = await root.get_state(CertificateState)
-                if cs.cert_id != cert_id:
+                if not is_unavailable(exc) or waited >= GIVE_UP_AFTER:
+                    _pending.pop(client_token, None)
+                    await _report(app, client_token, cert_id, "failed", exc)
                     return
-                await cs._save_succeeded(result.version, more_pending=more)
-            if not more:
+                # The database is away: keep the newest content, say so, try again later.
+                _pending.setdefault(client_token, (cert_id, content, version))
+                if not told:
+                    log.warning("autosave of draft %s: database unavailable (%s)", cert_id, exc)
+                    told = await _report(
+                        app, client_token, cert_id, "failed", DatabaseUnavailable()
+                    )
+                await asyncio.sleep(pause)
+                waited += pause
+                pause = min(RETRY_MAX, pause * 2)
+                continue
+            pause, waited, told = RETRY_FIRST, 0.0, False
+            written[cert_id] = result.version
+            if not await _report(app, client_token, cert_id, "saved", result.version):
+                _pending.pop(client_token, None)
                 return
     except Exception:
         log.exception("autosave of draft %s failed", cert_id)
     finally:
         _running.discard(client_token)
-        _dirty.discard(client_token)
+        if client_token in _pending and app is not None:
+            # A change arrived after the loop decided to stop (or the report failed): start
+            # again, so that no edit is left unsaved.
+            cert_id, content, version = _pending.pop(client_token)
+            schedule(client_token, cert_id, session_token, content=content, version=version)

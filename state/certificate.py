@@ -13,6 +13,7 @@ from typing import Any
 import reflex as rx
 
 from services import (
+    blocking,
     clock,
     identity,
     launch,
@@ -320,9 +321,19 @@ class CertificateState(rx.State):
         self.dialog = ""
         self.action_error = ""
         self.action_notice = ""
-        (await self.get_state(SaveStatusState))._set("")
-        self.help_open = {}
+        save_status = await self.get_state(SaveStatusState)
         cert_id = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]
+        # Typed but not saved when the connection broke (a worker or host went away, or the
+        # page is reloaded mid-save): this tab's state (in Redis) still has it.
+        unsaved = (
+            (dict(self._content), self._version)
+            if cert_id == self.cert_id
+            and self.editable
+            and save_status.save_state in ("saving", "error")
+            else None
+        )
+        save_status._set("")
+        self.help_open = {}
         previous = self.cert_id
         # Nothing of what this tab showed before (another certificate, another user's
         # session in the same tab) is shown on the new page.
@@ -333,6 +344,8 @@ class CertificateState(rx.State):
             await self._open(cert_id)
             self._join(previous)
             self.action_notice = notice
+            if unsaved is not None:
+                await self._keep_unsaved(*unsaved)
         except WebcertError as exc:
             self.page_error = exc.message
         except Exception:
@@ -342,6 +355,23 @@ class CertificateState(rx.State):
             self._leave(previous)
             self.cert_id = ""
         self.loading = False
+
+    async def _keep_unsaved(self, content: dict[str, Any], version: int) -> None:
+        """After a reconnect: what was typed but not saved is not dropped. If nobody saved
+        the draft since, it is put back and saved now; otherwise the user is told."""
+        if content == self._content:
+            return
+        if self.editable and version == self._version:
+            self._content = content
+            self._values = form_model.to_form(self._definition(), content)
+            await self._publish()
+            await self._save()
+            return
+        (await self.get_state(SaveStatusState))._set(
+            "error",
+            "Dina senaste ändringar hann inte sparas innan anslutningen bröts, och utkastet "
+            "har ändrats sedan dess. Kontrollera innehållet.",
+        )
 
     # --- live collaboration (§4.2.2) -----------------------------------------------------
     def _client_token(self) -> str:
@@ -577,7 +607,9 @@ class CertificateState(rx.State):
         from state import autosave
 
         session = identity.token_from_cookie_header(self.router.headers.cookie)
-        if token and autosave.schedule(token, self.cert_id, session):
+        if token and autosave.schedule(
+            token, self.cert_id, session, content=dict(content), version=self._version
+        ):
             return
         try:
             user = current_user(self)
@@ -591,7 +623,7 @@ class CertificateState(rx.State):
     ) -> int | None:
         """Write ``content`` with compare-and-set; report the result in this state."""
         try:
-            result = await asyncio.to_thread(
+            result = await blocking.DATABASE.run(
                 lifecycle.save_draft,
                 user,
                 self.cert_id,

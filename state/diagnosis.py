@@ -19,6 +19,7 @@ from typing import Any
 
 import reflex as rx
 
+from services.blocking import Overloaded
 from services.certificates import get_definition, uses_fk_diagnosis_rules
 from services.certificates.base import FieldKind, Question
 from services.certificates.form_model import diagnosis_rows
@@ -143,6 +144,8 @@ class DiagnosisState(rx.State):
         mode = SearchMode.CODE if part == "code" else SearchMode.TEXT
         try:
             found = await search(value, _system(cs, qid), mode, MAX_SUGGESTIONS)
+        except Overloaded:  # too many searches waiting: no list for this keystroke
+            found = []
         except Exception:  # no suggestions is better than a broken field
             log.exception("diagnosis search failed")
             found = []

@@ -16,7 +16,7 @@ down_revision: str | None = "0004_audit"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-UNDELIVERED = "delivered_at IS NULL AND failed = false"
+UNDELIVERED = "delivered_at IS NULL AND failed IS false"  # as the queries say it
 
 
 def upgrade() -> None:

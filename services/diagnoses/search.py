@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import threading
 import time
 
+from .. import blocking
 from ..errors import InvalidInput
 from .codes import CodeList, CodeSystem, Diagnosis, code_key, coerce_system, load_code_list
 from .index import CodeIndex, TextIndex
@@ -188,5 +188,6 @@ async def search(
     mode: SearchMode | str = SearchMode.TEXT,
     limit: int = 10,
 ) -> list[Diagnosis]:
-    """Search in a worker thread so the event loop (and other users) never wait on it."""
-    return await asyncio.to_thread(search_sync, query, system, mode, limit)
+    """Search in a thread of the search pool (services.blocking) so the event loop (and other
+    users) never wait on it; Overloaded when too many searches wait already."""
+    return await blocking.SEARCH.run(search_sync, query, system, mode, limit)

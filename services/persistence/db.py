@@ -38,6 +38,16 @@ def _make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def is_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` means the database could not be reached or lost the connection (or,
+    on SQLite, stayed locked): worth retrying later, unlike a refused or invalid write."""
+    from sqlalchemy import exc as sa_exc
+
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError))
+
+
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
     return _make_engine(url)

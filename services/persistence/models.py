@@ -55,7 +55,7 @@ _OPEN_CHILD_WHERE = (
 )
 
 
-_UNDELIVERED = "delivered_at IS NULL AND failed = false"
+_UNDELIVERED = "delivered_at IS NULL AND failed IS false"  # as the outbox queries say it
 
 
 class Certificate(SQLModel, table=True):
