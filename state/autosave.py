@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 # Per process (a tab's events go to the worker holding its websocket):
 _running: set[str] = set()  # tokens with a saver task
 _pending: dict[str, tuple[str, dict[str, Any], int]] = {}  # token -> (draft, content, version)
+_retrying: set[str] = set()  # tokens whose saver waits for the database to come back
 RETRY_FIRST, RETRY_MAX = 0.5, 5.0  # seconds between attempts while the database is away
 GIVE_UP_AFTER = 15 * 60.0  # then the tab shows the error and "Försök igen" saves again
 
@@ -40,6 +41,11 @@ def _app() -> rx.App | None:
     from state.live import _app as app
 
     return app()
+
+
+def retrying(client_token: str) -> bool:
+    """The tab's saver is waiting for the database: its indicator keeps saying so."""
+    return client_token in _retrying
 
 
 def schedule(
@@ -115,6 +121,7 @@ async def _saver(client_token: str, session_token: str) -> None:
                     return
                 # The database is away: keep the newest content, say so, try again later.
                 _pending.setdefault(client_token, (cert_id, content, version))
+                _retrying.add(client_token)
                 if not told:
                     log.warning("autosave of draft %s: database unavailable (%s)", cert_id, exc)
                     told = await _report(
@@ -125,6 +132,7 @@ async def _saver(client_token: str, session_token: str) -> None:
                 pause = min(RETRY_MAX, pause * 2)
                 continue
             pause, waited, told = RETRY_FIRST, 0.0, False
+            _retrying.discard(client_token)
             written[cert_id] = result.version
             if not await _report(app, client_token, cert_id, "saved", result.version):
                 _pending.pop(client_token, None)
@@ -133,6 +141,7 @@ async def _saver(client_token: str, session_token: str) -> None:
         log.exception("autosave of draft %s failed", cert_id)
     finally:
         _running.discard(client_token)
+        _retrying.discard(client_token)
         if client_token in _pending and app is not None:
             # A change arrived after the loop decided to stop (or the report failed): start
             # again, so that no edit is left unsaved.

@@ -32,7 +32,7 @@ from services.certificates.validation import (
     newly_required,
     validate,
 )
-from services.errors import PuUnavailable, WebcertError
+from services.errors import DatabaseUnavailable, PuUnavailable, WebcertError
 from services.rights import REVOKE_REASONS
 from state import editor_parts, sections
 from state.certificate_view import CertificateViewState
@@ -610,6 +610,8 @@ class CertificateState(rx.State):
         if token and autosave.schedule(
             token, self.cert_id, session, content=dict(content), version=self._version
         ):
+            if autosave.retrying(token):  # the database is away: keep saying so
+                (await self.get_state(SaveStatusState))._set("error", DatabaseUnavailable().message)
             return
         try:
             user = current_user(self)

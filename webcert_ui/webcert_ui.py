@@ -8,7 +8,7 @@ import reflex as rx
 from components import overlay
 from services import jobs, notifications
 from services.settings import get_settings
-from state import guard, live_collab, pu_watch, session_binding
+from state import guard, housekeeping, live_collab, pu_watch, session_binding
 from webcert_ui import api, pages, security  # noqa: F401  (pages register with @rx.page)
 
 # Outside dev/testability mode, refuse to start with development secrets (names the setting).
@@ -55,5 +55,7 @@ app.register_lifespan_task(jobs.warm_up)
 app.register_lifespan_task(live_collab.sweep_forever)
 # PU-tjänsten outage: open certificate pages lock at once, and open again after it (§4.10.2).
 app.register_lifespan_task(pu_watch.watch_forever)
+# One worker: a closed tab's state leaves memory and disk a minute after it disconnected.
+app.register_lifespan_task(housekeeping.evict_forever)
 if os.environ.get("WEBCERT_BENCH_PAGES") == "true":  # bench/bench_collab.py only
     from webcert_ui import bench_pages  # noqa: F401
