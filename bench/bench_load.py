@@ -586,7 +586,7 @@ def start_server(target: str, mode: str) -> Server:
                 "WEBCERT_DATABASE_URL": db_url,
                 "WEBCERT_EHR_API_KEYS": f"demo-ehr:{API_KEY}",
                 "WEBCERT_LAUNCH_TOKEN_SECRET": "bench-load-secret-bench-load-secret",
-            "WEBCERT_TESTABILITY_ENABLED": "true",  # (development secrets allowed)
+                "WEBCERT_TESTABILITY_ENABLED": "true",  # (development secrets allowed)
                 # no EHR takes the notifications in this benchmark: they wait in the outbox
                 "WEBCERT_NOTIFICATION_POLL_SECONDS": "5",
             }
