@@ -11,13 +11,15 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 
-from services import hsa, patients
+from services import hsa, notifications, patients
 from services.errors import HsaUnavailable, PuUnavailable, ServiceUnavailable
 from services.hsa import Role
 from services.personnummer import InvalidPersonnummer
@@ -328,7 +330,22 @@ async def test_fk_certificates_revoke_questions(sims):  # noqa: F811
 
 @pytest.mark.asyncio
 async def test_fk_send_question_posts_to_the_target(sims):  # noqa: F811
-    target = sims.ehr_url + "/notifications"  # any JSON receiver will do
+    # The demo EHR takes only signed notifications; FK's delivery goes to a plain receiver.
+    received: list[dict] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("content-length", 0))
+            received.append(json.loads(self.rfile.read(length)))
+            self.send_response(201)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    target = f"http://127.0.0.1:{server.server_address[1]}/notifications"
     async with httpx.AsyncClient(base_url=sims.fk_url) as fk:
         r = await fk.post(
             "/admin/send-question",
@@ -345,12 +362,11 @@ async def test_fk_send_question_posts_to_the_target(sims):  # noqa: F811
         assert (await fk.post("/admin/send-question", json={"text": "x"})).status_code == 400
         sent = (await fk.get("/received")).json()["sent_questions"]
         assert len(sent) == 1
-    async with httpx.AsyncClient(base_url=sims.ehr_url) as ehr:
-        got = (await ehr.get("/notifications")).json()
-    assert [n["notification"]["text"] for n in got] == ["Komplettera"]
-    assert got[0]["notification"]["topic"] == "KOMPLT"
-    assert got[0]["notification"]["certificateId"] == "intyg-1"
-    assert "target_url" not in got[0]["notification"]
+    server.shutdown()
+    assert [n["text"] for n in received] == ["Komplettera"]
+    assert received[0]["topic"] == "KOMPLT"
+    assert received[0]["certificateId"] == "intyg-1"
+    assert "target_url" not in received[0]
 
 
 def test_fk_default_target_is_webcert_inbound_api():
@@ -385,7 +401,13 @@ async def test_ts_certificates(sims):  # noqa: F811
 @pytest.mark.asyncio
 async def test_ehr_notifications(sims):  # noqa: F811
     async with httpx.AsyncClient(base_url=sims.ehr_url) as ehr:
-        r = await ehr.post("/notifications", json={"event": "SIGNAT", "certificateId": "<x>"})
+        body = json.dumps({"event": "SIGNAT", "certificateId": "<x>"}).encode()
+        unsigned = await ehr.post("/notifications", content=body)
+        assert unsigned.status_code == 401  # refused, not stored
+        forged = {"x-webcert-signature": notifications.sign(body, "fel-hemlighet")}
+        assert (await ehr.post("/notifications", content=body, headers=forged)).status_code == 401
+        signed = {"x-webcert-signature": notifications.sign(body)}
+        r = await ehr.post("/notifications", content=body, headers=signed)
         assert r.status_code == 201
         listed = (await ehr.get("/notifications")).json()
         assert [n["notification"]["event"] for n in listed] == ["SIGNAT"]
