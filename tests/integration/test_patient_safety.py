@@ -198,3 +198,48 @@ def test_badge_never_names_another_care_unit() -> None:
     st._can_edit = False  # not an editable draft (signed, or not this user's to edit)
     st._apply_collab([me, zeta], token="t-me")
     assert st.viewers == [] and st.holder_name == "" and st.has_priority
+
+
+async def test_pu_watch_notices_an_outage_and_its_end(migrated_db, sim, monkeypatch) -> None:
+    """Item 4: the watch of open pages asks PU-tjänsten only while a certificate page is open
+    and tells the pages of a change (a save that hit an outage counts, however short it was).
+    There is no running app here, so what would be pushed to the pages is recorded."""
+    from services import presence
+    from state import pu_watch
+
+    told: list[bool] = []
+
+    async def tell(down: bool) -> int:
+        told.append(down)
+        return 1
+
+    monkeypatch.setattr(get_settings(), "redis_url", None)
+    monkeypatch.setattr(pu_watch, "_down", False)
+    monkeypatch.setattr(pu_watch, "_push", tell)
+    presence.clear()
+    assert await pu_watch.check_once() is None  # nothing open: PU-tjänsten is not asked
+    doctor = await login()
+    cert = await draft(doctor)
+    presence.show(cert.id, "tab-watch", name=doctor.name, unit_id=UNIT)
+    try:
+        assert await pu_watch.check_once() is False and told == []
+        outage(sim, "pu", True)
+        try:
+            assert await pu_watch.check_once() is True
+            assert await pu_watch.check_once() is True  # told once, not at every look
+        finally:
+            outage(sim, "pu", False)
+        assert await pu_watch.check_once() is False
+        assert told == [True, False]
+        # An outage only a save saw (shorter than the watch interval) still ends with "up",
+        # so the page that save locked opens again.
+        outage(sim, "pu", True)
+        try:
+            with pytest.raises(PuUnavailable):
+                lifecycle.save_draft(doctor, cert.id, content={}, expected_version=1)
+        finally:
+            outage(sim, "pu", False)
+        assert await pu_watch.check_once() is False
+        assert told == [True, False, False]
+    finally:
+        presence.clear()
