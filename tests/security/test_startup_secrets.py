@@ -101,3 +101,19 @@ def test_the_server_process_refuses_to_start_with_the_defaults() -> None:
 def test_cookies_are_secure_unless_plain_http_localhost(public_url, secure) -> None:
     assert Settings(public_url=public_url).secure_cookies() is secure
     assert Settings(public_url=public_url, cookie_secure=False).secure_cookies() is False
+
+
+def test_state_store_expiry_and_origins_follow_the_settings() -> None:
+    """Item 5/6: a tab's state lives about as long as the session; only our origin(s)."""
+    import rxconfig
+    from services.settings import get_settings
+
+    settings = get_settings()
+    config = rxconfig.config
+    timeout = settings.session_timeout_minutes * 60
+    assert timeout <= config.redis_token_expiration <= timeout + 120
+    assert list(config.cors_allowed_origins) == settings.public_origins()
+    assert "*" not in config.cors_allowed_origins
+    assert Settings(
+        public_url="https://webcert.example.se/app", allowed_origins="https://b.example.se"
+    ).public_origins() == ["https://webcert.example.se", "https://b.example.se"]
