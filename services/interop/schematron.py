@@ -50,6 +50,24 @@ _COUNT_NOT_MATCHING = re.compile(
     r"^count\((\w+):([\w-]+)\[not\(matches\(@id,\s*\$(\w+)\)\)\]\)\s*=\s*0$"
 )
 _STRING_LITERAL = re.compile(r"^'([^']*)'$")
+# count() of a plain location path — steps of names, "..", "//", and predicates comparing @id or
+# the node's (normalized) text with a string literal — means the same in XPath 1.0, which lxml
+# evaluates in C: "count(../../gn:svar[@id='8']/gn:delsvar[@id='8.5']) = 1".
+_PREDICATE = r"\[(?:@id|\.|normalize-space\(\.\))\s*!?=\s*'[^']*'\]"
+_STEP = rf"(?:\.\.|\*|\w+:[\w-]+(?:{_PREDICATE})*)"
+_PLAIN_PATH = rf"(?://)?{_STEP}(?:/{{1,2}}{_STEP})*"
+_TEXT_LENGTH = re.compile(
+    r"^string-length\(normalize-space\(text\(\)\)\)\s*(le|ge|eq|lt|gt|=|<=|>=|<|>)\s*(\d+)$"
+)
+_CASTABLE = re.compile(r"^\. castable as xs:(boolean|decimal)$")
+_XML_SPACE = re.compile(r"[ \t\r\n]+")
+_LEXICAL = {
+    "boolean": re.compile(r"^(true|false|1|0)$"),
+    "decimal": re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$"),
+}
+_COUNT_PATH = re.compile(
+    rf"^count\(({_PLAIN_PATH})\)\s*(le|ge|eq|lt|gt|=|<=|>=|<|>)\s*(\d+)$"
+)
 _OPS: dict[str, Callable[[int, int], bool]] = {
     "le": lambda a, b: a <= b,
     "<=": lambda a, b: a <= b,
@@ -240,6 +258,24 @@ class Schematron:
             return lambda e: compare(
                 sum(1 for c in e.iterchildren(tag) if c.get("id") == ident), limit
             )
+        match = _TEXT_LENGTH.match(test)
+        if match:
+            op, number = match.groups()
+            limit, compare = int(number), _OPS[op]
+            # normalize-space(text()): the first text node, XML whitespace collapsed
+            return lambda e: compare(len(_XML_SPACE.sub(" ", e.text or "").strip(" ")), limit)
+        match = _CASTABLE.match(test)
+        if match:
+            lexical = _LEXICAL[match.group(1)]
+            return lambda e: (
+                lexical.match(_XML_SPACE.sub(" ", "".join(e.itertext())).strip(" ")) is not None
+            )
+        match = _COUNT_PATH.match(test)
+        if match:
+            path, op, number = match.groups()
+            counter = etree.XPath(f"count({path})", namespaces=self.namespaces)
+            limit, compare = int(number), _OPS[op]
+            return lambda e: compare(int(counter(e)), limit)
         match = _COUNT_NOT_MATCHING.match(test)
         if match and match.group(3) in literals:
             prefix, local, var = match.groups()
