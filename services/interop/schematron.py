@@ -65,9 +65,7 @@ _LEXICAL = {
     "boolean": re.compile(r"^(true|false|1|0)$"),
     "decimal": re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$"),
 }
-_COUNT_PATH = re.compile(
-    rf"^count\(({_PLAIN_PATH})\)\s*(le|ge|eq|lt|gt|=|<=|>=|<|>)\s*(\d+)$"
-)
+_COUNT_PATH = re.compile(rf"^count\(({_PLAIN_PATH})\)\s*(le|ge|eq|lt|gt|=|<=|>=|<|>)\s*(\d+)$")
 _OPS: dict[str, Callable[[int, int], bool]] = {
     "le": lambda a, b: a <= b,
     "<=": lambda a, b: a <= b,
