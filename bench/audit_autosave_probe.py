@@ -39,8 +39,9 @@ def _legacy_audit(url: str) -> None:
         for statement in drop_statements(engine.dialect.name):
             conn.execute(text(statement))
         for index in AuditRecord.__table__.indexes:  # type: ignore[attr-defined]
-            if index.name != "ix_audit_record_at":
-                conn.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
+            conn.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
+        # the table as it was: only the time index (migration 0001)
+        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_audit_record_at ON audit_record (at)"))
 
     def record_autosave(session, user, certificate, detail=""):  # type: ignore[no-untyped-def]
         session.add(

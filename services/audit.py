@@ -411,16 +411,23 @@ def record_list(
 
 
 def record_autosave(
-    session: Session, user: Any, certificate: Any, detail: str = "Utkast sparat"
+    session: Session,
+    user: Any,
+    certificate: Any,
+    detail: str = "Utkast sparat",
+    *,
+    draft: str = "",
 ) -> AuditRecord | None:
     """A save of a draft: at most one WRITE record per draft, user and minute.
 
     The first save opens a window (and writes the record); later saves in the minute only
     count in ``audit_write_window`` — one cheap UPDATE, no chain work. The next record of the
     window's user on the draft names the closed window's count in its additional info, so the
-    count of every closed window is in the chain. Returns the record written, if any."""
+    count of every closed window is in the chain. ``draft`` names another draft on the same
+    certificate (a question or an answer being written). Returns the record written, if any."""
     now = clock.now()
-    window = session.get(AuditWriteWindow, (certificate.id, user.hsa_id))
+    key = f"{certificate.id}:{draft}"[:64] if draft else certificate.id
+    window = session.get(AuditWriteWindow, (key, user.hsa_id))
     if window is not None:
         started = window.started_at
         if started.utcoffset() is None:
@@ -435,7 +442,7 @@ def record_autosave(
     if window is None:
         session.add(
             AuditWriteWindow(
-                certificate_id=certificate.id,
+                certificate_id=key,
                 user_id=user.hsa_id,
                 record_id=row.id or 0,
                 started_at=now,

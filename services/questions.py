@@ -530,7 +530,7 @@ def save_question_draft(user: SessionUser, certificate_id: Any, *, topic: Any, t
         draft.updated_at = now
         draft.updated_by = user.hsa_id
         s.add(draft)
-        record(s, user, audit.AuditAction.WRITE, cert, "Fråga till Försäkringskassan (utkast)")
+        audit.record_autosave(s, user, cert, "Fråga till Försäkringskassan (utkast)", draft="fraga")
     return now.isoformat()
 
 
@@ -550,7 +550,9 @@ def save_answer_draft(user: SessionUser, certificate_id: Any, thread_id: Any, *,
             raise rights.InvalidState("Frågan är redan hanterad.")
         thread.answer_draft = text
         s.add(thread)
-        record(s, user, audit.AuditAction.WRITE, cert, f"Svar på fråga {thread.id} (utkast)")
+        audit.record_autosave(
+            s, user, cert, f"Svar på fråga {thread.id} (utkast)", draft="svar-" + thread.id[:12]
+        )
     return now.isoformat()
 
 

@@ -227,16 +227,25 @@ class AuditRecord(SQLModel, table=True):
     __table_args__ = (
         # The log page reads one care provider's records (made on its units, or about its
         # certificates) by patient or user, newest first (services.pdl_log._newest).
-        Index("ix_audit_record_care_provider_at", "care_provider_id", "at"),
-        Index("ix_audit_record_resource_care_provider_at", "resource_care_provider_id", "at"),
-        Index("ix_audit_record_cp_patient_at", "care_provider_id", "patient_id", "at"),
-        Index("ix_audit_record_cp_user_at", "care_provider_id", "user_id", "at"),
-        Index("ix_audit_record_rcp_patient_at", "resource_care_provider_id", "patient_id", "at"),
-        Index("ix_audit_record_rcp_user_at", "resource_care_provider_id", "user_id", "at"),
+        # Every index ends with (at, id), the page's order, so a page is one short index walk;
+        # there is deliberately no index on ``at`` alone: the planner would walk it for a
+        # LIMIT and filter a million rows when the patient has none at this care provider.
+        Index("ix_audit_record_cp_at_id", "care_provider_id", "at", "id"),
+        Index("ix_audit_record_rcp_at_id", "resource_care_provider_id", "at", "id"),
+        Index("ix_audit_record_cp_patient_at_id", "care_provider_id", "patient_id", "at", "id"),
+        Index("ix_audit_record_cp_user_at_id", "care_provider_id", "user_id", "at", "id"),
+        Index(
+            "ix_audit_record_rcp_patient_at_id",
+            "resource_care_provider_id",
+            "patient_id",
+            "at",
+            "id",
+        ),
+        Index("ix_audit_record_rcp_user_at_id", "resource_care_provider_id", "user_id", "at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(index=True)
+    at: datetime
     user_id: str = Field(max_length=64)
     user_name: str = Field(default="", max_length=200)
     role: str = Field(default="", max_length=32)  # role/assignment (uppdrag)
