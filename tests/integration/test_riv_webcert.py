@@ -237,3 +237,25 @@ async def test_a_refusal_is_shown_in_swedish_and_the_certificate_stays_unsent(
     assert exc.value.message.endswith("Intyget har inte skickats.")
     assert load(cert.id).status.value == "SIGNED" and load(cert.id).sent_at is None
     assert received(sim, "fk")["certificates"] == []
+
+
+async def test_export_command_prints_the_signed_xml_of_a_stored_certificate(
+    migrated_db, sim, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from services import clock, interop, lifecycle
+    from services.interop import samples, signing
+    from services.interop.__main__ import main
+
+    doctor = await login()
+    cert = await lifecycle.create_draft(doctor, cert_type="tstrk1031", personnummer="191212121212")
+    content = samples.complete_content("tstrk1031", clock.today())
+    lifecycle.save_draft(doctor, cert.id, content=content, expected_version=1)
+    assert main(["export", cert.id]) == 1  # a draft is not exported
+    assert "inte signerat" in capsys.readouterr().err
+    await lifecycle.sign(doctor, cert.id)
+    assert main(["export", cert.id]) == 0
+    xml = capsys.readouterr().out.encode("utf-8")
+    assert interop.validate(xml) == []
+    assert signing.verify(xml).certificate_id == cert.id
+    assert interop.answer_differences(interop.import_xml(xml).content, content) == []
+    assert main(["export", "no-such-certificate"]) == 1
