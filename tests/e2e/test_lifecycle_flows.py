@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from urllib.parse import urlparse
 
+import httpx
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ADMIN, DOCTOR, TOLVAN, UNIT
 from tests.e2e.helpers import fill_complete_fk7804
+from tests.e2e.test_questions import FK_OFFSET
 
 MAJ_SEKRETESS = "195401232540"
 
@@ -59,6 +62,14 @@ def test_doctor_signs_and_sends(app_server, page: Page, shot) -> None:
     expect(page.get_by_test_id("certificate-status")).to_have_text("Skickat")
     expect(page.get_by_test_id("status-text")).to_contain_text("skickat till Försäkringskassan")
     shot("certificate-sent")
+    # Sent because Försäkringskassan's simulator accepted the signed RegisterCertificate v3
+    # (XSD + schematron + own rules): its record is the XML with the SITHS signature.
+    fk = f"http://127.0.0.1:{urlparse(app_server.base_url).port + FK_OFFSET}"
+    got = httpx.get(fk + "/received").json()
+    (record,) = [c for c in got["certificates"] if c["certificate_id"] == cert_id]
+    assert record["format"] == "RegisterCertificate v3"
+    assert "X509Certificate" in record["xml"]
+    assert got["refused"] == []
 
 
 def test_administrator_marks_ready_and_cannot_sign(app_server, page: Page) -> None:
