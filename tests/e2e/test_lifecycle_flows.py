@@ -158,3 +158,34 @@ def test_sekretess_patient_is_red_and_administrator_is_refused(
     page.context.clear_cookies()
     page.goto(app_server.deep_link(cert_id, user=ADMIN))
     expect(page.get_by_test_id("page-error")).to_contain_text("behörig")
+
+
+def test_a_recipients_refusal_is_shown_and_the_certificate_stays_unsent(
+    app_server, page: Page, shot
+) -> None:
+    """A certificate signed before today's rules, without a diagnosis: Försäkringskassan's
+    simulator refuses the RegisterCertificate with its rule text; the user reads it in Swedish
+    and the certificate stays Signerat."""
+    broken = {k: v for k, v in complete_content().items() if k != "diagnoser"}
+    r = app_server.testability(
+        "/certificates",
+        {
+            "type": "fk7804",
+            "personnummer": TOLVAN,
+            "hsa_id": DOCTOR,
+            "unit_id": UNIT,
+            "status": "SIGNED",
+            "content": broken,
+        },
+    )
+    assert r.status_code == 201, r.text
+    cert_id = r.json()["id"]
+    page.goto(app_server.deep_link(cert_id))
+    page.get_by_test_id("action-send").click()
+    page.get_by_test_id("dialog-confirm-send").click()
+    error = page.get_by_test_id("action-error")
+    expect(error).to_contain_text("Försäkringskassan tog inte emot intyget:")
+    expect(error).to_contain_text("Ett 'MU' måste ha en 'Typ av diagnos'.")
+    expect(error).to_contain_text("Intyget har inte skickats.")
+    expect(page.get_by_test_id("certificate-status")).to_have_text("Signerat")
+    shot("certificate-refused-by-fk")
