@@ -11,11 +11,12 @@ settings at call time, so tests may point the settings elsewhere.
 from __future__ import annotations
 
 import asyncio
+import threading
 import weakref
 
 import httpx
 
-__all__ = ["shared"]
+__all__ = ["shared", "shared_sync"]
 
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
     weakref.WeakKeyDictionary()
@@ -32,3 +33,19 @@ def shared() -> httpx.AsyncClient:
         )
         _clients[loop] = client
     return client
+
+
+_sync_client: httpx.Client | None = None
+_sync_lock = threading.Lock()
+
+
+def shared_sync() -> httpx.Client:
+    """The process's synchronous client, for calls from worker threads (the autosave's rights
+    check asks PU-tjänsten: a new ``httpx.Client`` per save cost more than the save)."""
+    global _sync_client
+    with _sync_lock:
+        if _sync_client is None or _sync_client.is_closed:
+            _sync_client = httpx.Client(
+                limits=httpx.Limits(max_connections=100, max_keepalive_connections=20)
+            )
+        return _sync_client

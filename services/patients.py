@@ -96,10 +96,10 @@ def get_patient_sync(personnummer: str, *, base_url: str | None = None) -> Patie
     digits = pnr.normalize(personnummer)
     settings = get_settings()
     try:
-        with httpx.Client(
-            base_url=base_url or settings.pu_url, timeout=settings.http_timeout_seconds
-        ) as client:
-            response = client.get(f"/persons/{digits}")
+        response = http_client.shared_sync().get(
+            f"{(base_url or settings.pu_url).rstrip('/')}/persons/{digits}",
+            timeout=settings.http_timeout_seconds,
+        )
     except httpx.HTTPError as exc:
         raise _unavailable() from exc
     return _from_response(response)
