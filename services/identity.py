@@ -341,6 +341,25 @@ def mark_patient_parameters_applied(user: SessionUser) -> None:
             s.add(row)
 
 
+def record_refused_launch(
+    *, hsa_id: str, unit_id: str | None, certificate_id: str | None, code: str
+) -> None:
+    """The PDL log's record of a refused launch (who, when known from the token; which
+    certificate; why), in a transaction of its own."""
+    with session_scope() as s:
+        audit.record(
+            s,
+            user_id=(hsa_id or "okänd")[:64],
+            user_name="",
+            role="",
+            unit_id=(unit_id or "")[:64],
+            action=audit.AuditAction.LOGIN,
+            certificate_id=(certificate_id or "")[:64] or None,
+            detail="nekad inloggning från journalsystemet",
+            refusal_code=code,
+        )
+
+
 def end_session(token: str | None) -> None:
     """End a session for good (a refused launch leaves nobody logged in)."""
     if not token or len(token) > 200:

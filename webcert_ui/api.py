@@ -51,6 +51,7 @@ async def deep_link(request: Request) -> Response:
         return limited
     cert_id = request.path_params["cert_id"]
     query = dict(request.query_params)
+    claims: identity.LaunchClaims | None = None
     try:
         claims = identity.verify_launch_token(query.get("token", ""), certificate_id=cert_id)
         identity.check_url_parameters(claims, query)
@@ -65,10 +66,10 @@ async def deep_link(request: Request) -> Response:
         )
         user = identity.get_session(token, touch=False)
     except WebcertError as exc:
-        return _refused_launch(request, routes.error(exc.code))
+        return _refused_launch(request, routes.error(exc.code), claims, cert_id, exc.code)
     except Exception:
         log.exception("deep link failed")
-        return _refused_launch(request, routes.error("tekniskt-fel"))
+        return _refused_launch(request, routes.error("tekniskt-fel"), claims, cert_id, "INTERNAL")
     target = routes.certificate(cert_id)
     if request.url.path.endswith("/fragor"):
         target += "?flik=fragor"
@@ -79,9 +80,25 @@ async def deep_link(request: Request) -> Response:
     return response
 
 
-def _refused_launch(request: Request, target: str) -> Response:
-    """End the browser's earlier session and drop its cookie, then show the error page."""
+def _refused_launch(
+    request: Request,
+    target: str,
+    claims: identity.LaunchClaims | None,
+    cert_id: str,
+    code: str,
+) -> Response:
+    """Log the refusal, end the browser's earlier session and drop its cookie, then show
+    the error page."""
     settings = get_settings()
+    try:
+        identity.record_refused_launch(
+            hsa_id=claims.hsa_id if claims else "",
+            unit_id=claims.unit_id if claims else None,
+            certificate_id=cert_id if len(cert_id) <= 64 else None,
+            code=code,
+        )
+    except Exception:  # the refusal stands even if it cannot be logged
+        log.exception("could not log a refused launch")
     identity.end_session(identity.token_from_cookie_header(request.headers.get("cookie")))
     response = RedirectResponse(target, status_code=303)
     response.delete_cookie(

@@ -89,12 +89,11 @@ def _ws_origins() -> list[str]:
     ]
 
 
-@lru_cache(maxsize=1)
-def _headers(script_hashes: tuple[str, ...]) -> secure.Secure:
-    https = get_settings().public_url.lower().startswith("https://")
+@lru_cache(maxsize=4)
+def _headers(script_hashes: tuple[str, ...], https: bool, ws: tuple[str, ...]) -> secure.Secure:
     return secure.Secure(
         csp=secure.ContentSecurityPolicy().set(
-            content_security_policy(list(script_hashes), _ws_origins())
+            content_security_policy(list(script_hashes), list(ws))
         ),
         hsts=secure.StrictTransportSecurity().max_age(31536000).include_subdomains()
         if https
@@ -122,7 +121,8 @@ def current_headers() -> secure.Secure:
     if now - _hash_cache["checked"] > 30 or not _hash_cache["checked"]:
         _hash_cache["hashes"] = tuple(inline_script_hashes(build_dir()))
         _hash_cache["checked"] = now
-    return _headers(_hash_cache["hashes"])
+    https = get_settings().public_url.lower().startswith("https://")
+    return _headers(_hash_cache["hashes"], https, tuple(_ws_origins()))
 
 
 class SecurityHeaders(SecureASGIMiddleware):

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlmodel import select
 
 from services import identity, launch
 from services.errors import WebcertError
 from services.persistence.db import session_scope
-from services.persistence.models import Certificate
+from services.persistence.models import AuditRecord, Certificate
 from services.settings import get_settings
 from tests.security.conftest import (
+    DOCTOR,
     LILLTOLVAN,
     OTHER_UNIT,
     SCOPED_KEY,
@@ -50,6 +52,11 @@ async def test_a_parameter_appended_to_the_deep_link_refuses_the_launch(client, 
     assert opened.status_code == 303
     assert opened.headers["location"] == "/fel/launch-tampered"
     assert _cookie(client) is None  # no session was started
+    with session_scope() as s:  # the refusal is in the PDL log, with who and why
+        logged = s.exec(
+            select(AuditRecord).where(AuditRecord.refusal_code == "LAUNCH_TAMPERED")
+        ).all()
+    assert [(r.user_id, r.certificate_id) for r in logged] == [(DOCTOR, cert_id)]
 
 
 async def test_a_changed_parameter_refuses_the_launch(client) -> None:
