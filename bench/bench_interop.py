@@ -7,12 +7,15 @@ shared: CPU time shows the work without waiting for other processes).
 
     .venv/bin/python bench/bench_interop.py [-n 60]
 
-Targets: validate <= 25 ms median, export <= 5 ms median.
+Targets: validate <= 25 ms median, export <= 5 ms median. The verdict is on CPU time (the
+work itself, single-threaded, no I/O): on an idle machine wall clock equals it, on a shared one
+wall clock also counts the time other processes hold the cores (the load average is printed).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -71,7 +74,7 @@ def main() -> int:
     parser.add_argument("-n", type=int, default=60)
     args = parser.parse_args()
     print(f"{'type':10} {'export ms (wall/cpu)':>22} {'validate ms (wall/cpu)':>24} {'p95 val':>8}")
-    all_export, all_validate = [], []
+    all_export, all_validate, cpu_export, cpu_validate = [], [], [], []
     for cert_type in TYPES:
         data = data_for(cert_type)
         xml = register.export(data)
@@ -85,17 +88,23 @@ def main() -> int:
         vw, vc = measure(lambda x=xml: interop.validate(x), args.n)
         all_export += ew
         all_validate += vw
+        cpu_export += ec
+        cpu_validate += vc
         print(
             f"{cert_type:10} {statistics.median(ew):10.2f} / {statistics.median(ec):6.2f}"
             f"     {statistics.median(vw):10.2f} / {statistics.median(vc):6.2f}   {p95(vw):8.2f}"
         )
-    export_median = statistics.median(all_export)
-    validate_median = statistics.median(all_validate)
+    export_cpu, validate_cpu = statistics.median(cpu_export), statistics.median(cpu_validate)
     print(
-        f"all types: export median {export_median:.2f} ms (target <= {TARGET_EXPORT_MS}), "
-        f"validate median {validate_median:.2f} ms (target <= {TARGET_VALIDATE_MS})"
+        f"all types, CPU: export median {export_cpu:.2f} ms (target <= {TARGET_EXPORT_MS}), "
+        f"validate median {validate_cpu:.2f} ms (target <= {TARGET_VALIDATE_MS})"
     )
-    ok = export_median <= TARGET_EXPORT_MS and validate_median <= TARGET_VALIDATE_MS
+    print(
+        f"all types, wall clock: export median {statistics.median(all_export):.2f} ms, "
+        f"validate median {statistics.median(all_validate):.2f} ms; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+    ok = export_cpu <= TARGET_EXPORT_MS and validate_cpu <= TARGET_VALIDATE_MS
     print("OK" if ok else "OVER TARGET")
     return 0 if ok else 1
 
