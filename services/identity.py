@@ -242,12 +242,14 @@ async def login(
     origin: str,
     params: dict[str, Any] | None = None,
     certificate_id: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> str:
     """Create a server session for an HSA user; returns the cookie token.
 
     The role is derived from HSA (table 1); a user without a role or without a commission
     on the requested unit is refused. ``params`` are the launch's signed parameters; the
-    patient parameters among them apply to ``certificate_id`` only.
+    patient parameters among them apply to ``certificate_id`` only. ``extra``: what the
+    launch path keeps with the session (a SMART launch: its EHR, patient and encounter).
     """
     user = await hsa.get_user(hsa_id)
     if user is None or user.role is None:
@@ -289,6 +291,7 @@ async def login(
                     "launch": params or {},
                     "launch_certificate": certificate_id,
                     "user": snapshot,
+                    **({"extra": extra} if extra else {}),
                 },
             )
         )

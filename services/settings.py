@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     ehr_systems: str = ""
     ehr_api_keys: str = "demo-ehr:demo-ehr-key"
     notification_hmac_secret: str = "dev-notification-secret"
+    # SMART on FHIR (services/smart.py): the FHIR base URLs (iss) of the EHRs allowed to launch
+    # Webcert, comma separated (empty: the demo EHR, ehr_url + "/fhir"), and Webcert's client id.
+    smart_issuers: str = ""
+    smart_client_id: str = "webcert"
     # Which contract the demo EHR (simulators/ehr.py) gets: "json", "riv" or "both".
     demo_ehr_notification_format: Literal["json", "riv", "both"] = "json"
     # Försäkringskassan's credential for the inbound message endpoint (POST /api/v1/messages,

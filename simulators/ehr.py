@@ -38,6 +38,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from services.interop import soap
+from simulators import smart
 from simulators.common import (
     SimulatorState,
     build_app,
@@ -151,7 +152,12 @@ font-size:.8rem;max-width:40rem}section{margin-bottom:2rem}
 """
 
 
-def _page(state: EhrState, request: Request, unit_listing: str = "") -> str:
+def _page(
+    state: EhrState,
+    request: Request,
+    unit_listing: str = "",
+    smart_state: smart.SmartState | None = None,
+) -> str:
     users = _users()
     user_items = [(u["value"], u["label"]) for u in users]
     q = request.query_params
@@ -161,8 +167,9 @@ def _page(state: EhrState, request: Request, unit_listing: str = "") -> str:
     elif q.get("meddelande"):
         message = f'<p class="msg" role="status">{_esc(q["meddelande"])}</p>'
     persons = load_pu_persons()
+    smart_user = next((u["value"] for u in users if "DRAA" in u["value"]), None)
     patient_rows = "".join(
-        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>".format(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
             _esc(f"{p['personnummer'][:8]}-{p['personnummer'][8:]}"),
             _esc(" ".join(x for x in (p.get("first_name"), p.get("last_name")) if x)),
             _esc(
@@ -175,6 +182,11 @@ def _page(state: EhrState, request: Request, unit_listing: str = "") -> str:
                     if on
                 )
             ),
+            '<form class="inline" method="post" action="/smart/start">'
+            f'<input type="hidden" name="patient" value="{_esc(p["personnummer"])}">'
+            f'<select name="user" aria-label="Användare">{_options(user_items, smart_user)}'
+            '</select> <button type="submit">Starta Webcert (SMART)</button></form>',
+            _documents_cell(smart_state, p["personnummer"]),
         )
         for p in persons
     )
@@ -257,9 +269,27 @@ def _page(state: EhrState, request: Request, unit_listing: str = "") -> str:
 <tbody>{notification_rows}</tbody></table>
 </section>
 <section><h2>Patienter i PU-tjänsten</h2>
-<table><thead><tr><th>Personnummer</th><th>Namn</th><th>Markering</th></tr></thead>
+<table><thead><tr><th>Personnummer</th><th>Namn</th><th>Markering</th><th>SMART on FHIR</th>
+<th>Dokument i journalen (DocumentReference)</th></tr></thead>
 <tbody>{patient_rows}</tbody></table></section>
 </body></html>"""
+
+
+def _documents_cell(smart_state: smart.SmartState | None, personnummer: str) -> str:
+    """The DocumentReferences Webcert wrote back for the patient (title, status, date)."""
+    if smart_state is None:
+        return ""
+    subject = "Patient/" + smart.patient_id(personnummer)
+    docs = [d for d in smart_state.documents.values() if d["subject"]["reference"] == subject]
+    return "".join(
+        '<div data-document="{}">{} – {} – {}</div>'.format(
+            _esc(d["id"]),
+            _esc(d.get("description") or d["content"][0]["attachment"].get("title")),
+            _esc(d["status"]),
+            _esc(d.get("date")),
+        )
+        for d in docs
+    )
 
 
 def riv_status_record(element: Any) -> dict[str, Any]:
@@ -335,6 +365,7 @@ def create_app(
     webcert_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
     state = EhrState()
+    smart_state = smart.SmartState()
 
     def value(v: str | Callable[[], str] | None, default: Callable[[], str]) -> str:
         if v is None:
@@ -419,7 +450,7 @@ def create_app(
                 )
             except httpx.HTTPError as exc:
                 listing = f'<p class="msg err">Webcert svarar inte: {_esc(exc)}</p>'
-        return HTMLResponse(_page(state, request, listing))
+        return HTMLResponse(_page(state, request, listing, smart_state))
 
     async def create_draft(request: Request) -> Response:
         form = await _form(request)
@@ -472,7 +503,7 @@ def create_app(
             return _back(fel=_api_error(r))
         return RedirectResponse(r.json()["url"], status_code=303)
 
-    return build_app(
+    app = build_app(
         "ehr",
         state,
         [
@@ -483,5 +514,11 @@ def create_app(
             Route("/drafts", create_draft, methods=["POST"]),
             Route("/open", open_in_webcert, methods=["POST"]),
             Route("/", index, methods=["GET"]),
+            *smart.create_routes(
+                smart_state, webcert_url=lambda: value(webcert_url, _default_webcert_url)
+            ),
         ],
+        on_reset=smart_state.reset,
     )
+    app.state.smart = smart_state  # tests look at launches and written-back documents
+    return app

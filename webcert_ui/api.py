@@ -430,7 +430,7 @@ def _api_fallback(api_routes: list[Route]):  # type: ignore[no-untyped-def]
 
 
 def build_routes() -> list[Route]:
-    from webcert_ui import pdl_routes, riv, testability
+    from webcert_ui import pdl_routes, riv, smart_routes, testability
 
     api_routes = _api_routes()
     all_methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
@@ -438,6 +438,7 @@ def build_routes() -> list[Route]:
         Route(routes.DEEP_LINK, deep_link, methods=["GET"]),
         Route(routes.DEEP_LINK_QUESTIONS, deep_link, methods=["GET"]),
         Route(routes.DEV_LOGIN, dev_login, methods=["GET"]),
+        *smart_routes.build_routes(),
         *api_routes,
         Route(routes.API_PREFIX + "/{rest:path}", _api_fallback(api_routes), methods=all_methods),
         Route("/health", health, methods=["GET"]),

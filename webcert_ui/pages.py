@@ -345,7 +345,7 @@ def certificate_page() -> rx.Component:
 
 def error_texts() -> dict[str, str]:
     """Error page texts by URL code: the services' own Swedish messages, written once."""
-    from services import identity, personnummer  # noqa: F401  (register their error classes)
+    from services import identity, personnummer, smart  # noqa: F401  (register error classes)
     from services.errors import messages_by_code
 
     return {routes.error_slug(code): text for code, text in messages_by_code().items()}
