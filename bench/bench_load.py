@@ -587,9 +587,9 @@ def start_server(target: str, mode: str) -> Server:
                 "WEBCERT_EHR_API_KEYS": f"demo-ehr:{API_KEY}",
                 "WEBCERT_LAUNCH_TOKEN_SECRET": "bench-load-secret-bench-load-secret",
                 "WEBCERT_TESTABILITY_ENABLED": "true",  # (development secrets allowed)
-            # a morning of logins in seconds: no limit on launches and API calls here
-            "WEBCERT_RATE_LIMIT_LAUNCH": "1000000/minute",
-            "WEBCERT_RATE_LIMIT_API": "1000000/minute",
+                # a morning of logins in seconds: no limit on launches and API calls here
+                "WEBCERT_RATE_LIMIT_LAUNCH": "1000000/minute",
+                "WEBCERT_RATE_LIMIT_API": "1000000/minute",
                 # no EHR takes the notifications in this benchmark: they wait in the outbox
                 "WEBCERT_NOTIFICATION_POLL_SECONDS": "5",
             }
