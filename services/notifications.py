@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import json
 import logging
 from dataclasses import dataclass, field
@@ -43,16 +41,20 @@ from sqlmodel import Session, col, select
 
 from services import clock
 from services.certificate_summary import certificate_summary
+from services.interop import status_updates
+from services.notification_signature import (  # noqa: F401 (verify_signature: re-exported)
+    ATTEMPT_HEADER,
+    DELIVERY_HEADER,
+    EVENT_HEADER,
+    SIGNATURE_HEADER,
+    sign,
+    verify_signature,
+)
 from services.persistence.db import session_scope
 from services.persistence.models import Certificate, NotificationOutbox, QuestionThread
 from services.settings import EhrSystem, get_settings
 
 log = logging.getLogger(__name__)
-
-SIGNATURE_HEADER = "X-Webcert-Signature"
-EVENT_HEADER = "X-Webcert-Event"
-DELIVERY_HEADER = "X-Webcert-Delivery"
-ATTEMPT_HEADER = "X-Webcert-Attempt"
 
 # Webcert's retry schedule after the 1st, 2nd, ... failed attempt; then the row is flagged.
 RETRY_SCHEDULE: tuple[timedelta, ...] = (
@@ -240,21 +242,6 @@ def enqueue(session: Session, cert: Certificate, event: Event, **extra: object) 
     )
 
 
-# --- signatures ---------------------------------------------------------------------------
-def sign(body: bytes | str, secret: str | None = None) -> str:
-    """The value of the signature header for ``body``: ``sha256=<hex HMAC-SHA256>``."""
-    data = body.encode() if isinstance(body, str) else body
-    key = (secret or get_settings().notification_hmac_secret).encode()
-    return "sha256=" + hmac.new(key, data, hashlib.sha256).hexdigest()
-
-
-def verify_signature(body: bytes | str, header: str | None, secret: str | None = None) -> bool:
-    """True if ``header`` (``sha256=<hex>``) is the HMAC of ``body`` (constant-time compare)."""
-    if not header or not isinstance(header, str) or not header.startswith("sha256="):
-        return False
-    return hmac.compare_digest(sign(body, secret).encode(), header.strip().encode())
-
-
 def webhook_for(unit_id: str) -> EhrSystem | None:
     """The EHR system notified about ``unit_id``: one naming the unit, else one for "*"."""
     systems = [s for s in get_settings().ehr_system_list() if s.wants_json or s.wants_riv]
@@ -384,8 +371,6 @@ async def _send(client: httpx.AsyncClient, claimed: _Claimed) -> tuple[str | Non
     if system is None or not (system.wants_json or system.wants_riv):
         return "Inget journalsystem tar emot notifieringar för vårdenheten.", True
     if system.wants_riv:  # CertificateStatusUpdateForCare v3 (services.interop.status_updates)
-        from services.interop import status_updates
-
         error = await status_updates.deliver(client, system, claimed.id, claimed.payload)
         if error or not system.wants_json:
             return error, False

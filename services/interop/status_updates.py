@@ -17,6 +17,7 @@ import httpx
 from services.interop import messages, soap
 from services.interop.register import CertificateData, from_certificate
 from services.interop.transport import SPECS
+from services.notification_signature import DELIVERY_HEADER, SIGNATURE_HEADER, sign
 from services.persistence.db import session_scope
 from services.persistence.models import Certificate, CertificateStatus
 from services.settings import EhrSystem
@@ -85,8 +86,6 @@ async def deliver(
 ) -> str | None:
     """POST the notification as CertificateStatusUpdateForCare v3; None when the EHR answered
     OK (or the type has no RIV-TA contract), else the error to retry on."""
-    from services.notifications import DELIVERY_HEADER, SIGNATURE_HEADER, sign
-
     body = build(payload)
     if body is None or not system.riv_url:
         return None
