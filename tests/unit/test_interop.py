@@ -371,6 +371,18 @@ SCENARIOS: list[Scenario] = [
         lambda m: m.code("6.2", "F8400X"),
         "Diagnoskod får inte vara längre än 5 tecken.",
     ),
+    (
+        "fk7801",
+        "new diagnosis text although 'no'",
+        lambda m: m.text("45.1", "false"),
+        "'Diagnos för ny uppdatering' får inte fyllas i",
+    ),
+    (
+        "fk7801",
+        "no funktionsnedsättning",
+        lambda m: m.drop_svar("8") or m.drop_svar("10"),
+        "Ett 'MU' måste ha minst ett 'Funktionsnedsättning'",
+    ),
     # FK7802 (luae_fs.v1)
     (
         "fk7802",
@@ -395,6 +407,18 @@ SCENARIOS: list[Scenario] = [
         "kännedom after the examination",
         lambda m: m.text("2.1", (D + timedelta(days=1)).isoformat()),
         "'Kännedom om patienten' får inte vara senare än datum för",
+    ),
+    (
+        "fk7802",
+        "företagshälsovård is not an underlag of this form",
+        lambda m: m.code("4.1", "FORETAGSHALSOVARD"),
+        "'Utredning eller underlagstyp?' kan ha ett av värdena",
+    ),
+    (
+        "fk7802",
+        "no diagnosis",
+        lambda m: m.drop_svar("6"),
+        "Ett 'MU' måste ha en 'Typ av diagnos'",
     ),
     # TSTRK1007 (tstrk1007.v7)
     (
