@@ -164,6 +164,7 @@ def test_item10_question_panel_follows_sending_and_shows_an_unsent_question(
     expect(panel).not_to_contain_text("Ärendekommunikation finns när intyget")
     page.get_by_test_id("questions-tab-admin").click()
     page.get_by_test_id("ask-toggle").click()
+    expect(page.get_by_test_id("ask-topic")).to_have_accessible_name("Ämne")  # item 19
     page.get_by_test_id("ask-text").fill("När vill ni ha ett avstämningsmöte?")
     page.wait_for_timeout(500)  # autosaved per change
     page.reload()

@@ -146,6 +146,13 @@ def test_administrator_cannot_use_scenario_b(app_server, page: Page, shot) -> No
     expect(option_b).not_to_have_attribute("data-state", "checked")
     expect(page.get_by_test_id("cannot-text")).to_have_count(0)  # no comment box for B
     shot("questions-admin-b-disabled")
+    # the radios are named by their texts (issue 15 item 19)
+    expect(
+        page.get_by_role("radio", name="Ingen ytterligare medicinsk information")
+    ).to_be_disabled()
+    expect(page.get_by_role("radiogroup")).to_have_accessible_name(
+        "Ange varför du inte kan komplettera med ett nytt intyg"
+    )
     # C stays open to a vårdadministratör
     page.get_by_test_id("cannot-c").click()
     expect(page.get_by_test_id("cannot-text")).to_be_visible()
