@@ -10,7 +10,8 @@ simulator, since SITHS identities are HSA identities).
 The card (an RSA key and a certificate issued by the CA, subject CN = name, serialNumber =
 HSA id) is made on first use and never leaves the simulator, as a real card's key never leaves
 the card. The CA is kept in ``WEBCERT_SITHS_CA_DIR`` (default ``var/siths``) so signatures stay
-verifiable across restarts. This is a test CA: nothing it signs is a real SITHS signature.
+verifiable across restarts (its certificate is also served at ``/siths/ca.pem``). This is a
+test CA: nothing it signs is a real SITHS signature.
 """
 
 from __future__ import annotations
@@ -60,12 +61,18 @@ class CertificateAuthority:
         self.cards: dict[str, tuple[rsa.RSAPrivateKey, x509.Certificate]] = {}
 
     def _load_or_create(self) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
-        key_path, cert_path = self.directory / "ca.key", self.directory / "ca.pem"
-        if key_path.is_file() and cert_path.is_file():
-            key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-            cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
-            if isinstance(key, rsa.RSAPrivateKey):
-                return key, cert
+        # key and certificate in one file, replaced whole: another process never reads half a
+        # CA nor one CA's key with another's certificate
+        path = self.directory / "ca-key-and-certificate.pem"
+        if path.is_file():
+            try:
+                data = path.read_bytes()
+                key = serialization.load_pem_private_key(data, password=None)
+                cert = x509.load_pem_x509_certificate(data)
+                if isinstance(key, rsa.RSAPrivateKey):
+                    return key, cert
+            except ValueError:
+                pass  # unreadable: make a new one
         key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
         now = datetime.now(UTC)
         name = _name("Webcert test SITHS CA")
@@ -94,17 +101,17 @@ class CertificateAuthority:
             )
             .sign(key, hashes.SHA256())
         )
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ) + cert.public_bytes(serialization.Encoding.PEM)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            key_path.write_bytes(
-                key.private_bytes(
-                    serialization.Encoding.PEM,
-                    serialization.PrivateFormat.PKCS8,
-                    serialization.NoEncryption(),
-                )
-            )
-            key_path.chmod(0o600)
-            cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(pem)
+            tmp.chmod(0o600)
+            tmp.replace(path)
         except OSError:
             pass  # a read-only tree: the CA lives as long as the process
         return key, cert
