@@ -8,9 +8,10 @@ the last. Two pools of our own instead, each sized for what it does and with a b
 work that may wait:
 
 - ``DATABASE``: the autosave's reads and writes. Sized by the database: SQLite takes one
-  writer at a time, so one thread (several only wait for its write lock in SQLite's busy
+  writer at a time, so few threads (more only wait for its write lock in SQLite's busy
   handler, which sleeps up to 100 ms at a time: the profile of 40 clinicians on SQLite showed
-  most of the pool's time there); PostgreSQL takes many (8).
+  most of the default pool's time there) — two, so that one thread's rights check (which asks
+  PU-tjänsten over HTTP) overlaps the other's write; PostgreSQL takes many (8).
   Waiting work is naturally bounded there already (one saver per browser tab, later edits
   coalesced), the bound is a safety net.
 - ``SEARCH``: the diagnosis search (CPU; rapidfuzz runs without the GIL). 2 threads; past 32
@@ -80,7 +81,7 @@ class BoundedExecutor:
 
 
 def _database_threads() -> int:
-    return 1 if get_settings().database_url.startswith("sqlite") else 8
+    return 2 if get_settings().database_url.startswith("sqlite") else 8
 
 
 DATABASE = BoundedExecutor("webcert-db", _database_threads, max_waiting=10_000)
