@@ -240,6 +240,9 @@ def enqueue(session: Session, cert: Certificate, event: Event, **extra: object) 
             next_attempt_at=now + delay,
         )
     )
+    from services import smart_writeback  # a SMART-launched patient: the PDF to the EHR too
+
+    smart_writeback.enqueue_document(session, cert, event.value)
 
 
 def webhook_for(unit_id: str) -> EhrSystem | None:
@@ -367,6 +370,10 @@ def notification_body(claimed_id: int, payload: dict[str, Any]) -> bytes:
 
 async def _send(client: httpx.AsyncClient, claimed: _Claimed) -> tuple[str | None, bool]:
     """POST one notification; returns (error or None, skipped-for-no-webhook)."""
+    from services import smart_writeback
+
+    if claimed.event == smart_writeback.EVENT:  # a DocumentReference to a SMART EHR
+        return await smart_writeback.deliver(client, claimed.payload), False
     system = webhook_for(claimed.unit_id)
     if system is None or not (system.wants_json or system.wants_riv):
         return "Inget journalsystem tar emot notifieringar för vårdenheten.", True

@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     # Webcert, comma separated (empty: the demo EHR, ehr_url + "/fhir"), and Webcert's client id.
     smart_issuers: str = ""
     smart_client_id: str = "webcert"
+    # Webcert's secret at the EHR's token endpoint (client_credentials, for the write-back).
+    smart_client_secret: str = "dev-smart-client-secret"
     # Which contract the demo EHR (simulators/ehr.py) gets: "json", "riv" or "both".
     demo_ehr_notification_format: Literal["json", "riv", "both"] = "json"
     # Försäkringskassan's credential for the inbound message endpoint (POST /api/v1/messages,

@@ -194,8 +194,16 @@ def create_routes(
     state: SmartState,
     *,
     webcert_url: Callable[[], str],
+    client_secret: Callable[[], str] | None = None,
 ) -> list[Route]:
-    """The SMART and FHIR routes of the demo EHR (``webcert_url()``: where Webcert runs)."""
+    """The SMART and FHIR routes of the demo EHR (``webcert_url()``: where Webcert runs;
+    ``client_secret()``: Webcert's secret for client_credentials, default from settings)."""
+    if client_secret is None:
+
+        def client_secret() -> str:
+            from services.settings import get_settings
+
+            return get_settings().smart_client_secret
 
     def base(request: Request) -> str:
         return str(request.base_url).rstrip("/")
@@ -329,6 +337,22 @@ def create_routes(
 
     async def token(request: Request) -> Response:
         form = await request.form()
+        if form.get("grant_type") == "client_credentials":  # Webcert's write-back (system)
+            if form.get("client_id") != CLIENT_ID or not secrets.compare_digest(
+                str(form.get("client_secret", "")), client_secret()
+            ):
+                return JSONResponse({"error": "invalid_client"}, 401)
+            access = secrets.token_urlsafe(32)
+            state.tokens[access] = {"system": True, "expires": time.time() + TOKEN_TTL_SECONDS}
+            return JSONResponse(
+                {
+                    "access_token": access,
+                    "token_type": "Bearer",
+                    "expires_in": TOKEN_TTL_SECONDS,
+                    "scope": "system/DocumentReference.write",
+                },
+                headers={"Cache-Control": "no-store"},
+            )
         grant = state.codes.pop(str(form.get("code", "")), None)
         if (
             form.get("grant_type") != "authorization_code"
@@ -408,7 +432,8 @@ def create_routes(
     }
 
     async def read(request: Request) -> Response:
-        if bearer(request) is None:
+        grant = bearer(request)
+        if grant is None or grant.get("system"):
             return _outcome(401, "Bearer token saknas eller har gått ut.", "login")
         kind, ident = request.path_params["kind"], request.path_params["ident"]
         reader = readers.get(kind)
@@ -428,7 +453,8 @@ def create_routes(
         return resource
 
     async def write_document(request: Request) -> Response:
-        if bearer(request) is None:
+        grant = bearer(request)
+        if grant is None or not grant.get("system"):
             return _outcome(401, "Bearer token saknas eller har gått ut.", "login")
         ident = request.path_params.get("ident") or "doc-" + secrets.token_hex(8)
         try:

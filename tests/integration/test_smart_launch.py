@@ -294,3 +294,81 @@ def test_every_refusal_has_a_swedish_error_page_text() -> None:
         "smart-no-commission",
     ):
         assert "journalsystem" in texts[slug].lower() or "webcert" in texts[slug].lower()
+
+
+# --- write-back (item 3) --------------------------------------------------------------------
+async def _deliver(client: httpx.AsyncClient | None = None, now=None):
+    from services import notifications
+
+    async with httpx.AsyncClient(timeout=30) as http:
+        return await notifications.deliver_pending(client=client or http, now=now)
+
+
+def _documents(sim) -> list[dict]:
+    return list(_smart_state(sim).documents.values())
+
+
+async def test_signed_sent_revoked_certificate_is_written_back_as_a_document_reference(
+    browser: Browser,
+) -> None:
+    import base64
+    import io
+    from datetime import timedelta
+
+    from pypdf import PdfReader
+
+    from services import clock, lifecycle
+    from tests.integration.test_notifications import complete_fk7804
+
+    launch = await browser.new_launch()
+    await browser.launch(launch["url"])
+    user = identity.get_session(browser.webcert.cookies.get(get_settings().session_cookie_name))
+    cert = await lifecycle.create_draft(user, cert_type="fk7804", personnummer=TOLVAN)
+    lifecycle.save_draft(user, cert.id, content=complete_fk7804(), expected_version=1)
+    await lifecycle.sign(user, cert.id)
+    # the EHR is down: the outbox keeps the document and retries
+    await browser.ehr.post("/admin/outage", json={"down": True})
+    report = await _deliver()
+    assert report.retry_scheduled and not _documents(browser.sims)
+    await browser.ehr.post("/admin/outage", json={"down": False})
+    await _deliver(now=clock.now() + timedelta(minutes=2))
+    [doc] = _documents(browser.sims)
+    assert doc["id"] == f"webcert-{cert.id}" and doc["status"] == "current"
+    assert doc["subject"]["reference"] == f"Patient/pat-{TOLVAN}"
+    assert doc["author"][0]["reference"] == f"Practitioner/{DOCTOR}"
+    assert doc["context"]["encounter"][0]["reference"] == f"Encounter/{launch['encounter']}"
+    assert doc["description"].startswith("FK 7804") or "7804" in doc["description"]
+    attachment = doc["content"][0]["attachment"]
+    assert attachment["contentType"] == "application/pdf"
+    text = PdfReader(io.BytesIO(base64.b64decode(attachment["data"]))).pages[0].extract_text()
+    assert "J20" in text and "Tolvan" in text and "19121212-1212" in text and cert.id in text
+    # the demo EHR lists it on the patient's row
+    page = (await browser.ehr.get("/")).text
+    assert f'data-document="webcert-{cert.id}"' in page
+    # revoked: the same document, entered-in-error
+    await lifecycle.revoke(user, cert.id, reason_code="FELAKTIG_PATIENT", message="Fel patient")
+    await _deliver(now=clock.now() + timedelta(minutes=4))
+    [doc] = _documents(browser.sims)
+    assert doc["status"] == "entered-in-error"
+
+
+async def test_a_certificate_not_launched_with_smart_is_not_written_back(
+    browser: Browser,
+) -> None:
+    from services import lifecycle
+    from tests.integration.test_notifications import complete_fk7804
+
+    user = identity.get_session(await identity.login(DOCTOR, UNIT, origin="DJUPINTEGRATION"))
+    cert = await lifecycle.create_draft(user, cert_type="fk7804", personnummer=TOLVAN)
+    lifecycle.save_draft(user, cert.id, content=complete_fk7804(), expected_version=1)
+    await lifecycle.sign(user, cert.id)
+    await _deliver()
+    assert _documents(browser.sims) == []
+
+
+async def test_document_write_needs_the_system_token(browser: Browser) -> None:
+    r = await browser.ehr.put(
+        "/fhir/DocumentReference/x",
+        json={"resourceType": "DocumentReference", "status": "current", "content": []},
+    )
+    assert r.status_code == 401

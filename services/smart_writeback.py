@@ -1,0 +1,178 @@
+"""Write-back to a SMART-launching EHR: the certificate's PDF as a FHIR DocumentReference.
+
+When a certificate of a patient who was launched into Webcert with SMART on FHIR on the unit
+(services/smart.py; the server session keeps the EHR, patient and encounter) is signed, sent
+or revoked, :func:`enqueue_document` adds a ``FHIRDOC`` row to the notification outbox in the
+same transaction. The outbox's worker (services/notifications.py, same retries and order per
+certificate) calls :func:`deliver`: a system token from the EHR's token endpoint
+(client_credentials, ``system/DocumentReference.write``), then
+``PUT <iss>/DocumentReference/webcert-<certificate id>`` — one document per certificate,
+created on signing and updated afterwards (status ``current``, ``entered-in-error`` when
+revoked), with the PDF as its attachment, the title, date and author. The resource is built
+and validated with ``fhir.resources``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from typing import Any
+
+import httpx
+from fhir.resources.R4B import get_fhir_model_class
+from sqlmodel import Session, col, select
+
+from services import clock
+from services.persistence.db import session_scope
+from services.persistence.models import Certificate, NotificationOutbox, ServerSession
+from services.settings import get_settings
+
+EVENT = "FHIRDOC"
+WRITE_BACK_EVENTS = ("SIGNAT", "SKICKA", "MAKULE")
+LOINC_CERTIFICATE = {"system": "http://loinc.org", "code": "64290-0", "display": "Certificate"}
+
+
+def launch_context(session: Session, cert: Certificate) -> dict[str, Any] | None:
+    """The SMART launch that brought the certificate's patient into Webcert on its unit."""
+    rows = session.exec(
+        select(ServerSession)
+        .where(ServerSession.origin == "SMART", ServerSession.unit_id == cert.unit_id)
+        .order_by(col(ServerSession.created_at).desc())
+    ).all()
+    for row in rows:
+        ctx = (row.params.get("extra") or {}).get("smart") or {}
+        if ctx.get("patient") == cert.patient_id and ctx.get("iss"):
+            return dict(ctx)
+    return None
+
+
+def enqueue_document(session: Session, cert: Certificate, event: str) -> None:
+    """Queue the DocumentReference write of ``cert`` if it was launched with SMART."""
+    if event not in WRITE_BACK_EVENTS:
+        return
+    ctx = launch_context(session, cert)
+    if ctx is None:
+        return
+    now = clock.now()
+    session.add(
+        NotificationOutbox(
+            certificate_id=cert.id,
+            unit_id=cert.unit_id,
+            event=EVENT,
+            payload={
+                "certificateId": cert.id,
+                "event": event,
+                "status": "entered-in-error" if event == "MAKULE" else "current",
+                **{k: ctx.get(k, "") for k in ("iss", "patient_ref", "encounter_ref")},
+                "practitioner_ref": ctx.get("practitioner_ref", ""),
+            },
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
+
+
+def _pdf_and_facts(certificate_id: str) -> tuple[bytes, dict[str, Any]] | None:
+    from services.pdf.render import render_pdf
+    from services.printing import printable
+
+    with session_scope() as s:
+        cert = s.get(Certificate, certificate_id)
+        if cert is None:
+            return None
+        from services.certificates import get_definition
+
+        definition = get_definition(cert.type)
+        facts = {
+            "title": f"{definition.form_id} {definition.name}",
+            "date": (cert.signed_at or cert.updated_at),
+            "author": cert.signed_by or cert.created_by,
+            "author_name": cert.signed_by_name or cert.created_by_name,
+            "unit": cert.unit_id,
+        }
+        data = render_pdf(printable(cert))
+    return data, facts
+
+
+def document_reference(payload: dict[str, Any], pdf: bytes, facts: dict[str, Any]) -> dict:
+    """The DocumentReference of a certificate (validated with fhir.resources, as JSON)."""
+    date = facts["date"]
+    if date.tzinfo is None:
+        date = date.replace(tzinfo=clock.now().tzinfo)
+    resource: dict[str, Any] = {
+        "resourceType": "DocumentReference",
+        "id": "webcert-" + payload["certificateId"],
+        "identifier": [{"system": "urn:webcert:certificate-id", "value": payload["certificateId"]}],
+        "status": payload["status"],
+        "type": {"coding": [LOINC_CERTIFICATE], "text": "Intyg"},
+        "subject": {"reference": payload["patient_ref"]},
+        "date": date.isoformat(),
+        "author": [
+            {
+                "reference": payload["practitioner_ref"]
+                if payload.get("practitioner_ref", "").endswith(facts["author"])
+                else f"Practitioner/{facts['author']}",
+                "display": facts["author_name"] or facts["author"],
+            }
+        ],
+        "description": facts["title"],
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "application/pdf",
+                    "language": "sv",
+                    "data": base64.b64encode(pdf).decode(),
+                    "title": facts["title"] + ".pdf",
+                    "creation": date.isoformat(),
+                }
+            }
+        ],
+    }
+    if payload.get("encounter_ref"):
+        resource["context"] = {"encounter": [{"reference": payload["encounter_ref"]}]}
+    model = get_fhir_model_class("DocumentReference").model_validate(resource)
+    return model.model_dump(mode="json", exclude_none=True)
+
+
+async def _system_token(client: httpx.AsyncClient, iss: str) -> str:
+    settings = get_settings()
+    conf = (await client.get(iss + "/.well-known/smart-configuration")).json()
+    response = await client.post(
+        conf["token_endpoint"],
+        data={
+            "grant_type": "client_credentials",
+            "client_id": settings.smart_client_id,
+            "client_secret": settings.smart_client_secret,
+            "scope": "system/DocumentReference.write",
+        },
+    )
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+async def deliver(client: httpx.AsyncClient, payload: dict[str, Any]) -> str | None:
+    """Write one DocumentReference; an error text (the outbox retries) or None."""
+    iss = str(payload.get("iss") or "")
+    from services.smart import allowed_issuers
+
+    if iss not in allowed_issuers():
+        return f"Journalsystemet {iss!r} är inte längre anslutet."
+    made = await asyncio.to_thread(_pdf_and_facts, str(payload.get("certificateId")))
+    if made is None:
+        return "Intyget finns inte."
+    resource = document_reference(payload, *made)
+    try:
+        token = await _system_token(client, iss)
+        response = await client.put(
+            f"{iss}/DocumentReference/{resource['id']}",
+            json=resource,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/fhir+json",
+            },
+        )
+    except (httpx.HTTPError, ValueError, KeyError) as exc:
+        return f"{type(exc).__name__}: {exc}"[:1000]
+    if response.is_success:
+        return None
+    return f"HTTP {response.status_code}: {response.text[:200]}"
