@@ -1,0 +1,49 @@
+"""Issue 21 end to end: "Starta Webcert (SMART)" in the demo EHR, sign an FK7804 in Webcert,
+and find the DocumentReference with the certificate's PDF back in the EHR."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+import httpx
+from playwright.sync_api import Page, expect
+from pypdf import PdfReader
+
+from tests.e2e.helpers import fill_complete_fk7804
+
+TOLVAN = "191212121212"
+
+
+def test_smart_launch_sign_fk7804_and_document_reference_back(app_server, page: Page, shot) -> None:
+    cert_id = app_server.create_draft()  # the EHR made a draft for the patient earlier
+    page.goto(app_server.ehr_url + "/")
+    patients = page.locator("section", has=page.get_by_role("heading", name="Patienter i PU"))
+    row = patients.locator("tr", has_text="19121212-1212")
+    row.get_by_role("button", name="Starta Webcert (SMART)").click()
+    # SMART launch → authorize → callback → logged in on the unit's start page
+    expect(page.get_by_test_id("unit-certificates")).to_be_visible()
+    shot("smart-launched-start-page")
+    page.locator(f'a[href="/intyg/{cert_id}"]').click()
+    expect(page).to_have_url(re.compile(rf"/intyg/{cert_id}$"))
+    fill_complete_fk7804(page)
+    page.get_by_test_id("action-sign").click()
+    expect(page.get_by_test_id("certificate-status")).to_have_text("Signerat")
+    page.goto(app_server.ehr_url + "/")
+    document = page.locator(f'[data-document="webcert-{cert_id}"]')
+    for _ in range(30):  # the outbox worker delivers within a few seconds
+        if document.count():
+            break
+        page.wait_for_timeout(1000)
+        page.reload()
+    expect(document).to_contain_text("current")
+    shot("smart-document-reference-in-ehr")
+    bundle = httpx.get(
+        app_server.ehr_url + "/fhir/DocumentReference", params={"patient": "pat-" + TOLVAN}
+    ).json()
+    [doc] = [e["resource"] for e in bundle["entry"] if e["resource"]["id"] == f"webcert-{cert_id}"]
+    pdf = base64.b64decode(doc["content"][0]["attachment"]["data"])
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert cert_id in text and "19121212-1212" in text and "J20" in text
+    assert "Läkarintyg för sjukpenning" in text
