@@ -125,6 +125,11 @@ class Settings(BaseSettings):
     # Development mode: the dev defaults of the secrets are accepted (never in production).
     dev_mode: bool = False
 
+    def smart_issuer_list(self) -> tuple[str, ...]:
+        """The FHIR base URLs (iss) allowed to launch Webcert with SMART on FHIR."""
+        raw = self.smart_issuers.strip() or self.ehr_url.rstrip("/") + "/fhir"
+        return tuple(i.strip().rstrip("/") for i in raw.split(",") if i.strip())
+
     def secure_cookies(self) -> bool:
         """Secure cookies unless set explicitly or served over plain-http localhost."""
         if self.cookie_secure is not None:

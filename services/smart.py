@@ -149,9 +149,7 @@ class _Actor:
 
 
 def allowed_issuers() -> tuple[str, ...]:
-    settings = get_settings()
-    raw = settings.smart_issuers.strip() or settings.ehr_url.rstrip("/") + "/fhir"
-    return tuple(i.strip().rstrip("/") for i in raw.split(",") if i.strip())
+    return get_settings().smart_issuer_list()
 
 
 def redirect_uri() -> str:
@@ -384,3 +382,52 @@ def record_refusal(
         patient_id=patient_id,
         system=audit.System(f"SMART:{iss}"[:64], iss[:64] or "SMART"),
     )
+
+
+# --- the launched patient on the start page --------------------------------------------------
+def launched_patient(user: Any) -> str:
+    """The personnummer of the patient a SMART launch opened the session for ('' if none)."""
+    from services.persistence.models import ServerSession
+
+    if not getattr(user, "token_hash", ""):
+        return ""
+    with session_scope() as s:
+        row = s.get(ServerSession, user.token_hash)
+        if row is None or row.origin != ORIGIN:
+            return ""
+        return str(((row.params.get("extra") or {}).get("smart") or {}).get("patient") or "")
+
+
+def patient_overview(user: Any) -> dict[str, Any]:
+    """The launched patient's certificates on the unit and the types the user's role may
+    create (§2.4 table 2); empty when the session was not opened by a SMART launch."""
+    from services import hsa, rights
+    from services.certificate_views import list_for_unit
+    from services.certificates import creatable_types, get_definition
+
+    pnr = launched_patient(user)
+    if not pnr:
+        return {"patient": "", "rows": [], "types": []}
+    shown = personnummer.format(pnr)
+    try:
+        role = hsa.Role(user.role)
+    except ValueError:
+        role = None
+    types = [
+        {"type": t, "label": f"{get_definition(t).form_id} – {get_definition(t).name}"}
+        for t in creatable_types()
+        if role is not None and role in rights.TYPES_BY_ROLE.get(t, frozenset())
+    ]
+    rows = [r for r in list_for_unit(user) if r.get("patient") == shown]
+    return {"patient": shown, "rows": rows, "types": types}
+
+
+async def create_for_launched_patient(user: Any, cert_type: str) -> str:
+    """A new draft of ``cert_type`` for the launched patient (never a browser-given one)."""
+    from services.drafts import create_draft
+
+    pnr = launched_patient(user)
+    if not pnr:
+        raise SmartLaunchRefused("Webcert startades inte för en patient från journalsystemet.")
+    cert = await create_draft(user, cert_type=str(cert_type)[:32], personnummer=pnr)
+    return cert.id

@@ -153,9 +153,7 @@ async def _system_token(client: httpx.AsyncClient, iss: str) -> str:
 async def deliver(client: httpx.AsyncClient, payload: dict[str, Any]) -> str | None:
     """Write one DocumentReference; an error text (the outbox retries) or None."""
     iss = str(payload.get("iss") or "")
-    from services.smart import allowed_issuers
-
-    if iss not in allowed_issuers():
+    if iss not in get_settings().smart_issuer_list():
         return f"Journalsystemet {iss!r} är inte längre anslutet."
     made = await asyncio.to_thread(_pdf_and_facts, str(payload.get("certificateId")))
     if made is None:

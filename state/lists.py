@@ -21,3 +21,39 @@ class UnitListState(rx.State):
         except WebcertError as exc:
             self.rows = []
             self.error = exc.message
+
+
+class LaunchedPatientState(rx.State):
+    """A SMART launch's patient on the start page: their certificates on the unit and the
+    types the user's role may create (issue 21). The patient comes from the server session."""
+
+    patient: str = ""
+    rows: list[dict[str, str]] = []
+    types: list[dict[str, str]] = []
+    error: str = ""
+
+    @rx.event
+    def load(self):
+        from services import smart
+
+        try:
+            overview = smart.patient_overview(current_user(self))
+        except WebcertError as exc:
+            self.patient, self.rows, self.types, self.error = "", [], [], exc.message
+            return
+        self.patient = overview["patient"]
+        self.rows = overview["rows"]
+        self.types = overview["types"]
+        self.error = ""
+
+    @rx.event
+    async def create(self, cert_type: str):
+        from services import smart
+        from webcert_ui import routes
+
+        try:
+            cert_id = await smart.create_for_launched_patient(current_user(self), cert_type)
+        except WebcertError as exc:
+            self.error = exc.message
+            return
+        return rx.redirect(routes.certificate(cert_id))

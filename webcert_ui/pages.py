@@ -20,7 +20,7 @@ from components.questions import question_panel
 from state.certificate import CertificateState as C
 from state.diagnosis import DiagnosisState
 from state.editor_parts import SaveStatusState as SaveStatus
-from state.lists import UnitListState
+from state.lists import LaunchedPatientState, UnitListState
 from state.pdl_log import PdlLogState
 from state.questions import QuestionState
 from state.session import DevLoginState, SessionState
@@ -35,12 +35,61 @@ def not_logged_in() -> rx.Component:
     )
 
 
-@rx.page(route=routes.INDEX, title="Webcert", on_load=[SessionState.load, UnitListState.load])
+def launched_patient_panel() -> rx.Component:
+    """After a SMART launch: the patient's certificates on the unit, and new ones (issue 21)."""
+    return rx.cond(
+        LaunchedPatientState.patient != "",
+        rx.vstack(
+            rx.heading("Patient från journalsystemet: ", LaunchedPatientState.patient, size="5"),
+            rx.cond(LaunchedPatientState.error != "", error_callout(LaunchedPatientState.error)),
+            rx.cond(
+                LaunchedPatientState.rows.length() > 0,  # type: ignore[attr-defined]
+                rx.vstack(
+                    rx.foreach(
+                        LaunchedPatientState.rows,
+                        lambda r: rx.hstack(
+                            rx.link(r["name"], href=r["href"]),
+                            rx.text(r["status"]),
+                            rx.text(r["updated"], color=rx.color("gray", 11)),
+                            spacing="3",
+                        ),
+                    ),
+                    data_testid="patient-certificates",
+                ),
+                rx.text("Patienten har inga intyg på vårdenheten.", data_testid="patient-no-certs"),
+            ),
+            rx.text("Skapa intyg:", weight="bold"),
+            rx.flex(
+                rx.foreach(
+                    LaunchedPatientState.types,
+                    lambda t: rx.button(
+                        t["label"],
+                        variant="outline",
+                        on_click=LaunchedPatientState.create(t["type"]),
+                        data_testid="create-" + t["type"],
+                    ),
+                ),
+                wrap="wrap",
+                gap="2",
+            ),
+            spacing="3",
+            width="100%",
+            data_testid="launched-patient",
+        ),
+    )
+
+
+@rx.page(
+    route=routes.INDEX,
+    title="Webcert",
+    on_load=[SessionState.load, UnitListState.load, LaunchedPatientState.load],
+)
 def index() -> rx.Component:
     return page_frame(
         rx.cond(
             SessionState.logged_in,
             rx.vstack(
+                launched_patient_panel(),
                 rx.heading("Intyg på vårdenheten", size="6"),
                 rx.cond(UnitListState.error != "", error_callout(UnitListState.error)),
                 rx.table.root(

@@ -372,3 +372,39 @@ async def test_document_write_needs_the_system_token(browser: Browser) -> None:
         json={"resourceType": "DocumentReference", "status": "current", "content": []},
     )
     assert r.status_code == 401
+
+
+# --- the launched patient on the start page (item 2) ---------------------------------------
+async def test_launched_patient_overview_and_create_by_role(browser: Browser) -> None:
+    from services import lifecycle, smart
+
+    launch = await browser.new_launch()
+    await browser.launch(launch["url"])
+    user = identity.get_session(browser.webcert.cookies.get(get_settings().session_cookie_name))
+    overview = smart.patient_overview(user)
+    assert overview["patient"] == "19121212-1212" and overview["rows"] == []
+    types = {t["type"] for t in overview["types"]}
+    assert "fk7804" in types and "fk7263" not in types  # read-only type never offered
+    cert_id = await smart.create_for_launched_patient(user, "fk7804")
+    other = await lifecycle.create_draft(user, cert_type="fk7804", personnummer="201212121212")
+    rows = smart.patient_overview(user)["rows"]
+    assert [r["id"] for r in rows] == [cert_id] and other.id != cert_id
+    # a session not opened by SMART has no launched patient
+    plain = identity.get_session(await identity.login(DOCTOR, UNIT, origin="DJUPINTEGRATION"))
+    assert smart.patient_overview(plain)["patient"] == ""
+    with pytest.raises(smart.SmartLaunchRefused):
+        await smart.create_for_launched_patient(plain, "fk7804")
+
+
+async def test_types_offered_follow_the_role(browser: Browser) -> None:
+    from services import rights, smart
+
+    admin = "TSTNMT2321000156-VAAA"  # vårdadministratör (table 2)
+    launch = await browser.new_launch(practitioner=admin)
+    done = await browser.launch(launch["url"])
+    assert done.headers["location"] == "/"
+    user = identity.get_session(browser.webcert.cookies.get(get_settings().session_cookie_name))
+    offered = {t["type"] for t in smart.patient_overview(user)["types"]}
+    role = rights._role(user)
+    assert role is not None and role.value == user.role and not user.is_doctor
+    assert offered == {t for t, roles in rights.TYPES_BY_ROLE.items() if role in roles} - {"fk7263"}
