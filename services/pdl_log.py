@@ -190,7 +190,8 @@ def _newest(
         select(AuditRecord)
         .where(
             col(AuditRecord.resource_care_provider_id) == care_provider_id,
-            col(AuditRecord.care_provider_id) != care_provider_id,
+            # = care_provider_id != resource_care_provider_id, in the partial indexes' words
+            col(AuditRecord.resource_care_provider_id) != col(AuditRecord.care_provider_id),
             *conditions,
         )
         .order_by(*_NEWEST_FIRST)
