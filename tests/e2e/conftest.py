@@ -16,13 +16,10 @@ import httpx
 import pytest
 
 from scripts import serve
+from tests.factories import DOCTOR, TOLVAN, UNIT
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-DOCTOR = "TSTNMT2321000156-DRAA"  # Ajla Doktor, befattningskod 204010 → läkare, 3 units
-ADMIN = "TSTNMT2321000156-VAAA"  # Alva Vårdadministratör
-UNIT = "TSTNMT2321000156-ALVC"  # Alfa Vårdcentral
-TOLVAN = "191212121212"
 
 
 def _free_port_block(n: int) -> int:

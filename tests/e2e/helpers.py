@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from playwright.sync_api import Page, expect
+
+from tests.factories import DOCTOR, TOLVAN, UNIT, full_fk7804
+
+FK_OFFSET = 3  # scripts/serve.py: simulators hsa, pu, fk, ... on the ports after the app's
 
 
 def tid(key: str) -> str:
@@ -51,3 +56,20 @@ def fill_complete_fk7804(page: Page, *, today: date | None = None) -> None:
     check(page, "atgarder.EJ_AKTUELLT")
     page.get_by_test_id(tid("ovrigt")).click()  # leave the last field so it is sent
     wait_saved(page)
+
+
+def certificate(app_server: Any, status: str, pnr: str = TOLVAN) -> str:
+    """A complete FK7804 put directly into ``status`` through the testability API; its id."""
+    r = app_server.testability(
+        "/certificates",
+        {
+            "type": "fk7804",
+            "personnummer": pnr,
+            "hsa_id": DOCTOR,
+            "unit_id": UNIT,
+            "status": status,
+            "content": full_fk7804(),
+        },
+    )
+    assert r.status_code == 201, r.text
+    return r.json()["id"]

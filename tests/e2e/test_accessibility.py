@@ -6,7 +6,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_lifecycle_flows import MAJ_SEKRETESS, certificate
+from tests.e2e.helpers import certificate
+from tests.factories import MAJ_SEKRETESS
 
 AXE = Axe()
 

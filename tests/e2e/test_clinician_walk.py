@@ -10,9 +10,7 @@ import re
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.e2e.conftest import DOCTOR, UNIT
-
-SEKRETESS_DOCTOR = "TSTNMT2321000156-DRAF"  # Alf Doktor: sekretessmarkerad user (§4.10)
+from tests.factories import DOCTOR, SEKRETESS_DOCTOR, UNIT
 
 
 def _login(app_server, page: Page, hsa_id: str, unit_id: str | None = None) -> None:
@@ -150,9 +148,10 @@ def test_item20_swedish_404_toast_region_header_and_no_missing_resource(
 def test_item10_question_panel_follows_sending_and_shows_an_unsent_question(
     app_server, page: Page, shot
 ) -> None:
-    from tests.e2e.test_questions import _content
+    from tests.factories import complete_fk7804
 
-    cert_id = _certificate(app_server, "SIGNED", content=_content())  # complete: FK takes it
+    content = complete_fk7804(ovrigt="Patienten mår bättre.")
+    cert_id = _certificate(app_server, "SIGNED", content=content)  # complete: FK takes it
     page.goto(app_server.deep_link(cert_id))
     panel = page.get_by_test_id("question-panel")
     expect(panel).to_contain_text("Ärendekommunikation finns när intyget är signerat och skickat")

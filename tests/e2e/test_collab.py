@@ -11,8 +11,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import ADMIN, DOCTOR, SCREENSHOTS, UNIT, App
+from tests.e2e.conftest import SCREENSHOTS, App
 from tests.e2e.helpers import tid, wait_saved
+from tests.factories import ADMIN, DOCTOR, UNIT
 
 A_NAME = "Ajla Doktor"
 B_NAME = "Alva Vårdadministratör"

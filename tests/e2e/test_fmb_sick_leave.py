@@ -9,8 +9,7 @@ from datetime import date, timedelta
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import SCREENSHOTS
-from tests.e2e.helpers import tid, wait_saved
-from tests.e2e.test_lifecycle_flows import certificate
+from tests.e2e.helpers import certificate, tid, wait_saved
 
 REASON = "motivering_langre_an_fmb"
 # A patient no other e2e test writes certificates for: the spell counts every earlier signed

@@ -3,51 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
 from urllib.parse import urlparse
 
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ADMIN, DOCTOR, TOLVAN, UNIT
-from tests.e2e.helpers import fill_complete_fk7804
-from tests.e2e.test_questions import FK_OFFSET
-
-MAJ_SEKRETESS = "195401232540"
-
-
-def complete_content() -> dict:
-    today = date.today()
-    return {
-        "grund_for_mu": {"UNDERSOKNING": today.isoformat()},
-        "sysselsattning": ["NUVARANDE_ARBETE"],
-        "nuvarande_arbete": "Snickare",
-        "diagnoser": [{"code": "J20", "text": "Akut bronkit", "system": "ICD_10_SE"}],
-        "funktionsnedsattning": "Hosta",
-        "aktivitetsbegransning": "Inga tunga lyft",
-        "sjukskrivningar": {
-            "HALFTEN": {"from": today.isoformat(), "to": (today + timedelta(days=13)).isoformat()}
-        },
-        "arbetstidsforlaggning": False,
-        "prognos": "STOR_SANNOLIKHET",
-        "atgarder": ["EJ_AKTUELLT"],
-    }
-
-
-def certificate(app_server, status: str, pnr: str = TOLVAN) -> str:
-    r = app_server.testability(
-        "/certificates",
-        {
-            "type": "fk7804",
-            "personnummer": pnr,
-            "hsa_id": DOCTOR,
-            "unit_id": UNIT,
-            "status": status,
-            "content": complete_content(),
-        },
-    )
-    assert r.status_code == 201, r.text
-    return r.json()["id"]
+from tests.e2e.helpers import FK_OFFSET, certificate, fill_complete_fk7804
+from tests.factories import ADMIN, DOCTOR, MAJ_SEKRETESS, TOLVAN, UNIT, full_fk7804
 
 
 def test_doctor_signs_and_sends(app_server, page: Page, shot) -> None:
@@ -166,7 +128,7 @@ def test_a_recipients_refusal_is_shown_and_the_certificate_stays_unsent(
     """A certificate signed before today's rules, without a diagnosis: Försäkringskassan's
     simulator refuses the RegisterCertificate with its rule text; the user reads it in Swedish
     and the certificate stays Signerat."""
-    broken = {k: v for k, v in complete_content().items() if k != "diagnoser"}
+    broken = {k: v for k, v in full_fk7804().items() if k != "diagnoser"}
     r = app_server.testability(
         "/certificates",
         {

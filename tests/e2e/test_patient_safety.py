@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import DOCTOR, SCREENSHOTS, TOLVAN, UNIT
-from tests.e2e.helpers import fill_complete_fk7804, tid, wait_saved
-from tests.e2e.test_lifecycle_flows import certificate
+from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.helpers import certificate, fill_complete_fk7804, tid, wait_saved
+from tests.factories import DOCTOR, TOLVAN, UNIT
 
 ZANDOR = "TSTNMT2321000156-TLZR"  # Zandor Tandläkare
 ZETA = "TSTNMT2321000156-ZEVC"  # Zeta Vårdcentral

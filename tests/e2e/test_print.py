@@ -8,7 +8,8 @@ import subprocess
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.e2e.test_lifecycle_flows import MAJ_SEKRETESS, certificate
+from tests.e2e.helpers import certificate
+from tests.factories import MAJ_SEKRETESS
 
 
 def _text(path: str) -> str:

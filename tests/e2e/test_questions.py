@@ -13,9 +13,8 @@ from urllib.parse import urlparse
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ADMIN, DOCTOR, TOLVAN, UNIT
-
-FK_OFFSET = 3  # scripts/serve.py: simulators hsa, pu, fk, ... on the ports after the app's
+from tests.e2e.helpers import FK_OFFSET
+from tests.factories import ADMIN, DOCTOR, TOLVAN, UNIT
 
 
 def _fk_url(app_server) -> str:

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import DOCTOR, UNIT
+from tests.factories import DOCTOR, UNIT
 
 
 def test_deep_link_opens_draft_and_autosave_survives_reload(app_server, page: Page, shot) -> None:

@@ -22,22 +22,21 @@ from services.errors import NotAuthorized
 from services.persistence.db import session_scope
 from services.persistence.models import AuditRecord
 from services.settings import get_settings
-from tests.integration.test_lifecycle import complete_fk7804, force
+from tests.factories import (
+    ADMIN,
+    DOCTOR,
+    MAJ_SEKRETESS,
+    OTHER_UNIT,
+    TOLVAN,
+    UNIT,
+    complete_fk7804,
+    force,
+    login,
+)
 from webcert_ui.api import make_api
 
-DOCTOR = "TSTNMT2321000156-DRAA"
-ADMIN = "TSTNMT2321000156-VAAA"
-UNIT = "TSTNMT2321000156-ALVC"
-OTHER_UNIT = "TSTNMT2321000156-ALMC"
 ALFA = "TSTNMT2321000156-ALFA"
-TOLVAN = "191212121212"
-MAJ_SEKRETESS = "195401232540"
 LILLTOLVAN = "201212121212"
-
-
-async def login(hsa_id: str = DOCTOR, unit: str = UNIT, **params: Any) -> identity.SessionUser:
-    token = await identity.login(hsa_id, unit, origin="TEST", params=params)
-    return identity.get_session(token)
 
 
 def records(**where: Any) -> list[AuditRecord]:

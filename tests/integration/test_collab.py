@@ -15,11 +15,8 @@ from services import identity, lifecycle, presence
 from services.errors import Conflict
 from services.settings import get_settings
 from tests.conftest import redis_available, require_or_skip
+from tests.factories import ADMIN, DOCTOR, TOLVAN, UNIT
 
-DOCTOR = "TSTNMT2321000156-DRAA"
-ADMIN = "TSTNMT2321000156-VAAA"
-UNIT = "TSTNMT2321000156-ALVC"
-TOLVAN = "191212121212"
 COLLAB_REDIS_URL = "redis://127.0.0.1:6379/6"
 
 

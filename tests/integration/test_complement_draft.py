@@ -11,19 +11,21 @@ import pytest
 
 from services import lifecycle, questions
 from services.persistence.models import CertificateStatus as S
-from tests.integration.test_lifecycle import (
+from tests.factories import (
     ADMIN,
     complete_fk7804,
     events,
+    komplt,
     load,
     login,
     outage,
     received,
+    sent,
 )
-from tests.integration.test_questions import api_url, komplt, sent, thread  # noqa: F401
+from tests.factories import question as thread
 
 
-async def test_item8_complement_draft_shows_the_open_request(migrated_db, sim, api_url) -> None:  # noqa: F811
+async def test_item8_complement_draft_shows_the_open_request(migrated_db, sim, api_url) -> None:
     doctor = await login()
     cert = await sent(doctor)
     k = komplt(sim, api_url, cert.id)
@@ -47,7 +49,7 @@ async def test_item8_complement_draft_shows_the_open_request(migrated_db, sim, a
     assert other.complement_threads == () and other.complements_certificate_id == ""
 
 
-async def test_item9_signing_a_komplettering_sends_it(migrated_db, sim, api_url) -> None:  # noqa: F811
+async def test_item9_signing_a_komplettering_sends_it(migrated_db, sim, api_url) -> None:
     doctor = await login()
     cert = await sent(doctor)
     k = komplt(sim, api_url, cert.id)
@@ -71,7 +73,7 @@ async def test_item9_signing_a_komplettering_sends_it(migrated_db, sim, api_url)
 async def test_item9_administrator_marks_ready_and_the_doctor_signs_and_sends(
     migrated_db,
     sim,
-    api_url,  # noqa: F811
+    api_url,
 ) -> None:
     doctor, admin = await login(), await login(ADMIN)
     cert = await sent(doctor)
@@ -87,7 +89,7 @@ async def test_item9_administrator_marks_ready_and_the_doctor_signs_and_sends(
     assert thread(k).handled and thread(k).answered_with_certificate_id == draft.id
 
 
-async def test_item9_fk_down_leaves_it_signed_and_says_so(migrated_db, sim, api_url) -> None:  # noqa: F811
+async def test_item9_fk_down_leaves_it_signed_and_says_so(migrated_db, sim, api_url) -> None:
     doctor = await login()
     cert = await sent(doctor)
     k = komplt(sim, api_url, cert.id)

@@ -25,14 +25,10 @@ from services.persistence.models import (
 )
 from services.settings import get_settings
 from simulators import ehr
+from tests.factories import ADMIN, DOCTOR, OTHER_UNIT, SAM, UNIT
 from webcert_ui.api import make_api
 
-DOCTOR = "TSTNMT2321000156-DRAA"
-ADMIN = "TSTNMT2321000156-VAAA"
-UNIT = "TSTNMT2321000156-ALVC"
-OTHER_UNIT = "TSTNMT2321000156-ALMC"
 TOLVAN = "19121212-1212"
-SAM = "195401875769"  # a samordningsnummer (day 87 = 27 + 60) known to the PU simulator
 KEY = {"X-Api-Key": "demo-ehr-key"}
 SCOPED_KEY = {"X-Api-Key": "scoped-key"}
 BASE = "http://webcert.test"

@@ -12,8 +12,7 @@ from services.persistence.db import session_scope
 from services.persistence.models import Certificate
 from services.persistence.models import CertificateStatus as S
 from services.settings import get_settings
-from tests.integration.test_lifecycle import login
-from tests.integration.test_questions import api_url  # noqa: F401
+from tests.factories import login
 
 
 async def test_item18_demo_data_has_signed_fk7263_to_view_and_print(migrated_db, sim) -> None:
@@ -36,7 +35,7 @@ async def test_item18_demo_data_has_signed_fk7263_to_view_and_print(migrated_db,
 async def test_item18_testability_api_creates_fk7263(
     migrated_db,
     sim,
-    api_url,  # noqa: F811
+    api_url,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(get_settings(), "testability_enabled", True)

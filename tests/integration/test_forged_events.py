@@ -7,43 +7,17 @@ real session cookie, bypassing the UI entirely.
 
 from __future__ import annotations
 
-import os
-
 import pytest
-
-os.environ.setdefault("PYTEST_CURRENT_TEST", "forged")  # lets states be built outside the app
-
-import reflex as rx
-from reflex.istate.data import RouterData
 from sqlmodel import select
 
 from services import identity, lifecycle
 from services.persistence.db import session_scope
 from services.persistence.models import Certificate, CertificateStatus
-from services.settings import get_settings
 from state.certificate import CertificateState
 from state.editor_parts import SaveStatusState
 from state.session import SessionState
-from tests.integration.test_lifecycle import complete_fk7804
-
-DOCTOR = "TSTNMT2321000156-DRAA"
-ADMIN = "TSTNMT2321000156-VAAA"
-UNIT = "TSTNMT2321000156-ALVC"
-OTHER_UNIT = "TSTNMT2321000156-ALMC"
-TOLVAN = "191212121212"
-
-
-def _state(cls, token: str, path: str = "/"):  # type: ignore[no-untyped-def]
-    root = rx.State(_reflex_internal_init=True)
-    st = root.get_substate(cls.get_full_name().split("."))
-    st.router = RouterData.from_router_data(
-        {
-            "headers": {"cookie": f"{get_settings().session_cookie_name}={token}"},
-            "pathname": path,
-            "asPath": path,
-        }
-    )
-    return st
+from tests.factories import ADMIN, DOCTOR, OTHER_UNIT, TOLVAN, UNIT, complete_fk7804
+from tests.reflex_harness import fn, state_for, substate
 
 
 async def _other_unit_certificate(status: CertificateStatus) -> Certificate:
@@ -69,32 +43,32 @@ async def doctor_token(migrated_db, sim) -> str:
 @pytest.mark.parametrize("dialog", ["revoke", "delete", "send", "renew", "replace", "copy"])
 async def test_actions_on_another_units_certificate_are_refused(doctor_token, dialog) -> None:
     cert = await _other_unit_certificate(CertificateStatus.SIGNED)
-    st = _state(CertificateState, doctor_token)
+    st = state_for(CertificateState, doctor_token)
     st.cert_id = cert.id  # forged: not the page the user opened
     st.dialog = dialog
     st.revoke_reason = "FELAKTIG_PATIENT"
-    result = await CertificateState.confirm.fn(st)
+    result = await fn(CertificateState.confirm)(st)
     assert result is None or "redirect" not in str(result)
-    assert st.action_error != ""
+    assert "annan vårdenhet" in st.action_error
     assert _status(cert.id) == CertificateStatus.SIGNED
 
 
 async def test_forged_load_and_print_of_another_units_certificate(doctor_token) -> None:
     cert = await _other_unit_certificate(CertificateStatus.DRAFT)
-    st = _state(CertificateState, doctor_token, f"/intyg/{cert.id}")
-    await CertificateState.load.fn(st)
+    st = state_for(CertificateState, doctor_token, f"/intyg/{cert.id}")
+    await fn(CertificateState.load)(st)
     assert "vårdenhet" in st.page_error
     st.cert_id = cert.id
-    assert await CertificateState.print_confirmed.fn(st) is None
-    assert st.action_error != ""
+    assert await fn(CertificateState.print_confirmed)(st) is None
+    assert "annan vårdenhet" in st.action_error
 
 
 async def test_forged_save_on_another_units_draft_is_refused(doctor_token) -> None:
     cert = await _other_unit_certificate(CertificateStatus.DRAFT)
-    st = _state(CertificateState, doctor_token)
+    st = state_for(CertificateState, doctor_token)
     st.cert_id, st.cert_type, st.editable, st._version = cert.id, "fk7804", True, 2
     st._values = {"ovrigt": ""}
-    await CertificateState.set_value.fn(st, "ovrigt", "skrivet av fel person")
+    await fn(CertificateState.set_value)(st, "ovrigt", "skrivet av fel person")
     assert (await st.get_state(SaveStatusState)).save_state == "error"
     with session_scope() as s:
         assert "ovrigt" not in s.get(Certificate, cert.id).content
@@ -105,36 +79,36 @@ async def test_administrator_cannot_sign_by_calling_the_handler(migrated_db, sim
     admin = identity.get_session(token)
     cert = await lifecycle.create_draft(admin, cert_type="fk7804", personnummer=TOLVAN)
     lifecycle.save_draft(admin, cert.id, content=complete_fk7804(), expected_version=1)
-    st = _state(CertificateState, token)
+    st = state_for(CertificateState, token)
     st.cert_id, st.cert_type, st.editable, st._version = cert.id, "fk7804", True, 2
     st._content = complete_fk7804()  # the page's own check passes: the service must refuse
-    await CertificateState.sign.fn(st)
+    await fn(CertificateState.sign)(st)
     assert "signera" in st.action_error.lower()
     assert _status(cert.id) == CertificateStatus.DRAFT
 
 
 async def test_bad_arguments_are_ignored_not_crashing(doctor_token) -> None:
-    st = _state(CertificateState, doctor_token)
+    st = state_for(CertificateState, doctor_token)
     st.editable = True
-    await CertificateState.set_value.fn(st, {"not": "a key"}, 123)  # type: ignore[arg-type]
-    CertificateState.open_dialog.fn(st, "<script>")
+    await fn(CertificateState.set_value)(st, {"not": "a key"}, 123)  # type: ignore[arg-type]
+    fn(CertificateState.open_dialog)(st, "<script>")
     assert st.dialog == ""
-    CertificateState.set_revoke_reason.fn(st, "HITTEPÅ")
+    fn(CertificateState.set_revoke_reason)(st, "HITTEPÅ")
     assert st.revoke_reason == ""
 
 
 async def test_choosing_a_unit_without_commission_is_refused(migrated_db, sim) -> None:
     token = await identity.login(DOCTOR, None, origin="TEST")
-    st = _state(SessionState, token)
-    SessionState.choose_unit.fn(st, "TSTNMT2321000156-1077")
+    st = state_for(SessionState, token)
+    fn(SessionState.choose_unit)(st, "TSTNMT2321000156-1077")
     assert "medarbetaruppdrag" in st.session_error
     assert identity.get_session(token).unit is None
 
 
 async def test_no_session_cookie_means_nothing_happens(migrated_db, sim) -> None:
-    st = _state(CertificateState, "forged-token")
+    st = state_for(CertificateState, "forged-token")
     st.cert_id, st.dialog = "anything", "revoke"
-    await CertificateState.confirm.fn(st)
+    await fn(CertificateState.confirm)(st)
     assert "inte inloggad" in st.action_error
 
 
@@ -151,15 +125,15 @@ async def test_questions_on_another_units_certificate_are_refused(doctor_token, 
     from state.questions import QuestionState
 
     cert = await _other_unit_sent_certificate()
-    st = _state(QuestionState, doctor_token)
+    st = state_for(QuestionState, doctor_token)
     st.q_cert_id = cert.id  # forged
     st.ask_topic, st.ask_text = "OVRIGT", "Fråga från fel vårdenhet"
-    await QuestionState.send_question.fn(st)
-    assert st.q_error != ""
+    await fn(QuestionState.send_question)(st)
+    assert "annan vårdenhet" in st.q_error
     st.cannot_choice, st.cannot_text = "NO_ONE", "Ingen kan ansvara"
-    await QuestionState.send_cannot.fn(st)
-    assert st.q_error != ""
-    await QuestionState.set_handled.fn(st, "not-a-thread", True)
+    await fn(QuestionState.send_cannot)(st)
+    assert "annan vårdenhet" in st.q_error
+    await fn(QuestionState.set_handled)(st, "not-a-thread", True)
     with session_scope() as s:
         stored = s.exec(
             select(QuestionThread).where(QuestionThread.certificate_id == cert.id)
@@ -175,23 +149,24 @@ async def test_diagnosis_and_icf_handlers_ignore_forged_arguments(doctor_token) 
 
     user = identity.get_session(doctor_token)
     cert = await lifecycle.create_draft(user, cert_type="fk7804", personnummer=TOLVAN)
-    cs = _state(CertificateState, doctor_token, f"/intyg/{cert.id}")
-    await CertificateState.load.fn(cs)
+    cs = state_for(CertificateState, doctor_token, f"/intyg/{cert.id}")
+    await fn(CertificateState.load)(cs)
     assert cs.editable
     root = cs.parent_state
-    ds = root.get_substate(DiagnosisState.get_full_name().split(".")[1:])
-    await DiagnosisState.type_query.fn(ds, "ovrigt", "J20")  # not a diagnosis input
+    ds = substate(root, DiagnosisState)
+    await fn(DiagnosisState.type_query)(ds, "ovrigt", "J20")  # not a diagnosis input
     assert ds.suggestions == []
-    await DiagnosisState.type_query.fn(ds, "diagnoser.9.code", "J20")  # no such row
+    await fn(DiagnosisState.type_query)(ds, "diagnoser.9.code", "J20")  # no such row
     assert ds.suggestions == []
-    async for _ in DiagnosisState.choose.fn(ds, "diagnoser.0.code", 99):
+    async for _ in fn(DiagnosisState.choose)(ds, "diagnoser.0.code", 99):
         pass
-    await DiagnosisState.set_system.fn(ds, "diagnoser", "HITTEPÅ")
+    await fn(DiagnosisState.set_system)(ds, "diagnoser", "HITTEPÅ")
     assert cs._values["diagnoser.system"] in ("", "ICD_10_SE")
-    icf = root.get_substate(IcfState.get_full_name().split(".")[1:])
-    await CertificateState.set_icf.fn(cs, "funktionsnedsattning", ["<b>", "x" * 50])
-    await CertificateState.set_icf.fn(cs, "ovrigt", ["b28010"])  # not an ICF question
+    icf = substate(root, IcfState)
+    await fn(CertificateState.set_icf)(cs, "funktionsnedsattning", ["<b>", "x" * 50])
+    await fn(CertificateState.set_icf)(cs, "ovrigt", ["b28010"])  # not an ICF question
     with session_scope() as s:
         content = s.get(Certificate, cert.id).content
     assert "funktionsnedsattning_icf" not in content and "ovrigt_icf" not in content
-    assert icf is not None
+    # Neither forged list became chips: nothing is chosen for any field.
+    assert all(chips == [] for chips in icf.chosen.values()), icf.chosen

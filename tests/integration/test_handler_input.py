@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import inspect
 import logging
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-os.environ.setdefault("PYTEST_CURRENT_TEST", "forged")  # lets states be built outside the app
-
 import reflex as rx
 
 from services import identity, lifecycle
@@ -32,8 +28,8 @@ from state import (  # noqa: F401  (every state module, so that every handler is
     questions,
     session,
 )
-from tests.integration.test_forged_events import DOCTOR, TOLVAN, UNIT, _state
-from tests.integration.test_lifecycle import complete_fk7804
+from tests.factories import DOCTOR, TOLVAN, UNIT, complete_fk7804
+from tests.reflex_harness import fn, state_for
 
 BAD_VALUES: list[Any] = [None, 7, True, "", "ö" * 5000, [None], {"x": [1]}, -1.5]
 
@@ -63,7 +59,7 @@ def _params(handler: Any) -> list[inspect.Parameter]:
 
 
 async def _call(st: Any, handler: Any, payload: dict[str, Any]) -> None:
-    result = handler.fn(st, **payload)
+    result = fn(handler)(st, **payload)
     if inspect.isawaitable(result):
         result = await result
     if inspect.isasyncgen(result):
@@ -155,12 +151,12 @@ async def test_no_handler_raises_on_bad_arguments(doctor_token: str, opened: boo
             payloads = [{}]
         if opened:  # one page with the draft open (opened again if a handler left it)
             if cs is None or cs.cert_id != cert.id or cs.page_error:
-                cs = _state(certificate.CertificateState, doctor_token, path)
-                await certificate.CertificateState.load.fn(cs)
+                cs = state_for(certificate.CertificateState, doctor_token, path)
+                await fn(certificate.CertificateState.load)(cs)
                 assert cs.page_error == "", cs.page_error
             st = await cs.get_state(cls)
         else:
-            st = _state(cls, doctor_token, path)
+            st = state_for(cls, doctor_token, path)
         for payload in payloads:
             try:
                 await _call(st, handler, payload)

@@ -12,12 +12,7 @@ from services import clock, identity, lifecycle
 from services.errors import Conflict, NotAuthorized, PuUnavailable
 from services.persistence.db import session_scope
 from services.persistence.models import AuditRecord, ServerSession
-
-DOCTOR = "TSTNMT2321000156-DRAA"
-ADMIN = "TSTNMT2321000156-VAAA"
-UNIT = "TSTNMT2321000156-ALVC"
-OTHER_UNIT = "TSTNMT2321000156-ALMC"
-TOLVAN = "191212121212"
+from tests.factories import ADMIN, DOCTOR, OTHER_UNIT, TOLVAN, UNIT
 
 
 async def _login(hsa_id: str = DOCTOR, unit: str | None = UNIT) -> tuple[str, identity.SessionUser]:

@@ -7,10 +7,8 @@ from sqlalchemy import update
 from services import identity, launch, lifecycle
 from services.persistence.db import session_scope
 from services.persistence.models import Certificate, CertificateStatus
+from tests.factories import DOCTOR, TOLVAN, UNIT
 
-DOCTOR = "TSTNMT2321000156-DRAA"
-UNIT = "TSTNMT2321000156-ALVC"
-TOLVAN = "191212121212"
 LILLTOLVAN = "201212121212"
 
 

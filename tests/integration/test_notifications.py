@@ -17,7 +17,7 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
-from services import clock, identity, lifecycle, notifications
+from services import clock, lifecycle, notifications
 from services.notifications import LEGACY_CODES, RETRY_SCHEDULE, Event
 from services.persistence.db import session_scope
 from services.persistence.models import (
@@ -27,29 +27,9 @@ from services.persistence.models import (
     QuestionThread,
 )
 from services.settings import get_settings
-
-DOCTOR = "TSTNMT2321000156-DRAA"
-ADMIN = "TSTNMT2321000156-VAAA"
-UNIT = "TSTNMT2321000156-ALVC"
-OTHER_UNIT = "TSTNMT2321000156-ALMC"
-TOLVAN = "191212121212"
-
+from tests.factories import ADMIN, DOCTOR, OTHER_UNIT, TOLVAN, UNIT, complete_fk7804, login
 
 # --------------------------------------------------------------------------- helpers
-async def login(hsa_id: str = DOCTOR, unit: str = UNIT) -> identity.SessionUser:
-    return identity.get_session(await identity.login(hsa_id, unit, origin="TEST"))
-
-
-def complete_fk7804() -> dict[str, Any]:
-    """A signable FK7804 (smittbärarpenning: diagnosis and period suffice)."""
-    today = clock.today()
-    return {
-        "avstangning_smittskydd": True,
-        "diagnoser": [{"code": "J20", "text": "Akut bronkit", "system": "ICD_10_SE"}],
-        "sjukskrivningar": {
-            "HALFTEN": {"from": today.isoformat(), "to": (today + timedelta(days=13)).isoformat()}
-        },
-    }
 
 
 def make_cert(unit_id: str = UNIT, n: int = 0) -> Certificate:

@@ -20,11 +20,10 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from services.persistence.db import create_all, engine_for
 from services.settings import get_settings
 from simulators.runner import RunningSimulators, start_simulators
+from tests.factories import DOCTOR, UNIT
 from webcert_ui.api import make_api
 
 KEY = {"X-Api-Key": "demo-ehr-key"}
-DOCTOR = "TSTNMT2321000156-DRAA"
-UNIT = "TSTNMT2321000156-ALVC"
 
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", make_api())
 

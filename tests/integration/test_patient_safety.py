@@ -16,17 +16,8 @@ from services.errors import PuUnavailable, ServiceUnavailable, WebcertError
 from services.persistence.models import CertificateStatus
 from services.rights import Action, InvalidState
 from services.settings import get_settings
-from tests.integration.test_lifecycle import (
-    DOCTOR,
-    TOLVAN,
-    UNIT,
-    complete_fk7804,
-    draft,
-    force,
-    load,
-    login,
-    outage,
-)
+from tests.factories import DOCTOR, TOLVAN, UNIT, complete_fk7804, draft, force, load, login, outage
+from tests.reflex_harness import state_for
 
 S = CertificateStatus
 PDFS = Path(__file__).resolve().parents[2] / "artifacts" / "pdfs"
@@ -181,13 +172,9 @@ async def test_revoke_tells_refused_from_not_answering(migrated_db, sim) -> None
 def test_badge_never_names_another_care_unit() -> None:
     """Item 1: whatever the registry holds, the badge lists only editors of this draft on the
     user's own care unit, and a holder on another unit is not named."""
-    import os
-
-    os.environ.setdefault("PYTEST_CURRENT_TEST", "forged")
     from state.certificate import CertificateState
-    from tests.integration.test_forged_events import _state
 
-    st = _state(CertificateState, "no-session")
+    st = state_for(CertificateState, "no-session")
     st._can_edit, st._unit_id = True, "ALFA"
     me = {"token": "t-me", "name": "Ajla Doktor", "unit_id": "ALFA", "editing": "true"}
     viewer = {"token": "t-v", "name": "Vera Visare", "unit_id": "ALFA", "editing": ""}

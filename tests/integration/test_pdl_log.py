@@ -20,14 +20,12 @@ from services.errors import InvalidInput, NotAuthorized
 from services.persistence.db import session_scope
 from services.persistence.models import AuditRecord
 from services.settings import get_settings
+from tests.factories import DOCTOR, TOLVAN, UNIT
 from webcert_ui.api import make_api
 
 READER = "SYNT-PDL-ALVC"  # Petra Loggansvarig, Alfa Regionen
 OTHER_READER = "SYNT-PDL-ENHET1"  # Per Granskare, WebCert-Vårdgivare1
-DOCTOR = "TSTNMT2321000156-DRAA"
-UNIT = "TSTNMT2321000156-ALVC"
 ALFA = "TSTNMT2321000156-ALFA"
-TOLVAN = "191212121212"
 LILLTOLVAN = "201212121212"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 

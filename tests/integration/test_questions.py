@@ -6,15 +6,8 @@ to its inbound endpoint exactly as Försäkringskassan would; SQLite and Postgre
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from typing import Any
-
 import httpx
 import pytest
-import uvicorn
 from sqlmodel import select
 
 from services import lifecycle, questions
@@ -23,65 +16,25 @@ from services.persistence.db import session_scope
 from services.persistence.models import AuditRecord, QuestionThread, RelationKind
 from services.rights import InvalidState
 from services.settings import get_settings
-from tests.integration.test_lifecycle import (
+from tests.factories import (
     ADMIN,
     DENTIST,
     DENTIST_UNIT,
     complete_fk7804,
     events,
+    fk,
+    inbound,
+    komplt,
     load,
     login,
     outage,
     received,
+    sent,
     signed,
 )
-from webcert_ui.api import make_api
-
-
-@pytest.fixture(scope="module")
-def api_url() -> Iterator[str]:
-    """Webcert's HTTP API on a free loopback port (settings are read per request)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(make_api(), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(5)
-
-
-def fk(sim, path: str, body: dict[str, Any], api_url: str) -> httpx.Response:
-    """An FK simulator admin call that posts to Webcert's inbound endpoint."""
-    return httpx.post(
-        sim.url("fk") + path,
-        json={**body, "target_url": api_url + "/api/v1/messages"},
-        timeout=20,
-    )
-
-
-def inbound(sim, api_url: str, **body: Any) -> dict[str, Any]:
-    r = fk(sim, "/admin/send-question", body, api_url)
-    return r.json()
-
-
-async def sent(user=None, **extra: Any):
-    user = user or await login()
-    cert = await signed(user, **extra)
-    return await lifecycle.send(user, cert.id, patient_consent=True)
-
-
-def thread(qid: str) -> QuestionThread:
-    with session_scope() as s:
-        q = s.get(QuestionThread, qid)
-        assert q is not None
-        return q
+from tests.factories import (
+    question as thread,
+)
 
 
 def threads(cert_id: str) -> list[QuestionThread]:
@@ -89,22 +42,6 @@ def threads(cert_id: str) -> list[QuestionThread]:
         return list(
             s.exec(select(QuestionThread).where(QuestionThread.certificate_id == cert_id)).all()
         )
-
-
-def komplt(sim, api_url: str, cert_id: str, **extra: Any) -> str:
-    r = fk(
-        sim,
-        "/admin/send-complement",
-        {
-            "certificateId": cert_id,
-            "text": "Vi behöver mer information.",
-            "fields": [{"questionId": "ovrigt", "text": "Beskriv aktivitetsbegränsningen."}],
-            **extra,
-        },
-        api_url,
-    )
-    assert r.status_code == 200, r.text
-    return r.json()["response"]["id"]
 
 
 # --- §6.1 ask, §6.2 FK answers, Hanterad ---------------------------------------------------------

@@ -7,11 +7,7 @@ the delta Reflex would send to the browser: which substates it names.
 
 from __future__ import annotations
 
-import os
-
 import pytest
-
-os.environ.setdefault("PYTEST_CURRENT_TEST", "render-scope")  # lets states be built outside the app
 
 from services import identity, lifecycle
 from services.certificates import all_definitions, get_definition
@@ -20,7 +16,8 @@ from state.certificate import CertificateState
 from state.certificate_view import SECTION_VIEWS, CertificateViewState, rendering
 from state.editor_parts import SECTION_VALUES, SaveStatusState
 from state.sections import SECTION_COUNT, changed, section_index, split
-from tests.integration.test_forged_events import DOCTOR, TOLVAN, UNIT, _state
+from tests.factories import DOCTOR, TOLVAN, UNIT
+from tests.reflex_harness import delta, fn, state_for
 
 
 def test_every_question_of_every_definition_has_a_section_substate() -> None:
@@ -44,8 +41,8 @@ def test_split_keys_by_question_section_and_report_changes() -> None:
     assert changed([], again) == list(range(SECTION_COUNT))
 
 
-def _names(delta: dict) -> set[str]:
-    return {name.rsplit(".", 1)[-1] for name in delta}
+def _names(changes: dict) -> set[str]:
+    return {name.rsplit(".", 1)[-1] for name in changes}
 
 
 @pytest.fixture
@@ -53,23 +50,22 @@ async def draft_state(migrated_db, sim):
     token = await identity.login(DOCTOR, UNIT, origin="TEST")
     user = identity.get_session(token)
     cert = await lifecycle.create_draft(user, cert_type="fk7804", personnummer=TOLVAN)
-    cs = _state(CertificateState, token, f"/intyg/{cert.id}")
-    await CertificateState.load.fn(cs)
+    cs = state_for(CertificateState, token, f"/intyg/{cert.id}")
+    await fn(CertificateState.load)(cs)
     assert cs.editable
     root = cs.parent_state
-    await root._get_resolved_delta()
-    root._clean()
+    await delta(root, clean=True)
     return cs, root
 
 
 async def test_typing_sends_one_section_and_the_save_indicator(draft_state) -> None:
     cs, root = draft_state
-    await CertificateState.set_value.fn(cs, "ovrigt", "Skrivet i övrigt")
-    delta = await root._get_resolved_delta()
+    await fn(CertificateState.set_value)(cs, "ovrigt", "Skrivet i övrigt")
+    sent_delta = await delta(root)
     section = section_index("fk7804")["ovrigt"]
     expected = {SECTION_VALUES[section].get_name(), SaveStatusState.get_name()}
-    assert _names(delta) == expected, delta.keys()
-    sent = next(v for k, v in delta.items() if k.endswith(SECTION_VALUES[section].get_name()))
+    assert _names(sent_delta) == expected, sent_delta.keys()
+    sent = next(v for k, v in sent_delta.items() if k.endswith(SECTION_VALUES[section].get_name()))
     assert sent["values_rx_state_"]["ovrigt"] == "Skrivet i övrigt"
     saved = lifecycle.saved_draft(cs.cert_id)
     assert saved is not None and saved[1]["ovrigt"] == "Skrivet i övrigt"
@@ -81,12 +77,12 @@ async def test_a_push_sends_only_the_changed_section_of_the_read_only_view(draft
     content = {**cs._content, "ovrigt": "Ändrat av den som har förtur"}
     assert live_collab._shows(view, view._cert_id, cs.cert_id)
     await view._pushed(rendering("fk7804", content), stamp=1)
-    delta = await root._get_resolved_delta()
+    sent_delta = await delta(root)
     section = section_index("fk7804")["ovrigt"]
-    assert _names(delta) == {SECTION_VIEWS[section].get_name()}, delta.keys()
-    root._clean()
+    assert _names(sent_delta) == {SECTION_VIEWS[section].get_name()}, sent_delta.keys()
+    await delta(root, clean=True)
     # An older push arriving late changes nothing; a push for another draft is refused.
     await view._pushed(rendering("fk7804", cs._content), stamp=1)
     assert live_collab._shows(view, view._cert_id, "ett-annat-utkast") is False
     views = {cls.get_name() for cls in SECTION_VIEWS}
-    assert not _names(await root._get_resolved_delta()) & views
+    assert not _names(await delta(root)) & views

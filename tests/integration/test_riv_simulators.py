@@ -12,7 +12,7 @@ from lxml import etree
 
 from services.certificates import get_definition
 from services.interop import messages, register, samples, soap
-from tests.integration.sim_fixtures import sims, simulators  # noqa: F401
+from tests.factories import BILLION_LAUGHS, XXE, received
 
 ISSUER = {
     "hsa_id": "TSTNMT2321000156-DRAA",
@@ -45,12 +45,8 @@ def register_call(data: register.CertificateData) -> bytes:
     return soap.envelope(register.to_element(data), "FKASSA")
 
 
-def received(sims, name: str) -> dict:  # noqa: F811
-    return httpx.get(sims.url(name) + "/received").json()
-
-
 @pytest.mark.parametrize(
-    ("cert_type", "sim"),
+    ("cert_type", "recipient"),
     [
         ("fk7804", "fk"),
         ("fk7800", "fk"),
@@ -60,12 +56,14 @@ def received(sims, name: str) -> dict:  # noqa: F811
         ("tstrk1031", "ts"),
     ],
 )
-def test_recipient_accepts_a_valid_register_certificate(sims, cert_type: str, sim: str) -> None:  # noqa: F811
+def test_recipient_accepts_a_valid_register_certificate(
+    sim, cert_type: str, recipient: str
+) -> None:
     data = certificate(cert_type)
-    response = post(sims.url(sim) + "/riv/RegisterCertificate/3", register_call(data))
+    response = post(sim.url(recipient) + "/riv/RegisterCertificate/3", register_call(data))
     assert response.status_code == 200
     assert soap.read_result(response.content) == soap.Result("OK")
-    got = received(sims, sim)["certificates"]
+    got = received(sim, recipient)["certificates"]
     assert [c["certificate_id"] for c in got] == [data.id]
     assert got[0]["format"] == "RegisterCertificate v3"
     assert got[0]["certificate"]["type"] == cert_type
@@ -75,34 +73,34 @@ def test_recipient_accepts_a_valid_register_certificate(sims, cert_type: str, si
     )
     # the same certificate again: INFO, still one
     again = soap.read_result(
-        post(sims.url(sim) + "/riv/RegisterCertificate/3", register_call(data)).content
+        post(sim.url(recipient) + "/riv/RegisterCertificate/3", register_call(data)).content
     )
     assert again.code == "INFO"
-    assert len(received(sims, sim)["certificates"]) == 1
+    assert len(received(sim, recipient)["certificates"]) == 1
 
 
-def test_recipient_refuses_a_certificate_breaking_a_rule_and_stores_nothing(sims) -> None:  # noqa: F811
+def test_recipient_refuses_a_certificate_breaking_a_rule_and_stores_nothing(sim) -> None:
     data = certificate("fk7804")
     data.content.pop("diagnoser")
-    response = post(sims.url("fk") + "/riv/RegisterCertificate/3", register_call(data))
+    response = post(sim.url("fk") + "/riv/RegisterCertificate/3", register_call(data))
     result = soap.read_result(response.content)
     assert (result.code, result.error_id) == ("ERROR", "VALIDATION_ERROR")
     assert "Ett 'MU' måste ha en 'Typ av diagnos'" in result.text
-    assert received(sims, "fk")["certificates"] == []
+    assert received(sim, "fk")["certificates"] == []
 
 
-def test_recipient_refuses_the_other_recipients_type(sims) -> None:  # noqa: F811
+def test_recipient_refuses_the_other_recipients_type(sim) -> None:
     response = post(
-        sims.url("ts") + "/riv/RegisterCertificate/3", register_call(certificate("fk7804"))
+        sim.url("ts") + "/riv/RegisterCertificate/3", register_call(certificate("fk7804"))
     )
     result = soap.read_result(response.content)
     assert result.code == "ERROR" and "tar inte emot fk7804" in result.text
-    assert received(sims, "ts")["certificates"] == []
+    assert received(sim, "ts")["certificates"] == []
 
 
-def test_revoke_certificate_is_recorded_once(sims) -> None:  # noqa: F811
+def test_revoke_certificate_is_recorded_once(sim) -> None:
     data = certificate("tstrk1031")
-    post(sims.url("ts") + "/riv/RegisterCertificate/3", register_call(data))
+    post(sim.url("ts") + "/riv/RegisterCertificate/3", register_call(data))
     call = soap.envelope(
         messages.revoke_certificate(
             certificate_id=data.id,
@@ -113,10 +111,10 @@ def test_revoke_certificate_is_recorded_once(sims) -> None:  # noqa: F811
         ),
         "TS",
     )
-    first = soap.read_result(post(sims.url("ts") + "/riv/RevokeCertificate/2", call).content)
-    second = soap.read_result(post(sims.url("ts") + "/riv/RevokeCertificate/2", call).content)
+    first = soap.read_result(post(sim.url("ts") + "/riv/RevokeCertificate/2", call).content)
+    second = soap.read_result(post(sim.url("ts") + "/riv/RevokeCertificate/2", call).content)
     assert (first.code, second.code) == ("OK", "INFO")
-    got = received(sims, "ts")
+    got = received(sim, "ts")
     assert [r["message"] for r in got["revocations"]] == [
         "Intyget har utfärdats på fel patient. Fel pnr"
     ]
@@ -132,12 +130,12 @@ def test_revoke_certificate_is_recorded_once(sims) -> None:  # noqa: F811
         "TS",
     )
     assert (
-        soap.read_result(post(sims.url("ts") + "/riv/RevokeCertificate/2", unknown).content).code
+        soap.read_result(post(sim.url("ts") + "/riv/RevokeCertificate/2", unknown).content).code
         == "ERROR"
     )
 
 
-def test_send_message_to_recipient_is_stored_as_a_question(sims) -> None:  # noqa: F811
+def test_send_message_to_recipient_is_stored_as_a_question(sim) -> None:
     m = messages.Message(
         message_id="wc-q-1",
         certificate_id="c1",
@@ -148,9 +146,9 @@ def test_send_message_to_recipient_is_stored_as_a_question(sims) -> None:  # noq
         sender=ISSUER,
     )
     call = soap.envelope(messages.send_message_to_recipient(m), "FKASSA")
-    result = soap.read_result(post(sims.url("fk") + "/riv/SendMessageToRecipient/2", call).content)
+    result = soap.read_result(post(sim.url("fk") + "/riv/SendMessageToRecipient/2", call).content)
     assert result.ok
-    stored = received(sims, "fk")["questions"][0]["message"]
+    stored = received(sim, "fk")["questions"][0]["message"]
     assert (stored["id"], stored["topic"], stored["text"], stored["type"]) == (
         "wc-q-1",
         "KONTKT",
@@ -160,15 +158,6 @@ def test_send_message_to_recipient_is_stored_as_a_question(sims) -> None:  # noq
 
 
 # --- hostile or broken requests: a RIV-TA error and nothing stored ------------------------------
-BILLION_LAUGHS = b"""<?xml version="1.0"?>
-<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
-<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
-<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>
-<x>&lol3;</x></soapenv:Body></soapenv:Envelope>"""
-XXE = b"""<?xml version="1.0"?>
-<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
-<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>
-<x>&xxe;</x></soapenv:Body></soapenv:Envelope>"""
 
 
 def _wrong_namespace() -> bytes:
@@ -198,7 +187,7 @@ def _not_per_contract() -> bytes:
     ],
 )
 def test_hostile_requests_get_a_riv_error_and_nothing_is_stored(
-    sims,  # noqa: F811
+    sim,
     what: str,
     body: bytes | None,
     fault: bool,
@@ -208,7 +197,7 @@ def test_hostile_requests_get_a_riv_error_and_nothing_is_stored(
     elif what == "not per the XSD":
         body = _not_per_contract()
     assert body is not None
-    response = post(sims.url("fk") + "/riv/RegisterCertificate/3", body)
+    response = post(sim.url("fk") + "/riv/RegisterCertificate/3", body)
     result = soap.read_result(response.content)
     assert result.code == "ERROR", what
     if fault:
@@ -216,6 +205,6 @@ def test_hostile_requests_get_a_riv_error_and_nothing_is_stored(
     else:
         assert result.error_id == "VALIDATION_ERROR"
     assert "etc/passwd" not in response.text and "root:" not in response.text
-    got = received(sims, "fk")
+    got = received(sim, "fk")
     assert got["certificates"] == [] and got["questions"] == []
     assert got["refused"][-1]["operation"] == "RegisterCertificate"

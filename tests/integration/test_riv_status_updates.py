@@ -13,7 +13,7 @@ import pytest
 from services import clock, lifecycle, notifications
 from services.interop import samples
 from services.settings import get_settings
-from tests.integration.test_lifecycle import login
+from tests.factories import login
 
 
 def json_received(sim) -> list[dict[str, Any]]:

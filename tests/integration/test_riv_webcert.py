@@ -15,9 +15,7 @@ from services.interop import messages, soap
 from services.persistence.db import session_scope
 from services.persistence.models import QuestionThread
 from services.settings import get_settings
-from tests.integration.test_lifecycle import ADMIN, login, received, signed
-from tests.integration.test_questions import api_url  # noqa: F401
-from tests.integration.test_riv_simulators import BILLION_LAUGHS, XXE
+from tests.factories import ADMIN, BILLION_LAUGHS, XXE, login, received, signed
 from webcert_ui.riv import SEND_MESSAGE_TO_CARE
 
 
@@ -29,7 +27,7 @@ async def sent_certificate():
     return await lifecycle.send(doctor, cert.id, patient_consent=True)
 
 
-def fk_soap(sim, path: str, api_url: str, **body: Any) -> httpx.Response:  # noqa: F811
+def fk_soap(sim, path: str, api_url: str, **body: Any) -> httpx.Response:
     return httpx.post(
         sim.url("fk") + path,
         json={**body, "transport": "soap", "target_url": api_url + SEND_MESSAGE_TO_CARE},
@@ -44,7 +42,7 @@ def threads(cert_id: str) -> list[QuestionThread]:
         )
 
 
-def post(api_url: str, body: bytes, key: str | None = None) -> httpx.Response:  # noqa: F811
+def post(api_url: str, body: bytes, key: str | None = None) -> httpx.Response:
     return httpx.post(
         api_url + SEND_MESSAGE_TO_CARE,
         content=body,
@@ -58,7 +56,7 @@ def post(api_url: str, body: bytes, key: str | None = None) -> httpx.Response:  
 async def test_question_and_komplettering_arrive_as_send_message_to_care(
     migrated_db,
     sim,
-    api_url,  # noqa: F811
+    api_url,
 ) -> None:
     cert = await sent_certificate()
     r = fk_soap(
@@ -84,7 +82,7 @@ async def test_question_and_komplettering_arrive_as_send_message_to_care(
     assert got[0].complements[0]["question_id"] == "diagnoser"
 
 
-async def test_fk_answer_arrives_as_send_message_to_care(migrated_db, sim, api_url) -> None:  # noqa: F811
+async def test_fk_answer_arrives_as_send_message_to_care(migrated_db, sim, api_url) -> None:
     cert = await sent_certificate()
     admin = await login(ADMIN)
     view = await questions.ask(admin, cert.id, topic="OVRIGT", text="Har ni fått intyget?")
@@ -98,7 +96,7 @@ async def test_fk_answer_arrives_as_send_message_to_care(migrated_db, sim, api_u
 async def test_a_rule_breaking_message_is_refused_with_the_rules_text(
     migrated_db,
     sim,
-    api_url,  # noqa: F811
+    api_url,
 ) -> None:
     cert = await sent_certificate()
     r = fk_soap(
@@ -140,7 +138,7 @@ def _call(cert_id: str, personnummer: str = "191212121212", **extra: Any) -> byt
 async def test_hostile_requests_get_a_riv_error_and_nothing_is_stored(
     migrated_db,
     sim,
-    api_url,  # noqa: F811
+    api_url,
     what: str,
 ) -> None:
     cert = await sent_certificate()
@@ -222,7 +220,7 @@ async def test_a_refusal_is_shown_in_swedish_and_the_certificate_stays_unsent(
 ) -> None:
     from services import clock, lifecycle
     from services.errors import InvalidInput
-    from tests.integration.test_lifecycle import complete_fk7804, draft, force, load
+    from tests.factories import complete_fk7804, draft, force, load
 
     doctor = await login()
     cert = await draft(doctor, content=complete_fk7804())

@@ -43,11 +43,10 @@ from tests.conftest import (
     require_or_skip,
     reset_postgres,
 )
+from tests.factories import DOCTOR, UNIT
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 ROOT = Path(__file__).resolve().parents[2]
-UNIT = "TSTNMT2321000156-ALVC"
-DOCTOR = "TSTNMT2321000156-DRAA"
 
 
 def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:

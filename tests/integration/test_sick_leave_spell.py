@@ -16,13 +16,13 @@ from services.identity import SessionUser, UnitInfo
 from services.persistence.db import session_scope
 from services.persistence.models import Certificate, CertificateStatus, RelationKind
 from services.sick_leave import earlier_periods, length_check
+from tests.factories import UNIT
 
 S = CertificateStatus
 PATIENT = "191212121212"
 OTHER_PATIENT = "194011306125"
 PROVIDER = "TSTNMT2321000156-1002"
 OTHER_PROVIDER = "TSTNMT2321000156-9999"
-UNIT = "TSTNMT2321000156-ALVC"
 SAME_PROVIDER_UNIT = "TSTNMT2321000156-ALMC"
 D = date(2026, 3, 2)
 

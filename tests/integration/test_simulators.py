@@ -24,17 +24,13 @@ from services.errors import HsaUnavailable, PuUnavailable, ServiceUnavailable
 from services.hsa import Role
 from services.personnummer import InvalidPersonnummer
 from simulators.runner import start_simulators
-from tests.integration.sim_fixtures import sims, simulators  # noqa: F401
+from tests.factories import MAJ_SEKRETESS, TOD_DECEASED, TOLVAN
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RAW = Path("/work/shared/data")
 needs_raw = pytest.mark.skipif(
     not (RAW / "testdata").is_dir(), reason="upstream test data not available"
 )
-
-TOLVAN = "191212121212"
-MAJ_SEKRETESS = "195401232540"  # maj.parsson.sekretess.json
-TOD_DECEASED = "190005259809"  # tod.svensson.json (deregistration AV)
 
 
 def _free_port() -> int:
@@ -51,8 +47,8 @@ def _closed_url() -> str:
 
 
 @pytest.mark.asyncio
-async def test_list_users_covers_every_route_of_table_1(sims):  # noqa: F811
-    users = await hsa.list_users(base_url=sims.hsa_url)
+async def test_list_users_covers_every_route_of_table_1(sim):
+    users = await hsa.list_users(base_url=sim.hsa_url)
     doctors = [u for u in users if u.role is Role.LAKARE]
 
     def exists(pred) -> bool:
@@ -80,9 +76,9 @@ async def test_list_users_covers_every_route_of_table_1(sims):  # noqa: F811
 
 
 @pytest.mark.asyncio
-async def test_known_users_from_the_source_data(sims):  # noqa: F811
+async def test_known_users_from_the_source_data(sim):
     # doktor-ajla.json: befattningskod 204010, four "Vård och behandling" commissions.
-    ajla = await hsa.get_user("TSTNMT2321000156-DRAA", base_url=sims.hsa_url)
+    ajla = await hsa.get_user("TSTNMT2321000156-DRAA", base_url=sim.hsa_url)
     assert ajla is not None
     assert (ajla.first_name, ajla.last_name, ajla.full_name) == ("Ajla", "Doktor", "Ajla Doktor")
     assert ajla.role is Role.LAKARE
@@ -99,37 +95,37 @@ async def test_known_users_from_the_source_data(sims):  # noqa: F811
     assert ajla.title == "Läkare ej legitimerad, allmäntjänstgöring"
 
     # sara-sekretess.json: legitimerad läkare, protectedPerson true.
-    sara = await hsa.get_user("TSTNMT2321000156-1099", base_url=sims.hsa_url)
+    sara = await hsa.get_user("TSTNMT2321000156-1099", base_url=sim.hsa_url)
     assert sara is not None and sara.sekretess and sara.role is Role.LAKARE
 
     # bill-smith.json: 203090 with 9400003 = läkare utanför EU/ESS/Schweiz.
-    bill = await hsa.get_user("TSTNMT2321000156-103G", base_url=sims.hsa_url)
+    bill = await hsa.get_user("TSTNMT2321000156-103G", base_url=sim.hsa_url)
     assert bill is not None and bill.role is Role.LAKARE and bill.gruppforskrivarkod == "9400003"
 
     # tandlakare-zandor.json: legitimerad tandläkare.
-    zandor = await hsa.get_user("TSTNMT2321000156-TLZR", base_url=sims.hsa_url)
+    zandor = await hsa.get_user("TSTNMT2321000156-TLZR", base_url=sim.hsa_url)
     assert zandor is not None and zandor.role is Role.TANDLAKARE
 
     # vardadministrator-alva.json: no licence or doctor code, four commissions.
-    alva = await hsa.get_user("TSTNMT2321000156-VAAA", base_url=sims.hsa_url)
+    alva = await hsa.get_user("TSTNMT2321000156-VAAA", base_url=sim.hsa_url)
     assert alva is not None and alva.role is Role.VARDADMINISTRATOR and len(alva.units) == 4
 
     # pelle-uppdragslos.json: no commission at all -> no access.
-    pelle = await hsa.get_user("pelle-uppdragslos", base_url=sims.hsa_url)
+    pelle = await hsa.get_user("pelle-uppdragslos", base_url=sim.hsa_url)
     assert pelle is not None and pelle.role is None and pelle.units == ()
 
     # The synthetic record for the route missing upstream.
-    mia = await hsa.get_user("SYNT-LAK-204090-9200007", base_url=sims.hsa_url)
+    mia = await hsa.get_user("SYNT-LAK-204090-9200007", base_url=sim.hsa_url)
     assert mia is not None and mia.synthetic and mia.role is Role.LAKARE
 
-    assert await hsa.get_user("finns-inte", base_url=sims.hsa_url) is None
-    assert await hsa.get_user("", base_url=sims.hsa_url) is None
+    assert await hsa.get_user("finns-inte", base_url=sim.hsa_url) is None
+    assert await hsa.get_user("", base_url=sim.hsa_url) is None
 
 
 @pytest.mark.asyncio
-async def test_get_unit(sims):  # noqa: F811
+async def test_get_unit(sim):
     # TSTNMT2321000156-ALFA.json
-    unit = await hsa.get_unit("TSTNMT2321000156-ALVC", base_url=sims.hsa_url)
+    unit = await hsa.get_unit("TSTNMT2321000156-ALVC", base_url=sim.hsa_url)
     assert unit == hsa.CareUnit(
         hsa_id="TSTNMT2321000156-ALVC",
         name="Alfa Vårdcentral",
@@ -142,15 +138,15 @@ async def test_get_unit(sims):  # noqa: F811
         workplace_code="1234567890",
         parent_unit_id=None,
     )
-    sub = await hsa.get_unit("TSTNMT2321000156-ALLM", base_url=sims.hsa_url)
+    sub = await hsa.get_unit("TSTNMT2321000156-ALLM", base_url=sim.hsa_url)
     assert sub is not None and sub.name == "Alfa Läkarmottagningen"
     assert sub.parent_unit_id == "TSTNMT2321000156-ALVC"
-    assert await hsa.get_unit("finns-inte", base_url=sims.hsa_url) is None
+    assert await hsa.get_unit("finns-inte", base_url=sim.hsa_url) is None
 
 
 @pytest.mark.asyncio
-async def test_careproviders_and_admin_person(sims):  # noqa: F811
-    async with httpx.AsyncClient(base_url=sims.hsa_url) as client:
+async def test_careproviders_and_admin_person(sim):
+    async with httpx.AsyncClient(base_url=sim.hsa_url) as client:
         providers = (await client.get("/careproviders")).json()
         alfa = next(p for p in providers if p["id"] == "TSTNMT2321000156-ALFA")
         assert alfa["name"] == "Alfa Regionen"
@@ -167,25 +163,25 @@ async def test_careproviders_and_admin_person(sims):  # noqa: F811
             ],
         }
         assert (await client.post("/admin/persons", json=new)).status_code == 200
-    user = await hsa.get_user("TEST-NY", base_url=sims.hsa_url)
+    user = await hsa.get_user("TEST-NY", base_url=sim.hsa_url)
     assert user is not None and user.role is Role.LAKARE
     assert [u.hsa_id for u in user.units] == ["TSTNMT2321000156-ALMC"]
 
-    sims.reset_all()
-    assert await hsa.get_user("TEST-NY", base_url=sims.hsa_url) is None
+    sim.reset_all()
+    assert await hsa.get_user("TEST-NY", base_url=sim.hsa_url) is None
 
 
 @pytest.mark.asyncio
-async def test_hsa_unavailable(sims):  # noqa: F811
-    async with httpx.AsyncClient(base_url=sims.hsa_url) as client:
+async def test_hsa_unavailable(sim):
+    async with httpx.AsyncClient(base_url=sim.hsa_url) as client:
         assert (await client.post("/admin/outage", json={"down": True})).status_code == 200
     with pytest.raises(HsaUnavailable) as info:
-        await hsa.get_user("TSTNMT2321000156-DRAA", base_url=sims.hsa_url)
+        await hsa.get_user("TSTNMT2321000156-DRAA", base_url=sim.hsa_url)
     assert info.value.code == "HSA_UNAVAILABLE"
     with pytest.raises(HsaUnavailable):
-        await hsa.list_users(base_url=sims.hsa_url)
+        await hsa.list_users(base_url=sim.hsa_url)
     with pytest.raises(HsaUnavailable):
-        await hsa.get_unit("TSTNMT2321000156-ALMC", base_url=sims.hsa_url)
+        await hsa.get_unit("TSTNMT2321000156-ALMC", base_url=sim.hsa_url)
     with pytest.raises(ServiceUnavailable):
         await hsa.get_user("x", base_url=_closed_url())
 
@@ -195,8 +191,8 @@ async def test_hsa_unavailable(sims):  # noqa: F811
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("spelling", ["191212121212", "19121212-1212", "121212+1212"])
-async def test_tolvan(sims, spelling):  # noqa: F811
-    patient = await patients.get_patient(spelling, base_url=sims.pu_url)
+async def test_tolvan(sim, spelling):
+    patient = await patients.get_patient(spelling, base_url=sim.pu_url)
     assert patient is not None
     assert patient.personnummer == TOLVAN
     assert patient.formatted_personnummer == "19121212-1212"
@@ -212,33 +208,33 @@ async def test_tolvan(sims, spelling):  # noqa: F811
 
 
 @pytest.mark.asyncio
-async def test_sekretess_deceased_unknown_invalid(sims):  # noqa: F811
-    maj = await patients.get_patient(MAJ_SEKRETESS, base_url=sims.pu_url)
+async def test_sekretess_deceased_unknown_invalid(sim):
+    maj = await patients.get_patient(MAJ_SEKRETESS, base_url=sim.pu_url)
     assert maj is not None and maj.sekretess and not maj.deceased
     assert maj.full_name == "Maj Pärsson"
-    tod = await patients.get_patient(TOD_DECEASED, base_url=sims.pu_url)
+    tod = await patients.get_patient(TOD_DECEASED, base_url=sim.pu_url)
     assert tod is not None and tod.deceased and not tod.sekretess
-    sam = await patients.get_patient("19540187-5769", base_url=sims.pu_url)
+    sam = await patients.get_patient("19540187-5769", base_url=sim.pu_url)
     assert sam is not None and sam.is_samordningsnummer and sam.last_name == "Samordningsson"
     # A valid number nobody has in the test data.
-    assert await patients.get_patient("19850709-1232", base_url=sims.pu_url) is None
+    assert await patients.get_patient("19850709-1232", base_url=sim.pu_url) is None
     with pytest.raises(InvalidPersonnummer):
-        await patients.get_patient("19121212-1213", base_url=sims.pu_url)
+        await patients.get_patient("19121212-1213", base_url=sim.pu_url)
 
 
 @pytest.mark.asyncio
-async def test_pu_outage_switch(sims):  # noqa: F811
-    async with httpx.AsyncClient(base_url=sims.pu_url) as client:
+async def test_pu_outage_switch(sim):
+    async with httpx.AsyncClient(base_url=sim.pu_url) as client:
         assert (await client.post("/admin/outage", json={"down": True})).json()["down"] is True
         with pytest.raises(PuUnavailable) as info:
-            await patients.get_patient(TOLVAN, base_url=sims.pu_url)
+            await patients.get_patient(TOLVAN, base_url=sim.pu_url)
         assert info.value.code == "PU_UNAVAILABLE"
         assert "PU-tjänsten" in info.value.message
         # Admin calls still work while down; ordinary ones answer 503.
         assert (await client.get(f"/persons/{TOLVAN}")).status_code == 503
         assert (await client.post("/admin/outage", json={"down": False})).status_code == 200
         assert (await client.post("/admin/outage", json={"down": "nej"})).status_code == 400
-    assert await patients.get_patient(TOLVAN, base_url=sims.pu_url) is not None
+    assert await patients.get_patient(TOLVAN, base_url=sim.pu_url) is not None
 
 
 @pytest.mark.asyncio
@@ -248,8 +244,8 @@ async def test_pu_unreachable():
 
 
 @pytest.mark.asyncio
-async def test_pu_admin_persons_and_reset(sims):  # noqa: F811
-    async with httpx.AsyncClient(base_url=sims.pu_url) as client:
+async def test_pu_admin_persons_and_reset(sim):
+    async with httpx.AsyncClient(base_url=sim.pu_url) as client:
         r = await client.post(
             "/admin/persons", json={"personnummer": "19121212-1212", "sekretess": True}
         )
@@ -259,29 +255,29 @@ async def test_pu_admin_persons_and_reset(sims):  # noqa: F811
             json={"personnummer": "198507091232", "first_name": "Ny", "last_name": "Person"},
         )
         assert r.status_code == 200
-    tolvan = await patients.get_patient(TOLVAN, base_url=sims.pu_url)
+    tolvan = await patients.get_patient(TOLVAN, base_url=sim.pu_url)
     assert tolvan is not None and tolvan.sekretess and tolvan.first_name == "Tolvan"
-    new = await patients.get_patient("198507091232", base_url=sims.pu_url)
+    new = await patients.get_patient("198507091232", base_url=sim.pu_url)
     assert new is not None and new.full_name == "Ny Person" and not new.deceased
 
-    async with httpx.AsyncClient(base_url=sims.pu_url) as client:
+    async with httpx.AsyncClient(base_url=sim.pu_url) as client:
         await client.post("/admin/persons", json={"personnummer": TOLVAN, "deceased": True})
-    tolvan = await patients.get_patient(TOLVAN, base_url=sims.pu_url)
+    tolvan = await patients.get_patient(TOLVAN, base_url=sim.pu_url)
     assert tolvan is not None and tolvan.deceased and tolvan.sekretess
 
-    async with httpx.AsyncClient(base_url=sims.pu_url) as client:
+    async with httpx.AsyncClient(base_url=sim.pu_url) as client:
         assert (await client.post("/admin/reset")).status_code == 200
-    tolvan = await patients.get_patient(TOLVAN, base_url=sims.pu_url)
+    tolvan = await patients.get_patient(TOLVAN, base_url=sim.pu_url)
     assert tolvan is not None and not tolvan.sekretess and not tolvan.deceased
-    assert await patients.get_patient("198507091232", base_url=sims.pu_url) is None
+    assert await patients.get_patient("198507091232", base_url=sim.pu_url) is None
 
 
 @needs_raw
 @pytest.mark.asyncio
-async def test_every_pu_person_matches_the_source_file(sims):  # noqa: F811
+async def test_every_pu_person_matches_the_source_file(sim):
     files = sorted((RAW / "testdata" / "pu-persons").glob("*.json"))
     assert len(files) > 50
-    async with httpx.AsyncClient(base_url=sims.pu_url) as client:
+    async with httpx.AsyncClient(base_url=sim.pu_url) as client:
         for path in files:
             raw = json.loads(path.read_text(encoding="utf-8"))
             number = raw["personalIdentity"]["extension"]
@@ -298,8 +294,8 @@ async def test_every_pu_person_matches_the_source_file(sims):  # noqa: F811
 
 
 @pytest.mark.asyncio
-async def test_fk_certificates_revoke_questions(sims):  # noqa: F811
-    async with httpx.AsyncClient(base_url=sims.fk_url) as fk:
+async def test_fk_certificates_revoke_questions(sim):
+    async with httpx.AsyncClient(base_url=sim.fk_url) as fk:
         cert = {"id": "intyg-1", "type": "fk7804", "patient": TOLVAN}
         r = await fk.post("/certificates", json=cert)
         assert r.status_code == 201
@@ -329,7 +325,7 @@ async def test_fk_certificates_revoke_questions(sims):  # noqa: F811
 
 
 @pytest.mark.asyncio
-async def test_fk_send_question_posts_to_the_target(sims):  # noqa: F811
+async def test_fk_send_question_posts_to_the_target(sim):
     # The demo EHR takes only signed notifications; FK's delivery goes to a plain receiver.
     received: list[dict] = []
 
@@ -346,7 +342,7 @@ async def test_fk_send_question_posts_to_the_target(sims):  # noqa: F811
     server = HTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     target = f"http://127.0.0.1:{server.server_address[1]}/notifications"
-    async with httpx.AsyncClient(base_url=sims.fk_url) as fk:
+    async with httpx.AsyncClient(base_url=sim.fk_url) as fk:
         r = await fk.post(
             "/admin/send-question",
             json={
@@ -381,8 +377,8 @@ def test_fk_default_target_is_webcert_inbound_api():
 
 
 @pytest.mark.asyncio
-async def test_ts_certificates(sims):  # noqa: F811
-    async with httpx.AsyncClient(base_url=sims.ts_url) as ts:
+async def test_ts_certificates(sim):
+    async with httpx.AsyncClient(base_url=sim.ts_url) as ts:
         r = await ts.post("/certificates", json={"certificateId": "ts-1", "type": "tstrk1007"})
         assert r.status_code == 201 and r.json()["certificate_id"] == "ts-1"
         assert (await ts.post("/certificates/ts-1/revoke", json={})).status_code == 400
@@ -399,8 +395,8 @@ async def test_ts_certificates(sims):  # noqa: F811
 
 
 @pytest.mark.asyncio
-async def test_ehr_notifications(sims):  # noqa: F811
-    async with httpx.AsyncClient(base_url=sims.ehr_url) as ehr:
+async def test_ehr_notifications(sim):
+    async with httpx.AsyncClient(base_url=sim.ehr_url) as ehr:
         body = json.dumps({"event": "SIGNAT", "certificateId": "<x>"}).encode()
         unsigned = await ehr.post("/notifications", content=body)
         assert unsigned.status_code == 401  # refused, not stored
@@ -420,8 +416,8 @@ async def test_ehr_notifications(sims):  # noqa: F811
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("name", ["hsa", "pu", "fk", "ts", "ehr"])
-async def test_every_simulator_has_outage_and_health(sims, name):  # noqa: F811
-    base = sims.url(name)
+async def test_every_simulator_has_outage_and_health(sim, name):
+    base = sim.url(name)
     async with httpx.AsyncClient(base_url=base) as client:
         assert (await client.get("/health")).json() == {"service": name, "down": False}
         await client.post("/admin/outage", json={"down": True})

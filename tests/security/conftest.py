@@ -9,13 +9,9 @@ import httpx
 import pytest
 
 from services.settings import get_settings
+from tests.factories import DOCTOR, OTHER_UNIT, TOLVAN, UNIT
 from webcert_ui.api import make_api
 
-DOCTOR = "TSTNMT2321000156-DRAA"  # läkare with commissions on three units
-ADMIN = "TSTNMT2321000156-VAAA"
-UNIT = "TSTNMT2321000156-ALVC"
-OTHER_UNIT = "TSTNMT2321000156-ALMC"
-TOLVAN = "191212121212"
 LILLTOLVAN = "201212121212"
 KEY = {"X-Api-Key": "demo-ehr-key-" + "k" * 24}
 SCOPED_KEY = {"X-Api-Key": "scoped-key-" + "s" * 24}

@@ -30,19 +30,14 @@ import hashlib
 import importlib
 import inspect
 import json
-import os
 import pkgutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-
-os.environ.setdefault("PYTEST_CURRENT_TEST", "adversarial")  # states outside the app
-
 import reflex as rx
 from reflex.event import Event
-from reflex.istate.data import RouterData
 from sqlmodel import select
 
 import state
@@ -58,13 +53,13 @@ from services.settings import get_settings
 from state import guard, session_binding
 from state.certificate import CertificateState
 from state.questions import QuestionState
-from tests.integration.test_lifecycle import complete_fk7804
+from tests.factories import ADMIN, DOCTOR, OTHER_UNIT, UNIT, complete_fk7804
+from tests.reflex_harness import fn, point, root_state
 from tests.security import conftest as sec
 
 for _module in pkgutil.iter_modules(state.__path__):  # every state module, every handler
     importlib.import_module(f"state.{_module.name}")
 
-DOCTOR, ADMIN, UNIT, OTHER_UNIT = sec.DOCTOR, sec.ADMIN, sec.UNIT, sec.OTHER_UNIT
 SECRET = "HEMLIG-FRITEXT-4711"
 VICTIM_PNR = sec.LILLTOLVAN
 
@@ -183,7 +178,7 @@ def test_every_handler_has_a_case_in_the_table() -> None:
     missing = sorted(set(HANDLERS) - set(TABLE))
     lines = []
     for name in missing:
-        params = list(inspect.signature(HANDLERS[name][1].fn).parameters)[1:]
+        params = list(inspect.signature(fn(HANDLERS[name][1])).parameters)[1:]
         payload = (
             "_none"
             if not params
@@ -211,33 +206,23 @@ def _digest() -> str:
 
 
 def _root(cookie_token: str | None, path: str) -> Any:
-    root = rx.State(_reflex_internal_init=True)
-    _point(root, cookie_token, path)
+    root = root_state()
+    point(root, cookie_token, path)
     return root
-
-
-def _point(root: Any, cookie_token: str | None, path: str) -> None:
-    """The connection's headers and page, as Reflex sets them before the middleware."""
-    headers = {"cookie": f"{get_settings().session_cookie_name}={cookie_token}"}
-    if cookie_token is None:
-        headers = {}
-    data = {"headers": headers, "pathname": path, "asPath": path}
-    root.router_data = data
-    root.router = RouterData.from_router_data(data)
 
 
 async def _call(root: Any, name: str, payload: dict[str, Any], *, pipeline: bool) -> None:
     cls, handler = HANDLERS[name]
     if pipeline:  # what the app does before any handler: bind the state, check the text
         update = await session_binding.SessionBinding().preprocess(
-            None, root, Event(name=f"{cls.get_full_name()}.{handler.fn.__name__}", payload=payload)
+            None, root, Event(name=f"{cls.get_full_name()}.{fn(handler).__name__}", payload=payload)
         )
         if update is not None:
             return
-    if guard.refusal(f"{cls.get_full_name()}.{handler.fn.__name__}", payload, handler):
+    if guard.refusal(f"{cls.get_full_name()}.{fn(handler).__name__}", payload, handler):
         return  # state.guard refuses it in the app too
     st = await root.get_state(cls)
-    result = handler.fn(st, **payload)
+    result = fn(handler)(st, **payload)
     if inspect.isawaitable(result):
         await result
     elif inspect.isasyncgen(result):
@@ -297,10 +282,10 @@ async def _owners_tab(world: dict[str, Any]) -> Any:
     root = _root(world["owner"], f"/intyg/{victim.draft_id}")
     await session_binding.bind(root)
     cs = await root.get_state(CertificateState)
-    await CertificateState.load.fn(cs)
+    await fn(CertificateState.load)(cs)
     assert cs.cert_id == victim.draft_id and cs.page_error == "", cs.page_error
     qs = await root.get_state(QuestionState)
-    await QuestionState.load.fn(qs)
+    await fn(QuestionState.load)(qs)
     assert _leaked(root), "the probe must see the owner's data in the owner's tab"
     return root
 
@@ -345,7 +330,7 @@ async def test_forged_events_are_refused(world, scenario, monkeypatch) -> None:
                 cookie = {"no-session": None, "expired": world["owner"]}.get(
                     scenario, world["attacker_doctor"]
                 )
-                _point(root, cookie, f"/intyg/{victim.draft_id}")
+                point(root, cookie, f"/intyg/{victim.draft_id}")
                 if scenario == "expired":
                     clock.advance(31 * 60)
             else:

@@ -4,14 +4,9 @@ refuses a notification whose signature does not verify."""
 from __future__ import annotations
 
 import json
-import os
 
 import httpx
 import pytest
-
-os.environ.setdefault("PYTEST_CURRENT_TEST", "bad-text")  # states outside the app
-
-from reflex.istate.data import RouterData
 from sqlmodel import select
 
 from services import notifications, text
@@ -19,6 +14,7 @@ from services.persistence.db import session_scope
 from services.persistence.models import Certificate
 from state.certificate import CertificateState
 from state.session_binding import SessionBinding
+from tests.reflex_harness import point, root_state
 from tests.security.conftest import KEY, TOLVAN, UNIT, create_draft
 
 BAD = ["a\x00b", "\x07", "rad\x1bESC", "\x7f", "c1\x85", "surrogat\ud800", "\x0b", "\x0c"]
@@ -72,12 +68,10 @@ async def test_every_handler_is_guarded_by_the_event_middleware(client) -> None:
     """The check runs before any handler (state.session_binding), so it holds for all of them,
     also those added later; the handler does not run and the user gets a toast."""
     cert_id = await create_draft(client)
-    from reflex import State
     from reflex.event import Event
 
-    root = State(_reflex_internal_init=True)
-    root.router_data = {"headers": {}}
-    root.router = RouterData.from_router_data({"headers": {}, "pathname": "/", "asPath": "/"})
+    root = root_state()
+    point(root, None, "/")
     name = CertificateState.get_full_name() + ".set_value"
     bad = Event(name=name, payload={"key": "ovrigt", "value": "hej\x00då"})
     update = await SessionBinding().preprocess(None, root, bad)

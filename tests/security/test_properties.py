@@ -23,7 +23,7 @@ from services.certificates import get_definition
 from services.certificates.base import FieldKind
 from services.certificates.periods import parse_date, parse_end_date_shortcut
 from services.certificates.validation import Severity, can_sign, validate
-from tests.integration.test_lifecycle import complete_fk7804
+from tests.factories import complete_fk7804
 
 GENERATED: list[int] = [0]  # inputs generated in this run (printed by conftest)
 TODAY = date(2026, 6, 15)

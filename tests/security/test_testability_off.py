@@ -10,7 +10,7 @@ os.environ.setdefault("PYTEST_CURRENT_TEST", "testability-off")  # states outsid
 
 from services.settings import get_settings
 from state.session import DevLoginState
-from tests.integration.test_forged_events import _state
+from tests.reflex_harness import fn, state_for
 from webcert_ui import routes, testability
 
 TESTABILITY_CALLS = [
@@ -46,14 +46,14 @@ async def test_the_dev_login_route_refuses_when_off(client, switch_off) -> None:
 
 
 async def test_the_dev_login_page_lists_nobody_when_off(migrated_db, sim, switch_off) -> None:
-    st = _state(DevLoginState, "")
-    await DevLoginState.load.fn(st)
+    st = state_for(DevLoginState, "")
+    await fn(DevLoginState.load)(st)
     assert st.users == []
     assert "inte påslagen" in st.error
 
 
 async def test_the_dev_login_page_lists_the_staff_when_on(migrated_db, sim, monkeypatch) -> None:
     monkeypatch.setattr(get_settings(), "testability_enabled", True)
-    st = _state(DevLoginState, "")
-    await DevLoginState.load.fn(st)
+    st = state_for(DevLoginState, "")
+    await fn(DevLoginState.load)(st)
     assert len(st.users) > 10 and st.error == ""

@@ -7,7 +7,7 @@ scenario breaks one rule of a valid message and must be refused by that rule.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,48 +15,15 @@ from lxml import etree
 
 from services import interop
 from services.certificates import get_definition
-from services.interop import register, samples
+from services.interop import register
 from services.interop.__main__ import main
 from services.interop.transport import GN, TP
+from tests.factories import register_certificate as certificate
 
 EXAMPLES = Path(__file__).parents[1] / "data" / "interop"
 TYPES = ("fk7804", "fk7800", "fk7801", "fk7802", "tstrk1007", "tstrk1031")
 TODAY = date.today()
 G, T = f"{{{GN}}}", f"{{{TP}}}"
-
-
-def certificate(cert_type: str, **content: object) -> register.CertificateData:
-    return register.CertificateData(
-        id="9f1c1c8e-0b7e-4a51-9d35-1f2b9a3c7d10",
-        type=cert_type,
-        version=get_definition(cert_type).version,
-        signed_at=datetime.now(UTC),
-        patient={
-            "personnummer": "191212121212",
-            "first_name": "Tolvan",
-            "last_name": "Tolvansson",
-            "address": "Svensson gatan 1",
-            "postal_code": "12345",
-            "city": "Tolvstad",
-        },
-        issuer={
-            "hsa_id": "TSTNMT2321000156-DRAA",
-            "name": "Ajla Doktor",
-            "prescription_code": "1234567",
-            "specialities": ["Allmänmedicin"],
-            "workplace_code": "1234567890",
-            "unit_id": "TSTNMT2321000156-ALVC",
-            "unit_name": "Alfa Vårdcentral",
-            "unit_address": "Storgatan 1",
-            "unit_postal_code": "12345",
-            "unit_city": "Alfastad",
-            "unit_phone": "0101234567",
-            "care_provider_id": "TSTNMT2321000156-ALFA",
-            "care_provider_name": "Alfa Regionen",
-        },
-        content={**samples.complete_content(cert_type, TODAY), **content},
-        unit_id="TSTNMT2321000156-ALVC",
-    )
 
 
 # --- every type ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from services import interop
 from services.interop import signing
 from services.interop.__main__ import main
 from simulators.siths import CertificateAuthority
-from tests.unit.test_interop import certificate
+from tests.factories import register_certificate as certificate
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,11 @@ from services.persistence.models import CertificateStatus as S
 from services.persistence.models import QuestionThread
 from services.rights import Action, PatientFlags, RelationFlags, decide, decide_complement
 from services.rights import questions_auto_handled_after_revoke as auto_handled
-from tests.unit.test_rights_matrix import ADMIN, LAKARE, TANDLAKARE, make_cert, make_user
+from tests.factories import ROLE_ADMIN as ADMIN
+from tests.factories import ROLE_LAKARE as LAKARE
+from tests.factories import ROLE_TANDLAKARE as TANDLAKARE
+from tests.factories import certificate_row as make_cert
+from tests.factories import session_user as make_user
 
 T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
 

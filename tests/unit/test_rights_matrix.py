@@ -6,60 +6,31 @@ Expectations are written from the manual here, independently of services/rights.
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
 
 import pytest
 
 from services import rights
 from services.errors import NotAuthorized, PuUnavailable
-from services.identity import SessionUser, UnitInfo, UnitRequired
+from services.identity import UnitRequired
 from services.persistence.models import Certificate, CertificateStatus
 from services.rights import Action, PatientFlags, RelationFlags, decide
+from tests.factories import (
+    ROLE_ADMIN,
+    ROLE_LAKARE,
+    ROLE_TANDLAKARE,
+    UNIT_INFO,
+    certificate_row,
+    session_user,
+)
 
 A = Action
 S = CertificateStatus
-HERE = UnitInfo(hsa_id="TSTNMT2321000156-ALVC", name="Alfa Vårdcentral")
+HERE = UNIT_INFO
 THERE = "TSTNMT2321000156-ALMC"
-LAKARE, TANDLAKARE, ADMIN = "LAKARE", "TANDLAKARE", "VARDADMINISTRATOR"
+LAKARE, TANDLAKARE, ADMIN = ROLE_LAKARE, ROLE_TANDLAKARE, ROLE_ADMIN
 ROLES = (LAKARE, TANDLAKARE, ADMIN)
-
-
-def make_user(role: str = LAKARE, *, unit: UnitInfo | None = HERE, **kw) -> SessionUser:
-    params = kw.pop("params", {})
-    return SessionUser(
-        token_hash="",
-        hsa_id=f"U-{role}",
-        name=f"Test {role}",
-        role=role,
-        role_label=role.title(),
-        title="",
-        specialities=(),
-        prescription_code="",
-        sekretess=kw.pop("sekretess", False),
-        sekretess_accepted=kw.pop("sekretess_accepted", False),
-        units=(HERE,),
-        unit=unit,
-        params=params,
-    )
-
-
-def make_cert(
-    status: S = S.SIGNED, *, type_: str = "fk7804", unit_id: str = HERE.hsa_id, alive=True
-) -> Certificate:
-    now = datetime(2026, 1, 10, tzinfo=UTC)
-    return Certificate(
-        type=type_,
-        type_version="1",
-        status=status,
-        patient_id="191212121212",
-        patient={},
-        unit_id=unit_id,
-        created_at=now,
-        created_by="x",
-        updated_at=now,
-        updated_by="x",
-        created_alive=alive,
-    )
+make_user = session_user
+make_cert = certificate_row
 
 
 # Manual table 3 ("Funktioner beroende på roll"), literally. Read/create are open to all roles

@@ -142,7 +142,7 @@ def test_length_check_threshold_from_the_data() -> None:
 
 def test_the_pdf_prints_the_reason() -> None:
     from services.pdf import render_pdf
-    from tests.unit.test_pdf import body_text, complete_content, make, pages_text
+    from tests.pdf_helpers import body_text, complete_content, make, pages_text
 
     reason = "Kvarstående hosta och feber, röstkrävande yrke."
     label = "Patientens arbetsförmåga bedöms nedsatt längre tid"

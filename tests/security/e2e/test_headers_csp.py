@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import Page
 
-from tests.e2e.conftest import ADMIN, DOCTOR, TOLVAN, UNIT
+from tests.factories import ADMIN, DOCTOR, TOLVAN, UNIT
 
 LISTEN = """
 window.__csp = [];

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import socketio
 
-from tests.e2e.conftest import DOCTOR, TOLVAN, UNIT
+from tests.factories import DOCTOR, TOLVAN, UNIT
 from tests.security.wsclient import ReflexSocket, flat_vars
 
 NAME_PARTS = ("Tolvan", "Tolvansson")
