@@ -318,7 +318,7 @@ async def test_signed_sent_revoked_certificate_is_written_back_as_a_document_ref
     from pypdf import PdfReader
 
     from services import clock, lifecycle
-    from tests.integration.test_notifications import complete_fk7804
+    from tests.factories import complete_fk7804
 
     launch = await browser.new_launch()
     await browser.launch(launch["url"])
@@ -356,7 +356,7 @@ async def test_a_certificate_not_launched_with_smart_is_not_written_back(
     browser: Browser,
 ) -> None:
     from services import lifecycle
-    from tests.integration.test_notifications import complete_fk7804
+    from tests.factories import complete_fk7804
 
     user = identity.get_session(await identity.login(DOCTOR, UNIT, origin="DJUPINTEGRATION"))
     cert = await lifecycle.create_draft(user, cert_type="fk7804", personnummer=TOLVAN)
