@@ -276,8 +276,10 @@ JUNK = st.one_of(
 
 def well_formed(kind: FieldKind, codes: set[str], value: Any) -> bool:
     """An independent, minimal oracle: could a signed certificate hold this answer?"""
-    if value is None or value == "" or value == [] or value == {}:
+    if value is None or value == [] or value == {}:
         return True  # empty: its absence is judged by the mandatory rules
+    if isinstance(value, str) and not value.strip():
+        return True  # blank ("\r", "  ") is no answer either: judged by the mandatory rules
     if kind in (FieldKind.TEXT, FieldKind.TEXTAREA):
         return isinstance(value, str)
     if kind in (FieldKind.BOOLEAN, FieldKind.CHECKBOX):
