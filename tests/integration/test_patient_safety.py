@@ -191,7 +191,7 @@ async def test_pu_watch_notices_an_outage_and_its_end(migrated_db, sim, monkeypa
     """Item 4: the watch of open pages asks PU-tjänsten only while a certificate page is open
     and tells the pages of a change (a save that hit an outage counts, however short it was).
     There is no running app here, so what would be pushed to the pages is recorded."""
-    from services import presence
+    from services import patients, presence
     from state import pu_watch
 
     told: list[bool] = []
@@ -204,6 +204,7 @@ async def test_pu_watch_notices_an_outage_and_its_end(migrated_db, sim, monkeypa
     monkeypatch.setattr(pu_watch, "_down", False)
     monkeypatch.setattr(pu_watch, "_push", tell)
     presence.clear()
+    patients.take_noticed_down()  # an outage an earlier test's save saw is not this test's
     assert await pu_watch.check_once() is None  # nothing open: PU-tjänsten is not asked
     doctor = await login()
     cert = await draft(doctor)
