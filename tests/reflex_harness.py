@@ -25,6 +25,22 @@ from reflex.istate.data import RouterData
 from services.settings import get_settings
 
 
+def _register_states() -> None:
+    """Import every state module now, in the main context: Reflex registers State classes in a
+    context variable, and a module first imported inside an async test (its task's copy of the
+    context) would leave the later tests' state trees without a registration."""
+    import importlib
+    import pkgutil
+
+    import state
+
+    for module in pkgutil.iter_modules(state.__path__):
+        importlib.import_module(f"state.{module.name}")
+
+
+_register_states()
+
+
 def fn(handler: Any) -> Callable[..., Any]:
     """The function behind an event handler: ``await fn(State.handler)(state, *args)``."""
     return handler.fn
