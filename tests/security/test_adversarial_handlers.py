@@ -86,6 +86,9 @@ TABLE: dict[str, Payload] = {
     "SessionState.load": _none,
     "SessionState.show_sekretess_info": _none,
     "UnitListState.load": _none,
+    "LaunchedPatientState.load": _none,
+    # the patient is the server session's launched one; a forged event cannot name another
+    "LaunchedPatientState.create": lambda v: {"cert_type": "fk7804"},
     "DevLoginState.load": _none,
     "PdlLogState.clear": _none,
     "PdlLogState.load": _none,
