@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 _running: set[str] = set()  # tokens with a saver task
 _pending: dict[str, tuple[str, dict[str, Any], int]] = {}  # token -> (draft, content, version)
 _retrying: set[str] = set()  # tokens whose saver waits for the database to come back
+_idle: dict[str, asyncio.Event] = {}  # token -> set while its saver has no write under way
+_written: dict[str, tuple[str, int]] = {}  # token -> (draft, version) of its saver's last write
 RETRY_FIRST, RETRY_MAX = 0.5, 5.0  # seconds between attempts while the database is away
 GIVE_UP_AFTER = 15 * 60.0  # then the tab shows the error and "Försök igen" saves again
 
@@ -75,6 +77,34 @@ def schedule(
     return True
 
 
+async def settle(
+    client_token: str, cert_id: str, *, timeout: float = 30.0
+) -> tuple[int | None, dict[str, Any] | None]:
+    """Before signing (or marking ready) from a tab: wait for the write its saver has under
+    way, and take over what is still waiting to be written, so that what is signed is what
+    the tab shows. Called from the tab's own event, which holds the tab's state, so the saver
+    cannot report into it meanwhile: returns the version the saver last wrote for
+    ``cert_id`` (None: none) and the tab's content not yet written (None: nothing waits),
+    which the caller writes itself. The database being away raises DatabaseUnavailable."""
+    if client_token in _retrying:
+        raise DatabaseUnavailable()
+    waiting = _pending.pop(client_token, None)
+    idle = _idle.get(client_token)
+    if idle is not None and client_token in _running:
+        try:
+            await asyncio.wait_for(idle.wait(), timeout)
+        except TimeoutError:
+            if waiting is not None:
+                _pending.setdefault(client_token, waiting)
+            raise DatabaseUnavailable() from None
+    if client_token in _retrying:  # the write under way found the database away
+        raise DatabaseUnavailable()
+    written = _written.get(client_token)
+    version = written[1] if written and written[0] == cert_id else None
+    content = waiting[1] if waiting and waiting[0] == cert_id else None
+    return version, content
+
+
 async def _report(app: rx.App, client_token: str, cert_id: str, how: str, *args: Any) -> bool:
     """Tell the tab (False when it shows another draft now)."""
     from state.certificate import CertificateState
@@ -99,10 +129,12 @@ async def _saver(client_token: str, session_token: str) -> None:
     written: dict[str, int] = {}  # draft -> version after this saver's last write
     pause, waited, told = RETRY_FIRST, 0.0, False
     cert_id = ""
+    idle = _idle.setdefault(client_token, asyncio.Event())
     try:
         while app is not None and client_token in _pending:
             cert_id, content, version = _pending.pop(client_token)
             version = max(version, written.get(cert_id, 0))
+            idle.clear()
             try:
                 if user is None:
                     user = await blocking.DATABASE.run(identity.get_session, session_token)
@@ -114,14 +146,17 @@ async def _saver(client_token: str, session_token: str) -> None:
                     expected_version=version,
                     viewer=client_token,
                 )
+                _written[client_token] = (cert_id, result.version)
             except Exception as exc:  # noqa: BLE001 - reported in the tab; the input stays
                 if not is_unavailable(exc) or waited >= GIVE_UP_AFTER:
                     _pending.pop(client_token, None)
+                    idle.set()
                     await _report(app, client_token, cert_id, "failed", exc)
                     return
                 # The database is away: keep the newest content, say so, try again later.
                 _pending.setdefault(client_token, (cert_id, content, version))
                 _retrying.add(client_token)
+                idle.set()
                 if not told:
                     log.warning("autosave of draft %s: database unavailable (%s)", cert_id, exc)
                     told = await _report(
@@ -134,12 +169,16 @@ async def _saver(client_token: str, session_token: str) -> None:
             pause, waited, told = RETRY_FIRST, 0.0, False
             _retrying.discard(client_token)
             written[cert_id] = result.version
+            idle.set()
             if not await _report(app, client_token, cert_id, "saved", result.version):
                 _pending.pop(client_token, None)
                 return
     except Exception:
         log.exception("autosave of draft %s failed", cert_id)
     finally:
+        idle.set()  # every report has been delivered (or failed): nothing left to know
+        _idle.pop(client_token, None)
+        _written.pop(client_token, None)
         _running.discard(client_token)
         _retrying.discard(client_token)
         if client_token in _pending and app is not None:

@@ -639,6 +639,30 @@ class CertificateState(rx.State):
         await self._save_succeeded(result.version)
         return result.version
 
+    async def _settle_autosave(self, user: identity.SessionUser) -> None:
+        """What is signed is what the tab shows: the background saver's write under way is
+        waited for, and an edit it has not written yet is written here, before the action
+        (a click on "Signera intyget" right after typing would otherwise sign the older
+        content, or be refused as changed "av dig")."""
+        from state import autosave
+
+        token = self._client_token()
+        if not token:
+            return
+        written, waiting = await autosave.settle(token, self.cert_id)
+        if written is not None:
+            self._version = max(self._version, written)
+        if waiting is not None:
+            result = await blocking.DATABASE.run(
+                lifecycle.save_draft,
+                user,
+                self.cert_id,
+                content=waiting,
+                expected_version=self._version,
+                viewer=token,
+            )
+            await self._save_succeeded(result.version)
+
     async def _publish(self) -> None:
         """Show ``_values`` in the inputs (only the sections that changed are sent)."""
         self._published = await sections.publish(
@@ -649,7 +673,7 @@ class CertificateState(rx.State):
         )
 
     async def _save_succeeded(self, version: int, *, more_pending: bool = False) -> None:
-        self._version = version
+        self._version = max(self._version, version)  # a late report never goes back
         if not more_pending:
             (await self.get_state(SaveStatusState))._set("saved", "Utkastet är sparat")
 
@@ -784,6 +808,8 @@ class CertificateState(rx.State):
         try:
             user = current_user(self)
             target: str | None = None
+            if action in ("sign", "mark_ready"):
+                await self._settle_autosave(user)
             match action:
                 case "sign":
                     try:

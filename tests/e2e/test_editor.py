@@ -74,3 +74,45 @@ def test_bad_date_gets_a_field_message_and_is_kept(app_server, page: Page) -> No
     expect(page.get_by_test_id(tid("sjukskrivningar") + "-error")).to_be_visible()
     page.reload()
     expect(page.get_by_test_id(tid("sjukskrivningar.HALFTEN.from"))).to_have_value("2026-13-45")
+
+
+def test_sign_right_after_an_edit_signs_what_is_shown(app_server, page: Page, shot) -> None:
+    """A click on "Signera intyget" while the autosave of the last edit is still under way
+    signs the content on the screen: not the older stored one, and not refused as "ändrats
+    av dig" (CI, 2026-12-01: the keyboard walk was left an Utkast). The write is held up
+    deterministically by a write lock on the app's SQLite database, as a busy database would."""
+    import sqlite3
+    import threading
+
+    from tests.e2e.helpers import certificate
+    from tests.factories import DOCTOR
+
+    cert_id = certificate(app_server, "DRAFT", pnr="195205131575")
+    page.goto(app_server.deep_link(cert_id))
+    expect(page.get_by_test_id("certificate-title")).to_be_visible()
+    db = sqlite3.connect(
+        app_server.db_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False
+    )
+    db.execute("BEGIN IMMEDIATE")  # writers wait (the app's busy timeout is 30 s)
+    released = threading.Timer(1.5, db.execute, args=("COMMIT",))
+    try:
+        page.get_by_test_id(tid("ovrigt")).fill("Tillägget, skrivet just före signeringen.")
+        page.get_by_test_id(tid("funktionsnedsattning")).click()  # leaving it sends it
+        expect(page.get_by_test_id("save-indicator")).to_have_attribute("data-state", "saving")
+        released.start()
+        page.get_by_test_id("action-sign").click()
+        expect(page.get_by_test_id("certificate-status")).to_have_text("Signerat", timeout=15000)
+    finally:
+        released.join()
+        db.close()
+    expect(page.get_by_test_id("action-error")).to_have_count(0)
+    expect(page.get_by_test_id("view-ovrigt")).to_contain_text("Tillägget, skrivet just före")
+    stored = app_server.api.get(
+        f"/api/v1/certificates/{cert_id}",
+        headers=app_server.ehr_headers,
+        params={"user_hsa_id": DOCTOR},
+    )
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["status"] == "SIGNED"
+    assert "Tillägget, skrivet just före signeringen." in stored.text
+    shot("signed-right-after-an-edit")
