@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from services.certificates import get_definition
 from services.certificates.base import CertificateDefinition, FieldKind, Question
@@ -93,105 +94,112 @@ LU_ROWS = {
 }
 FK_ATTACHED = {"grund_for_mu_annat": ("grund_for_mu", "ANNAT", "1.3")}
 
+
+def _fk(type_: str, code: str, display_name: str, schematron: str, **facts: Any) -> TypeSpec:
+    """An FK type: FK's type codes, the common FK code systems and grund_for_mu's "Annat" text."""
+    return TypeSpec(
+        type=type_,
+        code=code,
+        code_system=KV_INTYGSTYP,
+        display_name=display_name,
+        schematron=schematron,
+        code_systems=FK_COMMON,
+        attached=FK_ATTACHED,
+        **facts,
+    )
+
+
+def _ts(type_: str, display_name: str, schematron: str, **facts: Any) -> TypeSpec:
+    """A TS type: its code is its name in upper case, from TS's list of types."""
+    return TypeSpec(
+        type=type_,
+        code=type_.upper(),
+        code_system=KV_UTLATANDETYP_TS,
+        display_name=display_name,
+        schematron=schematron,
+        **facts,
+    )
+
+
 SPECS: dict[str, TypeSpec] = {
-    "fk7804": TypeSpec(
-        type="fk7804",
-        code="LISJP",
-        code_system=KV_INTYGSTYP,
-        display_name="Läkarintyg för sjukpenning",
-        schematron="lisjp.v1.sch",
-        code_systems=FK_COMMON,
-        attached=FK_ATTACHED,
-        # "Patienten arbetar i snitt ... timmar/vecka" only helps the doctor compute hours; the
-        # chosen ICF categories are part of the texts the doctor writes.
-        not_transported=frozenset(
-            {"arbetstid_timmar_per_vecka", "funktionsnedsattning_icf", "aktivitetsbegransning_icf"}
+    spec.type: spec
+    for spec in (
+        _fk(
+            "fk7804",
+            "LISJP",
+            "Läkarintyg för sjukpenning",
+            "lisjp.v1.sch",
+            # "Patienten arbetar i snitt ... timmar/vecka" only helps the doctor compute hours;
+            # the chosen ICF categories are part of the texts the doctor writes.
+            not_transported=frozenset(
+                {
+                    "arbetstid_timmar_per_vecka",
+                    "funktionsnedsattning_icf",
+                    "aktivitetsbegransning_icf",
+                }
+            ),
         ),
-    ),
-    "fk7800": TypeSpec(
-        type="fk7800",
-        code="LUSE",
-        code_system=KV_INTYGSTYP,
-        display_name="Läkarutlåtande för sjukersättning",
-        schematron="luse.v1.sch",
-        code_systems=FK_COMMON,
-        attached=FK_ATTACHED,
-        rows=LU_ROWS,
-    ),
-    "fk7801": TypeSpec(
-        type="fk7801",
-        code="LUAE_NA",
-        code_system=KV_INTYGSTYP,
-        display_name="Läkarutlåtande för aktivitetsersättning vid nedsatt arbetsförmåga",
-        schematron="luae_na.v1.sch",
-        code_systems=FK_COMMON,
-        attached=FK_ATTACHED,
-        rows=LU_ROWS,
-    ),
-    "fk7802": TypeSpec(
-        type="fk7802",
-        code="LUAE_FS",
-        code_system=KV_INTYGSTYP,
-        display_name="Läkarutlåtande för aktivitetsersättning vid förlängd skolgång",
-        schematron="luae_fs.v1.sch",
-        code_systems=FK_COMMON,
-        attached=FK_ATTACHED,
-        rows=LU_ROWS,
-    ),
-    "tstrk1007": TypeSpec(
-        type="tstrk1007",
-        code="TSTRK1007",
-        code_system=KV_UTLATANDETYP_TS,
-        display_name="Transportstyrelsens läkarintyg högre körkortsbehörighet",
-        schematron="tstrk1007.v7.sch",
-        code_systems={
-            "intyget_avser": KV_INTYGET_AVSER,
-            "identitet": KV_ID_KONTROLL,
-            "diabetes_typ": ICD_10_SE,
-            "bedomning_behorigheter": KV_KORKORTSBEHORIGHET,
-        },
-        code_maps={"diabetes_typ": {"DIABETES_TYP_1": "E10", "DIABETES_TYP_2": "E11"}},
-        flag_checkboxes={
-            "diabetes_behandling": {"KOST": "19.1", "TABLETTER": "19.2", "INSULIN": "19.3"}
-        },
-        decimals=frozenset(
-            {
-                "synskarpa_hoger_utan",
-                "synskarpa_vanster_utan",
-                "synskarpa_binokulart_utan",
-                "synskarpa_hoger_med",
-                "synskarpa_vanster_med",
-                "synskarpa_binokulart_med",
-            }
+        _fk("fk7800", "LUSE", "Läkarutlåtande för sjukersättning", "luse.v1.sch", rows=LU_ROWS),
+        _fk(
+            "fk7801",
+            "LUAE_NA",
+            "Läkarutlåtande för aktivitetsersättning vid nedsatt arbetsförmåga",
+            "luae_na.v1.sch",
+            rows=LU_ROWS,
         ),
-    ),
-    "tstrk1031": TypeSpec(
-        type="tstrk1031",
-        code="TSTRK1031",
-        code_system=KV_UTLATANDETYP_TS,
-        display_name="Transportstyrelsens läkarintyg, diabetes",
-        schematron="tstrk1031.v4.sch",
-        code_systems={
-            "intyget_avser": KV_KORKORTSBEHORIGHET,
-            "identitet": KV_ID_KONTROLL,
-            "vardniva": KV_VARDNIVA,
-            "diabetes_typ": ICD_10_SE,
-            "bedomning_behorigheter": KV_KORKORTSBEHORIGHET,
-        },
-        codes_without_cv={"diabetes_typ": frozenset({"ANNAN"})},
-        flag_checkboxes={
-            "behandling": {"INSULIN": "209.1", "TABLETTER": "209.2", "ANNAN": "209.3"}
-        },
-        partial_dates=frozenset(
-            {
-                "medicinering_startdatum",
-                "aterkommande_allvarlig_senast",
-                "aterkommande_vaken_senast",
-                "allvarlig_senaste_aret_senast",
-            }
+        _fk(
+            "fk7802",
+            "LUAE_FS",
+            "Läkarutlåtande för aktivitetsersättning vid förlängd skolgång",
+            "luae_fs.v1.sch",
+            rows=LU_ROWS,
         ),
-        partial_years=frozenset({"diagnos_ar"}),
-    ),
+        _ts(
+            "tstrk1007",
+            "Transportstyrelsens läkarintyg högre körkortsbehörighet",
+            "tstrk1007.v7.sch",
+            code_systems={
+                "intyget_avser": KV_INTYGET_AVSER,
+                "identitet": KV_ID_KONTROLL,
+                "diabetes_typ": ICD_10_SE,
+                "bedomning_behorigheter": KV_KORKORTSBEHORIGHET,
+            },
+            code_maps={"diabetes_typ": {"DIABETES_TYP_1": "E10", "DIABETES_TYP_2": "E11"}},
+            flag_checkboxes={
+                "diabetes_behandling": {"KOST": "19.1", "TABLETTER": "19.2", "INSULIN": "19.3"}
+            },
+            decimals=frozenset(
+                f"synskarpa_{eye}_{correction}"
+                for eye in ("hoger", "vanster", "binokulart")
+                for correction in ("utan", "med")
+            ),
+        ),
+        _ts(
+            "tstrk1031",
+            "Transportstyrelsens läkarintyg, diabetes",
+            "tstrk1031.v4.sch",
+            code_systems={
+                "intyget_avser": KV_KORKORTSBEHORIGHET,
+                "identitet": KV_ID_KONTROLL,
+                "vardniva": KV_VARDNIVA,
+                "diabetes_typ": ICD_10_SE,
+                "bedomning_behorigheter": KV_KORKORTSBEHORIGHET,
+            },
+            codes_without_cv={"diabetes_typ": frozenset({"ANNAN"})},
+            flag_checkboxes={
+                "behandling": {"INSULIN": "209.1", "TABLETTER": "209.2", "ANNAN": "209.3"}
+            },
+            partial_dates=frozenset(
+                {
+                    "medicinering_startdatum",
+                    "aterkommande_allvarlig_senast",
+                    "aterkommande_vaken_senast",
+                    "allvarlig_senaste_aret_senast",
+                }
+            ),
+            partial_years=frozenset({"diagnos_ar"}),
+        ),
+    )
 }
 
 # the transport's type code -> our type
