@@ -14,6 +14,7 @@ from typing import Any
 from lxml import etree
 
 from services.interop import soap
+from services.interop.elements import coded, hos_personal, ii, sub, text_at
 from services.interop.register import (
     SWEDEN,
     CertificateData,
@@ -22,7 +23,7 @@ from services.interop.register import (
     person_root,
     timestamp,
 )
-from services.interop.transport import ARBETSPLATSKOD_OID, GN, HSA_OID, TP
+from services.interop.transport import GN, HSA_OID, TP
 
 _G = f"{{{GN}}}"
 _T = f"{{{TP}}}"
@@ -41,60 +42,6 @@ TOPIC_NAMES = {
 }
 
 
-def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
-    el = etree.SubElement(parent, tag)
-    if text is not None:
-        el.text = text
-    return el
-
-
-def _ii(parent: etree._Element, tag: str, root: str, extension: str) -> None:
-    el = _sub(parent, tag)
-    _sub(el, _T + "root", root)
-    _sub(el, _T + "extension", extension)
-
-
-def _code(parent: etree._Element, tag: str, code: str, system: str, display: str = "") -> None:
-    el = _sub(parent, tag)
-    _sub(el, _T + "code", code)
-    _sub(el, _T + "codeSystem", system)
-    if display:
-        _sub(el, _T + "displayName", display)
-
-
-def _hos_personal(parent: etree._Element, tag: str, person: dict[str, Any]) -> None:
-    """A HosPersonal (skickatAv, skapadAv) from an issuer/sender dict."""
-    el = _sub(parent, tag)
-    _ii(el, _G + "personal-id", HSA_OID, str(person.get("hsa_id") or ""))
-    _sub(el, _G + "fullstandigtNamn", str(person.get("name") or ""))
-    enhet = _sub(el, _G + "enhet")
-    _ii(enhet, _G + "enhets-id", HSA_OID, str(person.get("unit_id") or ""))
-    _ii(
-        enhet,
-        _G + "arbetsplatskod",
-        ARBETSPLATSKOD_OID,
-        str(person.get("workplace_code") or "0000000"),
-    )
-    _sub(enhet, _G + "enhetsnamn", str(person.get("unit_name") or ""))
-    for key in ("unit_address", "unit_postal_code", "unit_city", "unit_phone"):
-        tag_name = {
-            "unit_address": "postadress",
-            "unit_postal_code": "postnummer",
-            "unit_city": "postort",
-            "unit_phone": "telefonnummer",
-        }[key]
-        _sub(enhet, _G + tag_name, str(person.get(key) or ""))
-    vg = _sub(enhet, _G + "vardgivare")
-    _ii(vg, _G + "vardgivare-id", HSA_OID, str(person.get("care_provider_id") or ""))
-    _sub(vg, _G + "vardgivarnamn", str(person.get("care_provider_name") or ""))
-
-
-def _text(el: etree._Element | None, path: str) -> str:
-    if el is None:
-        return ""
-    return (el.findtext(path, namespaces={"g": GN, "t": TP}) or "").strip()
-
-
 # --- RevokeCertificate v2 -----------------------------------------------------------------------
 def revoke_certificate(
     *,
@@ -108,11 +55,11 @@ def revoke_certificate(
     ns = soap.RESPONDERS["RevokeCertificate"]
     root = etree.Element(f"{{{ns}}}RevokeCertificate", nsmap={None: ns, "core": GN, "tp": TP})
     if message:
-        _sub(root, f"{{{ns}}}meddelande", message)
-    _sub(root, f"{{{ns}}}skickatTidpunkt", timestamp(at))
-    _ii(root, f"{{{ns}}}intygs-id", unit_id, certificate_id)
-    _ii(root, f"{{{ns}}}patientPerson-id", person_root(personnummer), personnummer)
-    _hos_personal(root, f"{{{ns}}}skickatAv", revoked_by)
+        sub(root, f"{{{ns}}}meddelande", message)
+    sub(root, f"{{{ns}}}skickatTidpunkt", timestamp(at))
+    ii(root, f"{{{ns}}}intygs-id", unit_id, certificate_id)
+    ii(root, f"{{{ns}}}patientPerson-id", person_root(personnummer), personnummer)
+    hos_personal(root, f"{{{ns}}}skickatAv", revoked_by)
     return root
 
 
@@ -131,11 +78,11 @@ def read_revoke(element: etree._Element) -> Revocation:
     q = f"{{{ns}}}"
     by = element.find(q + "skickatAv")
     return Revocation(
-        certificate_id=_text(element, f"{q}intygs-id/t:extension"),
-        personnummer=_text(element, f"{q}patientPerson-id/t:extension"),
+        certificate_id=text_at(element, f"{q}intygs-id/t:extension"),
+        personnummer=text_at(element, f"{q}patientPerson-id/t:extension"),
         message=(element.findtext(q + "meddelande") or "").strip(),
-        revoked_by=_text(by, "g:personal-id/t:extension"),
-        revoked_by_name=_text(by, "g:fullstandigtNamn"),
+        revoked_by=text_at(by, "g:personal-id/t:extension"),
+        revoked_by_name=text_at(by, "g:fullstandigtNamn"),
         sent_at=parse_timestamp(element.findtext(q + "skickatTidpunkt")),
     )
 
@@ -163,22 +110,22 @@ class Message:
 
 def _message_common(root: etree._Element, ns: str, m: Message) -> None:
     q = f"{{{ns}}}"
-    _sub(root, q + "meddelande-id", m.message_id)
+    sub(root, q + "meddelande-id", m.message_id)
     if m.reference_id:
-        _sub(root, q + "referens-id", m.reference_id)
-    _sub(root, q + "skickatTidpunkt", timestamp(m.sent_at))
-    _ii(root, q + "intygs-id", m.unit_id, m.certificate_id)
-    _ii(root, q + "patientPerson-id", person_root(m.personnummer), m.personnummer)
-    _sub(root, q + "logiskAdressMottagare", m.recipient)
-    _code(root, q + "amne", m.topic, KV_AMNE, TOPIC_NAMES.get(m.topic, ""))
+        sub(root, q + "referens-id", m.reference_id)
+    sub(root, q + "skickatTidpunkt", timestamp(m.sent_at))
+    ii(root, q + "intygs-id", m.unit_id, m.certificate_id)
+    ii(root, q + "patientPerson-id", person_root(m.personnummer), m.personnummer)
+    sub(root, q + "logiskAdressMottagare", m.recipient)
+    coded(root, q + "amne", m.topic, KV_AMNE, TOPIC_NAMES.get(m.topic, ""))
     if m.subject:
-        _sub(root, q + "rubrik", m.subject)
-    _sub(root, q + "meddelande", m.text)
+        sub(root, q + "rubrik", m.subject)
+    sub(root, q + "meddelande", m.text)
     if m.reminder_of:
-        _sub(root, q + "paminnelseMeddelande-id", m.reminder_of)
+        sub(root, q + "paminnelseMeddelande-id", m.reminder_of)
     if m.in_reply_to:
-        svar_pa = _sub(root, q + "svarPa")
-        _sub(svar_pa, _G + "meddelande-id", m.in_reply_to)
+        svar_pa = sub(root, q + "svarPa")
+        sub(svar_pa, _G + "meddelande-id", m.in_reply_to)
 
 
 def send_message_to_recipient(m: Message) -> etree._Element:
@@ -186,7 +133,7 @@ def send_message_to_recipient(m: Message) -> etree._Element:
     ns = soap.RESPONDERS["SendMessageToRecipient"]
     root = etree.Element(f"{{{ns}}}SendMessageToRecipient", nsmap={None: ns, "core": GN, "tp": TP})
     _message_common(root, ns, m)
-    _hos_personal(root, f"{{{ns}}}skickatAv", m.sender)
+    hos_personal(root, f"{{{ns}}}skickatAv", m.sender)
     return root
 
 
@@ -196,16 +143,16 @@ def send_message_to_care(m: Message) -> etree._Element:
     q = f"{{{ns}}}"
     root = etree.Element(f"{q}SendMessageToCare", nsmap={None: ns, "core": GN, "tp": TP})
     _message_common(root, ns, m)
-    by = _sub(root, q + "skickatAv")
-    _code(by, q + "part", str(m.sender.get("part") or "FKASSA"), KV_PART, "Försäkringskassan")
+    by = sub(root, q + "skickatAv")
+    coded(by, q + "part", str(m.sender.get("part") or "FKASSA"), KV_PART, "Försäkringskassan")
     if m.sender.get("contact"):
-        _sub(by, q + "kontaktInfo", str(m.sender["contact"]))
+        sub(by, q + "kontaktInfo", str(m.sender["contact"]))
     for item in m.complements:
-        k = _sub(root, q + "komplettering")
-        _sub(k, q + "frage-id", str(item.get("frage_id") or item.get("questionId") or ""))
+        k = sub(root, q + "komplettering")
+        sub(k, q + "frage-id", str(item.get("frage_id") or item.get("questionId") or ""))
         if item.get("instans") is not None:
-            _sub(k, q + "instans", str(item["instans"]))
-        _sub(k, q + "text", str(item.get("text") or ""))
+            sub(k, q + "instans", str(item["instans"]))
+        sub(k, q + "text", str(item.get("text") or ""))
     return root
 
 
@@ -216,12 +163,12 @@ def read_message(element: etree._Element, operation: str) -> Message:
     by = element.find(q + "skickatAv")
     sender: dict[str, Any]
     if operation == "SendMessageToCare":
-        sender = {"part": _text(by, f"{q}part/t:code")}
+        sender = {"part": text_at(by, f"{q}part/t:code")}
     else:
         sender = {
-            "hsa_id": _text(by, "g:personal-id/t:extension"),
-            "name": _text(by, "g:fullstandigtNamn"),
-            "unit_id": _text(by, "g:enhet/g:enhets-id/t:extension"),
+            "hsa_id": text_at(by, "g:personal-id/t:extension"),
+            "name": text_at(by, "g:fullstandigtNamn"),
+            "unit_id": text_at(by, "g:enhet/g:enhets-id/t:extension"),
         }
     complements = []
     for k in element.iterfind(q + "komplettering"):
@@ -236,15 +183,15 @@ def read_message(element: etree._Element, operation: str) -> Message:
     return Message(
         message_id=(element.findtext(q + "meddelande-id") or "").strip(),
         reference_id=(element.findtext(q + "referens-id") or "").strip(),
-        certificate_id=_text(element, f"{q}intygs-id/t:extension"),
-        unit_id=_text(element, f"{q}intygs-id/t:root"),
-        personnummer=_text(element, f"{q}patientPerson-id/t:extension"),
+        certificate_id=text_at(element, f"{q}intygs-id/t:extension"),
+        unit_id=text_at(element, f"{q}intygs-id/t:root"),
+        personnummer=text_at(element, f"{q}patientPerson-id/t:extension"),
         recipient=(element.findtext(q + "logiskAdressMottagare") or "").strip(),
-        topic=_text(element, f"{q}amne/t:code"),
+        topic=text_at(element, f"{q}amne/t:code"),
         subject=(element.findtext(q + "rubrik") or "").strip(),
         text=(element.findtext(q + "meddelande") or "").strip(),
         reminder_of=(element.findtext(q + "paminnelseMeddelande-id") or "").strip(),
-        in_reply_to=_text(element, f"{q}svarPa/g:meddelande-id"),
+        in_reply_to=text_at(element, f"{q}svarPa/g:meddelande-id"),
         sent_at=parse_timestamp(element.findtext(q + "skickatTidpunkt")),
         complements=complements,
         sender=sender,
@@ -261,11 +208,11 @@ class QuestionCounts:
 
 
 def _arenden(parent: etree._Element, tag: str, counts: QuestionCounts) -> None:
-    el = _sub(parent, tag)
-    _sub(el, _G + "totalt", str(counts.total))
-    _sub(el, _G + "ejBesvarade", str(counts.unanswered))
-    _sub(el, _G + "besvarade", str(counts.answered))
-    _sub(el, _G + "hanterade", str(counts.handled))
+    el = sub(parent, tag)
+    sub(el, _G + "totalt", str(counts.total))
+    sub(el, _G + "ejBesvarade", str(counts.unanswered))
+    sub(el, _G + "besvarade", str(counts.answered))
+    sub(el, _G + "hanterade", str(counts.handled))
 
 
 def status_update(
@@ -289,21 +236,21 @@ def status_update(
     )
     data = certificate if signed else _without_answers(certificate)
     build_intyg(data, root, q + "intyg")
-    handelse = _sub(root, q + "handelse")
-    _code(handelse, _G + "handelsekod", event, KV_HANDELSE)
+    handelse = sub(root, q + "handelse")
+    coded(handelse, _G + "handelsekod", event, KV_HANDELSE)
     local = at.astimezone(SWEDEN) if at.tzinfo else at
     millis = f"{local.microsecond // 1000:03d}"
-    _sub(handelse, _G + "tidpunkt", local.strftime("%Y-%m-%dT%H:%M:%S.") + millis)
+    sub(handelse, _G + "tidpunkt", local.strftime("%Y-%m-%dT%H:%M:%S.") + millis)
     if topic:
-        _code(handelse, _G + "amne", topic, KV_AMNE, TOPIC_NAMES.get(topic, ""))
+        coded(handelse, _G + "amne", topic, KV_AMNE, TOPIC_NAMES.get(topic, ""))
     _arenden(root, q + "skickadeFragor", sent)
     _arenden(root, q + "mottagnaFragor", received)
     if ref:
-        _sub(root, q + "ref", ref)
+        sub(root, q + "ref", ref)
     if handled_by:
         hanterat = etree.SubElement(root, f"{{{CSU_EXT}}}hanteratAv", nsmap={"csu": CSU_EXT})
-        _sub(hanterat, _T + "root", HSA_OID)
-        _sub(hanterat, _T + "extension", handled_by)
+        sub(hanterat, _T + "root", HSA_OID)
+        sub(hanterat, _T + "extension", handled_by)
     return root
 
 

@@ -16,12 +16,11 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 
 from services.certificates.base import FieldKind, Question, is_filled
+from services.interop.elements import coded, hos_personal, ii, sub, text_at
 from services.interop.transport import (
-    ARBETSPLATSKOD_OID,
     DIAGNOSIS_SYSTEMS,
     DISPLAY_CODE_NAMES,
     GN,
-    HSA_OID,
     KV_RELATION,
     PERSONNUMMER_OID,
     RELATION_CODES,
@@ -95,25 +94,8 @@ def from_certificate(cert: Any) -> CertificateData:
 
 
 # --- small builders ---------------------------------------------------------------------------
-def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
-    el = etree.SubElement(parent, tag)
-    if text is not None:
-        el.text = text
-    return el
-
-
-def _ii(parent: etree._Element, tag: str, root: str, extension: str) -> None:
-    el = _sub(parent, tag)
-    _sub(el, _T + "root", root)
-    _sub(el, _T + "extension", extension)
-
-
 def _cv(parent: etree._Element, code_system: str, code: str, display: str | None) -> None:
-    cv = _sub(parent, _T + "cv")
-    _sub(cv, _T + "code", code)
-    _sub(cv, _T + "codeSystem", code_system)
-    if display:
-        _sub(cv, _T + "displayName", display)
+    coded(parent, _T + "cv", code, code_system, display or "")
 
 
 def timestamp(value: datetime | None) -> str:
@@ -152,88 +134,55 @@ def build_intyg(data: CertificateData, parent: etree._Element, tag: str) -> etre
     spec = spec_for(data.type)
     issuer = data.issuer
     unit_id = issuer.get("unit_id") or data.unit_id
-    intyg = _sub(parent, tag)
-    _ii(intyg, _G + "intygs-id", unit_id, data.id)
-    typ = _sub(intyg, _G + "typ")
-    _sub(typ, _T + "code", spec.code)
-    _sub(typ, _T + "codeSystem", spec.code_system)
-    _sub(typ, _T + "displayName", spec.display_name)
-    _sub(intyg, _G + "version", data.version)
+    intyg = sub(parent, tag)
+    ii(intyg, _G + "intygs-id", unit_id, data.id)
+    coded(intyg, _G + "typ", spec.code, spec.code_system, spec.display_name)
+    sub(intyg, _G + "version", data.version)
     signed = timestamp(data.signed_at)
-    _sub(intyg, _G + "signeringstidpunkt", signed)
-    _sub(intyg, _G + "skickatTidpunkt", signed)
+    sub(intyg, _G + "signeringstidpunkt", signed)
+    sub(intyg, _G + "skickatTidpunkt", signed)
     _patient(intyg, data.patient)
-    _skapad_av(intyg, issuer, unit_id)
+    hos_personal(intyg, _G + "skapadAv", issuer, unit_id=unit_id, qualifications=True)
     if data.relation:
         kind, parent_id = data.relation
-        relation = _sub(intyg, _G + "relation")
-        rtyp = _sub(relation, _G + "typ")
-        _sub(rtyp, _T + "code", RELATION_CODES[kind])
-        _sub(rtyp, _T + "codeSystem", KV_RELATION)
-        _ii(relation, _G + "intygs-id", unit_id, parent_id)
+        relation = sub(intyg, _G + "relation")
+        coded(relation, _G + "typ", RELATION_CODES[kind], KV_RELATION)
+        ii(relation, _G + "intygs-id", unit_id, parent_id)
     for svar in answers(spec, data.content):
         intyg.append(svar)
     return intyg
 
 
 def _patient(intyg: etree._Element, patient: dict[str, Any]) -> None:
-    el = _sub(intyg, _G + "patient")
+    el = sub(intyg, _G + "patient")
     pnr = str(patient.get("personnummer") or "")
-    _ii(el, _G + "person-id", person_root(pnr), pnr)
-    _sub(el, _G + "fornamn", str(patient.get("first_name") or ""))
-    _sub(el, _G + "efternamn", str(patient.get("last_name") or ""))
+    ii(el, _G + "person-id", person_root(pnr), pnr)
+    sub(el, _G + "fornamn", str(patient.get("first_name") or ""))
+    sub(el, _G + "efternamn", str(patient.get("last_name") or ""))
     if patient.get("middle_name"):
-        _sub(el, _G + "mellannamn", str(patient["middle_name"]))
-    _sub(el, _G + "postadress", str(patient.get("address") or ""))
-    _sub(el, _G + "postnummer", str(patient.get("postal_code") or ""))
-    _sub(el, _G + "postort", str(patient.get("city") or ""))
-
-
-def _skapad_av(intyg: etree._Element, issuer: dict[str, Any], unit_id: str) -> None:
-    el = _sub(intyg, _G + "skapadAv")
-    _ii(el, _G + "personal-id", HSA_OID, str(issuer.get("hsa_id") or ""))
-    _sub(el, _G + "fullstandigtNamn", str(issuer.get("name") or ""))
-    if issuer.get("prescription_code"):
-        _sub(el, _G + "forskrivarkod", str(issuer["prescription_code"]))
-    enhet = _sub(el, _G + "enhet")
-    _ii(enhet, _G + "enhets-id", HSA_OID, unit_id)
-    _ii(
-        enhet,
-        _G + "arbetsplatskod",
-        ARBETSPLATSKOD_OID,
-        str(issuer.get("workplace_code") or "0000000"),
-    )
-    _sub(enhet, _G + "enhetsnamn", str(issuer.get("unit_name") or ""))
-    _sub(enhet, _G + "postadress", str(issuer.get("unit_address") or ""))
-    _sub(enhet, _G + "postnummer", str(issuer.get("unit_postal_code") or ""))
-    _sub(enhet, _G + "postort", str(issuer.get("unit_city") or ""))
-    _sub(enhet, _G + "telefonnummer", str(issuer.get("unit_phone") or ""))
-    vg = _sub(enhet, _G + "vardgivare")
-    _ii(vg, _G + "vardgivare-id", HSA_OID, str(issuer.get("care_provider_id") or ""))
-    _sub(vg, _G + "vardgivarnamn", str(issuer.get("care_provider_name") or ""))
-    for speciality in issuer.get("specialities") or ():
-        sk = _sub(el, _G + "specialistkompetens")
-        _sub(sk, _T + "code", "N/A")
-        _sub(sk, _T + "displayName", str(speciality))
+        sub(el, _G + "mellannamn", str(patient["middle_name"]))
+    sub(el, _G + "postadress", str(patient.get("address") or ""))
+    sub(el, _G + "postnummer", str(patient.get("postal_code") or ""))
+    sub(el, _G + "postort", str(patient.get("city") or ""))
 
 
 def _svar(svar_id: str, instans: int | None = None) -> etree._Element:
     el = etree.Element(_G + "svar", id=svar_id)
     if instans is not None:
-        _sub(el, _G + "instans", str(instans))
+        sub(el, _G + "instans", str(instans))
     return el
 
 
 def _delsvar(svar: etree._Element, delsvar_id: str, text: str | None = None) -> etree._Element:
-    el = _sub(svar, _G + "delsvar", text)
+    el = sub(svar, _G + "delsvar", text)
     el.set("id", delsvar_id)
     return el
 
 
 def _partial(delsvar: etree._Element, fmt: str, value: str) -> None:
-    pd = _sub(delsvar, _T + "partialDate")
-    _sub(pd, _T + "format", fmt)
-    _sub(pd, _T + "value", value)
+    pd = sub(delsvar, _T + "partialDate")
+    sub(pd, _T + "format", fmt)
+    sub(pd, _T + "value", value)
 
 
 def transported(spec: TypeSpec, content: dict[str, Any]) -> dict[str, Any]:
@@ -351,9 +300,9 @@ def _instances(
             period = value[code]
             svar = _svar(svar_id, n)
             _cv(_delsvar(svar, f"{svar_id}.1"), code_system, code, q.option_label(code))
-            dp = _sub(_delsvar(svar, f"{svar_id}.2"), _T + "datePeriod")
-            _sub(dp, _T + "start", str(period.get("from") or ""))
-            _sub(dp, _T + "end", str(period.get("to") or ""))
+            dp = sub(_delsvar(svar, f"{svar_id}.2"), _T + "datePeriod")
+            sub(dp, _T + "start", str(period.get("from") or ""))
+            sub(dp, _T + "end", str(period.get("to") or ""))
             out.append(svar)
     return out
 
@@ -403,15 +352,10 @@ def export(data: CertificateData) -> bytes:
 
 
 # --- import -----------------------------------------------------------------------------------
-def _text(el: etree._Element | None, path: str) -> str:
-    if el is None:
-        return ""
-    found = el.find(path, namespaces={"g": GN, "t": TP})
-    return (found.text or "").strip() if found is not None and found.text else ""
 
 
 def _cv_code(delsvar: etree._Element) -> tuple[str, str]:
-    return _text(delsvar, "t:cv/t:code"), _text(delsvar, "t:cv/t:codeSystem")
+    return text_at(delsvar, "t:cv/t:code"), text_at(delsvar, "t:cv/t:codeSystem")
 
 
 def _value(delsvar: etree._Element) -> str:
@@ -423,53 +367,53 @@ def read(root: etree._Element) -> CertificateData:
     intyg = root if etree.QName(root).localname == "intyg" else root.find("{*}intyg")
     if intyg is None:
         raise ImportError_("Meddelandet innehåller inget intyg.")
-    code = _text(intyg, "g:typ/t:code")
+    code = text_at(intyg, "g:typ/t:code")
     cert_type = TYPES_BY_CODE.get(code)
     if cert_type is None:
         raise ImportError_(f"Okänd intygstyp: {code or 'saknas'}.")
     spec = spec_for(cert_type)
     patient_el = intyg.find(_G + "patient")
     patient = {
-        "personnummer": _text(patient_el, "g:person-id/t:extension"),
-        "first_name": _text(patient_el, "g:fornamn"),
-        "middle_name": _text(patient_el, "g:mellannamn"),
-        "last_name": _text(patient_el, "g:efternamn"),
-        "address": _text(patient_el, "g:postadress"),
-        "postal_code": _text(patient_el, "g:postnummer"),
-        "city": _text(patient_el, "g:postort"),
+        "personnummer": text_at(patient_el, "g:person-id/t:extension"),
+        "first_name": text_at(patient_el, "g:fornamn"),
+        "middle_name": text_at(patient_el, "g:mellannamn"),
+        "last_name": text_at(patient_el, "g:efternamn"),
+        "address": text_at(patient_el, "g:postadress"),
+        "postal_code": text_at(patient_el, "g:postnummer"),
+        "city": text_at(patient_el, "g:postort"),
     }
     by = intyg.find(_G + "skapadAv")
     enhet = by.find(_G + "enhet") if by is not None else None
     issuer = {
-        "hsa_id": _text(by, "g:personal-id/t:extension"),
-        "name": _text(by, "g:fullstandigtNamn"),
-        "prescription_code": _text(by, "g:forskrivarkod"),
+        "hsa_id": text_at(by, "g:personal-id/t:extension"),
+        "name": text_at(by, "g:fullstandigtNamn"),
+        "prescription_code": text_at(by, "g:forskrivarkod"),
         "specialities": [
             (s.findtext(_T + "displayName") or "").strip()
             for s in (by.iterfind(_G + "specialistkompetens") if by is not None else ())
         ],
-        "unit_id": _text(enhet, "g:enhets-id/t:extension"),
-        "workplace_code": _text(enhet, "g:arbetsplatskod/t:extension"),
-        "unit_name": _text(enhet, "g:enhetsnamn"),
-        "unit_address": _text(enhet, "g:postadress"),
-        "unit_postal_code": _text(enhet, "g:postnummer"),
-        "unit_city": _text(enhet, "g:postort"),
-        "unit_phone": _text(enhet, "g:telefonnummer"),
-        "care_provider_id": _text(enhet, "g:vardgivare/g:vardgivare-id/t:extension"),
-        "care_provider_name": _text(enhet, "g:vardgivare/g:vardgivarnamn"),
+        "unit_id": text_at(enhet, "g:enhets-id/t:extension"),
+        "workplace_code": text_at(enhet, "g:arbetsplatskod/t:extension"),
+        "unit_name": text_at(enhet, "g:enhetsnamn"),
+        "unit_address": text_at(enhet, "g:postadress"),
+        "unit_postal_code": text_at(enhet, "g:postnummer"),
+        "unit_city": text_at(enhet, "g:postort"),
+        "unit_phone": text_at(enhet, "g:telefonnummer"),
+        "care_provider_id": text_at(enhet, "g:vardgivare/g:vardgivare-id/t:extension"),
+        "care_provider_name": text_at(enhet, "g:vardgivare/g:vardgivarnamn"),
     }
     relation = None
     rel = intyg.find(_G + "relation")
     if rel is not None:
-        kind = RELATION_KINDS.get(_text(rel, "g:typ/t:code"))
+        kind = RELATION_KINDS.get(text_at(rel, "g:typ/t:code"))
         if kind:
-            relation = (kind, _text(rel, "g:intygs-id/t:extension"))
+            relation = (kind, text_at(rel, "g:intygs-id/t:extension"))
     return CertificateData(
-        id=_text(intyg, "g:intygs-id/t:extension"),
+        id=text_at(intyg, "g:intygs-id/t:extension"),
         type=cert_type,
-        version=_text(intyg, "g:version"),
-        signed_at=parse_timestamp(_text(intyg, "g:signeringstidpunkt")),
-        sent_at=parse_timestamp(_text(intyg, "g:skickatTidpunkt")),
+        version=text_at(intyg, "g:version"),
+        signed_at=parse_timestamp(text_at(intyg, "g:signeringstidpunkt")),
+        sent_at=parse_timestamp(text_at(intyg, "g:skickatTidpunkt")),
         patient=patient,
         issuer=issuer,
         content=read_answers(spec, intyg),
@@ -552,11 +496,11 @@ def _read_value(
         return reverse.get(q.id, {}).get(code, code)
     if q.kind == FieldKind.DATE:
         if q.id in spec.partial_dates:
-            return _text(delsvar, "t:partialDate/t:value")
+            return text_at(delsvar, "t:partialDate/t:value")
         return _value(delsvar)
     if q.kind == FieldKind.NUMBER:
         raw = (
-            _text(delsvar, "t:partialDate/t:value")
+            text_at(delsvar, "t:partialDate/t:value")
             if q.id in spec.partial_years
             else _value(delsvar)
         )
@@ -611,6 +555,6 @@ def _read_instance(
     elif q.kind == FieldKind.SICK_LEAVE:
         second = parts.get(f"{svar_id}.2")
         content.setdefault(q.id, {})[code] = {
-            "from": _text(second, "t:datePeriod/t:start"),
-            "to": _text(second, "t:datePeriod/t:end"),
+            "from": text_at(second, "t:datePeriod/t:start"),
+            "to": text_at(second, "t:datePeriod/t:end"),
         }
