@@ -18,7 +18,12 @@ from pathlib import Path
 from services import interop
 
 
-def _each(files: list[str], check: Callable[[bytes], list[interop.Problem]]) -> int:
+class _Failed(Exception):
+    """A file that does not pass: the message is the first reason."""
+
+
+def _each(files: list[str], check: Callable[[bytes], str]) -> int:
+    """Run ``check`` on each file: ``OK <file><what check returned>`` or ``FEL <file>: ...``."""
     failed = 0
     for name in files:
         try:
@@ -27,13 +32,24 @@ def _each(files: list[str], check: Callable[[bytes], list[interop.Problem]]) -> 
             print(f"FEL {name}: kan inte läsa filen ({exc.strerror})")
             failed += 1
             continue
+        try:
+            note = check(data)
+        except _Failed as exc:
+            failed += 1
+            print(f"FEL {name}: {exc}")
+            continue
+        print(f"OK {name}{note}")
+    return 1 if failed else 0
+
+
+def _without_problems(check: Callable[[bytes], list[interop.Problem]]) -> Callable[[bytes], str]:
+    def run(data: bytes) -> str:
         problems = check(data)
         if problems:
-            failed += 1
-            print(f"FEL {name}: {problems[0]}")
-        else:
-            print(f"OK {name}")
-    return 1 if failed else 0
+            raise _Failed(problems[0])
+        return ""
+
+    return run
 
 
 def _export(certificate_id: str) -> int:
@@ -52,25 +68,17 @@ def _export(certificate_id: str) -> int:
     return 0
 
 
-def _verify(files: list[str], ca: str | None) -> int:
+def _signature(ca: str | None) -> Callable[[bytes], str]:
     from services.interop import signing
 
-    failed = 0
-    for name in files:
-        try:
-            data = Path(name).read_bytes()
-        except OSError as exc:
-            print(f"FEL {name}: kan inte läsa filen ({exc.strerror})")
-            failed += 1
-            continue
+    def run(data: bytes) -> str:
         try:
             result = signing.verify(data, ca_pem=Path(ca).read_bytes() if ca else None)
         except signing.SignatureError as exc:
-            failed += 1
-            print(f"FEL {name}: {exc}")
-            continue
-        print(f"OK {name}: signerat av {result.signer} den {result.signed_at}")
-    return 1 if failed else 0
+            raise _Failed(exc) from None
+        return f": signerat av {result.signer} den {result.signed_at}"
+
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,12 +98,12 @@ def main(argv: list[str] | None = None) -> int:
     verify.add_argument("--ca", help="CA-certifikat (PEM); annars hämtas det från SITHS-simulatorn")
     args = parser.parse_args(argv)
     if args.command == "validate":
-        return _each(args.files, interop.validate)
+        return _each(args.files, _without_problems(interop.validate))
     if args.command == "roundtrip":
-        return _each(args.files, interop.roundtrip)
+        return _each(args.files, _without_problems(interop.roundtrip))
     if args.command == "export":
         return _export(args.certificate_id)
-    return _verify(args.files, args.ca)
+    return _each(args.files, _signature(args.ca))
 
 
 if __name__ == "__main__":
