@@ -19,16 +19,15 @@ Usage:  .venv/bin/python scripts/convert_codes.py [--source DIR] [--target DIR] 
 
 from __future__ import annotations
 
-import argparse
-import gzip
-import io
 import re
 import sys
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCE = Path("/work/shared/data")
-DEFAULT_TARGET = PROJECT_ROOT / "services" / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also when run as a file
+from scripts import converting
+from scripts.converting import gzip_bytes
+
+DEFAULT_TARGET = converting.PROJECT_ROOT / "services" / "data"
 
 ICD_FILES = ("icd10se/digit3.txt", "icd10se/digit4.txt", "icd10se/digit5.txt")
 KSH_CODES = "ksh97p/KSH97P_KOD.ANS"
@@ -94,16 +93,9 @@ def read_ksh97p(source: Path) -> dict[str, tuple[str, list[str]]]:
     return result
 
 
-def _gzip_bytes(text: str) -> bytes:
-    buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=9, mtime=0) as handle:
-        handle.write(text.encode("utf-8"))
-    return buffer.getvalue()
-
-
 def render_icd(codes: dict[str, str]) -> bytes:
     lines = [f"{code}\t{codes[code]}\n" for code in sorted(codes)]
-    return _gzip_bytes("".join(lines))
+    return gzip_bytes("".join(lines))
 
 
 def render_ksh(codes: dict[str, tuple[str, list[str]]]) -> bytes:
@@ -111,41 +103,18 @@ def render_ksh(codes: dict[str, tuple[str, list[str]]]) -> bytes:
     for code in sorted(codes):
         text, synonyms = codes[code]
         lines.append(f"{code}\t{text}\t{'|'.join(synonyms)}\n")
-    return _gzip_bytes("".join(lines))
+    return gzip_bytes("".join(lines))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
-    parser.add_argument("--target", type=Path, default=DEFAULT_TARGET)
-    parser.add_argument(
-        "--check", action="store_true", help="only verify that the shipped files are up to date"
-    )
-    args = parser.parse_args(argv)
-
-    icd = read_icd10se(args.source)
-    ksh = read_ksh97p(args.source)
-    outputs = {"icd10se.tsv.gz": render_icd(icd), "ksh97p.tsv.gz": render_ksh(ksh)}
-
-    stale = []
-    for name, data in outputs.items():
-        path = args.target / name
-        if args.check:
-            if not path.exists() or path.read_bytes() != data:
-                stale.append(name)
-            continue
-        args.target.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        print(f"wrote {path} ({len(data):,} bytes)")
-    print(
+def convert(source: Path) -> tuple[dict[str, bytes], str]:
+    icd = read_icd10se(source)
+    ksh = read_ksh97p(source)
+    summary = (
         f"ICD-10-SE: {len(icd):,} codes; KSH97-P: {len(ksh):,} codes, "
         f"{sum(len(s) for _, s in ksh.values()):,} synonyms"
     )
-    if stale:
-        print("out of date: " + ", ".join(stale), file=sys.stderr)
-        return 1
-    return 0
+    return {"icd10se.tsv.gz": render_icd(icd), "ksh97p.tsv.gz": render_ksh(ksh)}, summary
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(converting.main(None, doc=__doc__, target=DEFAULT_TARGET, convert=convert))

@@ -26,18 +26,17 @@ Usage:  .venv/bin/python scripts/convert_fmb_icf.py [--source DIR] [--target DIR
 
 from __future__ import annotations
 
-import argparse
-import gzip
-import io
 import json
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCE = Path("/work/shared/data")
-DEFAULT_TARGET = PROJECT_ROOT / "services" / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also when run as a file
+from scripts import converting
+from scripts.converting import gzip_bytes
+
+DEFAULT_TARGET = converting.PROJECT_ROOT / "services" / "data"
 
 FMB_INFO = "fmb/FmdxInfoStubResponse.json"
 FMB_TYPFALL = "fmb/TypfallStubResponse.json"
@@ -275,23 +274,11 @@ def convert_icf(source: Path, wanted: set[str]) -> dict[str, Any]:
 
 
 def _gzip_json(data: Any) -> bytes:
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
-    buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=9, mtime=0) as handle:
-        handle.write(text.encode("utf-8"))
-    return buffer.getvalue()
+    return gzip_bytes(json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
-    parser.add_argument("--target", type=Path, default=DEFAULT_TARGET)
-    parser.add_argument(
-        "--check", action="store_true", help="only verify that the shipped files are up to date"
-    )
-    args = parser.parse_args(argv)
-
-    fmb = convert_fmb(args.source)
+def convert(source: Path) -> tuple[dict[str, bytes], str]:
+    fmb = convert_fmb(source)
     wanted = {
         code
         for diagnosis in fmb["diagnoses"]
@@ -299,28 +286,13 @@ def main(argv: list[str] | None = None) -> int:
         for kind in ("central", "complementary")
         for code in diagnosis[field][kind]
     }
-    icf = convert_icf(args.source, wanted)
-    outputs = {"fmb.json.gz": _gzip_json(fmb), "icf.json.gz": _gzip_json(icf)}
-
-    stale = []
-    for name, data in outputs.items():
-        path = args.target / name
-        if args.check:
-            if not path.exists() or path.read_bytes() != data:
-                stale.append(name)
-            continue
-        args.target.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        print(f"wrote {path} ({len(data):,} bytes)")
-    print(
+    icf = convert_icf(source, wanted)
+    summary = (
         f"FMB: {fmb['meta']['diagnoses']} diagnoses, {fmb['meta']['typfall']} typfall; "
         f"ICF: {icf['meta']['categories']} categories"
     )
-    if stale:
-        print("out of date: " + ", ".join(stale), file=sys.stderr)
-        return 1
-    return 0
+    return {"fmb.json.gz": _gzip_json(fmb), "icf.json.gz": _gzip_json(icf)}, summary
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(converting.main(None, doc=__doc__, target=DEFAULT_TARGET, convert=convert))

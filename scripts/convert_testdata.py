@@ -18,16 +18,16 @@ Usage:  .venv/bin/python scripts/convert_testdata.py [--source DIR] [--target DI
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCE = Path("/work/shared/data")
-DEFAULT_TARGET = PROJECT_ROOT / "simulators" / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also when run as a file
+from scripts import converting
+
+DEFAULT_TARGET = converting.PROJECT_ROOT / "simulators" / "data"
 
 CARE_PURPOSE = "Vård och behandling"
 
@@ -225,30 +225,10 @@ def dump(content: Any) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
-    parser.add_argument("--target", type=Path, default=DEFAULT_TARGET)
-    parser.add_argument(
-        "--check", action="store_true", help="only verify the target files are up to date"
-    )
-    args = parser.parse_args(argv)
+    def files(source: Path) -> tuple[dict[str, bytes], str]:
+        return {name: dump(c).encode("utf-8") for name, c in convert(source).items()}, ""
 
-    outputs = convert(args.source)
-    stale = []
-    for name, content in outputs.items():
-        path = args.target / name
-        text = dump(content)
-        if args.check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                stale.append(name)
-            continue
-        args.target.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        print(f"wrote {path}")
-    if stale:
-        print("out of date: " + ", ".join(stale), file=sys.stderr)
-        return 1
-    return 0
+    return converting.main(argv, doc=__doc__, target=DEFAULT_TARGET, convert=files)
 
 
 if __name__ == "__main__":
