@@ -621,19 +621,7 @@ def start_server(target: str, mode: str) -> Server:
             env.pop("REFLEX_REDIS_URL", None)
         log = open(tmp / "floor.log", "w")
         app = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "reflex"),
-                "run",
-                "--env",
-                "prod",
-                "--single-port",
-                "--backend-port",
-                str(port),
-                "--backend-host",
-                "127.0.0.1",
-                "--loglevel",
-                "warning",
-            ],
+            serve.reflex_run(port),
             cwd=ROOT / "bench" / "floor_app",
             env=env,
             stdout=log,

@@ -19,6 +19,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 SIMULATORS = ("hsa", "pu", "fk", "ts", "ehr")
+_LOOPBACK_QUIET = ("--backend-host", "127.0.0.1", "--loglevel", "warning")
 
 
 def build_env(
@@ -75,6 +76,13 @@ def wait_for(url: str, timeout: float, proc: subprocess.Popen | None = None) -> 
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
+def reflex_run(port: int, *, serving: str = "--single-port") -> list[str]:
+    """The production ``reflex run`` command on loopback ``port``: ``--single-port`` (frontend
+    and backend on one port) or ``--backend-only``."""
+    reflex = str(Path(sys.executable).parent / "reflex")
+    return [reflex, "run", "--env", "prod", serving, "--backend-port", str(port), *_LOOPBACK_QUIET]
+
+
 def start(
     port: int,
     sim_base_port: int | None,
@@ -104,21 +112,8 @@ def start(
     if seed:
         subprocess.run([sys.executable, "-m", "services.seed"], cwd=ROOT, env=env, check=True)
     app_log = open(log_dir / f"app-{port}.log", "w")
-    reflex = str(Path(sys.executable).parent / "reflex")
     app = subprocess.Popen(
-        [
-            reflex,
-            "run",
-            "--env",
-            "prod",
-            "--single-port",
-            "--backend-port",
-            str(port),
-            "--backend-host",
-            "127.0.0.1",
-            "--loglevel",
-            "warning",
-        ],
+        reflex_run(port),
         cwd=ROOT,
         env=env,
         stdout=app_log,

@@ -30,7 +30,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -191,19 +190,7 @@ class Cluster:
     def start_b(self) -> None:
         log = open(self.tmp / f"app-b-{time.time():.0f}.log", "w")
         self.procs["b"] = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "reflex"),
-                "run",
-                "--env",
-                "prod",
-                "--backend-only",
-                "--backend-port",
-                str(self.port_b),
-                "--backend-host",
-                "127.0.0.1",
-                "--loglevel",
-                "warning",
-            ],
+            serve.reflex_run(self.port_b, serving="--backend-only"),
             cwd=ROOT,
             env=self.env_b,
             stdout=log,
