@@ -70,10 +70,11 @@ def main() -> None:
 
     get_settings().database_url = url
     from services import lifecycle
-    from services.identity import SessionUser, UnitInfo
+    from services.identity import UnitInfo
     from services.persistence.db import session_scope
     from services.persistence.migrate import upgrade
     from services.persistence.models import Certificate, CertificateStatus
+    from tests.factories import session_user
 
     upgrade(url)
     if legacy:
@@ -118,19 +119,12 @@ def main() -> None:
     lock = threading.Lock()
 
     def run(t: int) -> None:
-        user = SessionUser(
-            token_hash="",
+        user = session_user(
+            unit=unit,
+            units=(unit,),
             hsa_id=f"BENCH-U{t}",
             name="Bench Läkare",
-            role="LAKARE",
-            role_label="Läkare",
-            title="",
-            specialities=(),
-            prescription_code="",
-            sekretess=False,
             sekretess_accepted=True,
-            units=(unit,),
-            unit=unit,
         )
         versions = dict.fromkeys(ids[t], 1)
         mine: list[float] = []

@@ -153,23 +153,17 @@ def fill(url: str, n: int, seed: int = 18) -> dict[str, list[str]]:
 
 
 def _reader(provider: str) -> object:
-    from services.identity import SessionUser, UnitInfo
+    from services.identity import UnitInfo
+    from tests.factories import session_user
 
     unit_id = next(u for u, p in UNITS if p == provider)
     unit = UnitInfo(hsa_id=unit_id, name="Enhet", care_provider_id=provider)
-    return SessionUser(
-        token_hash="",
+    return session_user(
+        unit=unit,
+        units=(unit,),
         hsa_id="BENCH-PDL",
         name="PDL-ansvarig",
-        role="LAKARE",
-        role_label="Läkare",
-        title="",
-        specialities=(),
-        prescription_code="",
-        sekretess=False,
         sekretess_accepted=True,
-        units=(unit,),
-        unit=unit,
         system_roles=("INTYG;PDL-logg-" + unit_id,),
     )
 

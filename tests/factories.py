@@ -54,23 +54,34 @@ ROLE_LAKARE, ROLE_TANDLAKARE, ROLE_ADMIN = "LAKARE", "TANDLAKARE", "VARDADMINIST
 
 
 def session_user(
-    role: str = ROLE_LAKARE, *, unit: UnitInfo | None = UNIT_INFO, **kw: Any
+    role: str = ROLE_LAKARE,
+    *,
+    unit: UnitInfo | None = UNIT_INFO,
+    units: tuple[UnitInfo, ...] = (UNIT_INFO,),
+    hsa_id: str = "",
+    name: str = "",
+    sekretess: bool = False,
+    sekretess_accepted: bool = False,
+    params: dict[str, Any] | None = None,
+    system_roles: tuple[str, ...] = (),
 ) -> SessionUser:
-    """A logged-in user with ``role`` on ``unit`` (None: no unit chosen yet)."""
+    """A logged-in user with ``role`` on ``unit`` (None: no unit chosen yet), built directly
+    (no HSA, no stored session); ``hsa_id`` and ``name`` default to ones made from the role."""
     return SessionUser(
         token_hash="",
-        hsa_id=f"U-{role}",
-        name=f"Test {role}",
+        hsa_id=hsa_id or f"U-{role}",
+        name=name or f"Test {role}",
         role=role,
         role_label=role.title(),
         title="",
         specialities=(),
         prescription_code="",
-        sekretess=kw.pop("sekretess", False),
-        sekretess_accepted=kw.pop("sekretess_accepted", False),
-        units=(UNIT_INFO,),
+        sekretess=sekretess,
+        sekretess_accepted=sekretess_accepted,
+        units=units,
         unit=unit,
-        params=kw.pop("params", {}),
+        params=dict(params or {}),
+        system_roles=system_roles,
     )
 
 

@@ -16,7 +16,7 @@ from services.identity import SessionUser, UnitInfo
 from services.persistence.db import session_scope
 from services.persistence.models import Certificate, CertificateStatus, RelationKind
 from services.sick_leave import earlier_periods, length_check
-from tests.factories import UNIT
+from tests.factories import DOCTOR, UNIT, session_user
 
 S = CertificateStatus
 PATIENT = "191212121212"
@@ -29,21 +29,7 @@ D = date(2026, 3, 2)
 
 def _user(**params: object) -> SessionUser:
     unit = UnitInfo(UNIT, "Alfa Vårdcentral", PROVIDER, "Alfa Regionen")
-    return SessionUser(
-        token_hash="t",
-        hsa_id="TSTNMT2321000156-DRAA",
-        name="Ajla Doktor",
-        role="LAKARE",
-        role_label="Läkare",
-        title="",
-        specialities=(),
-        prescription_code="",
-        sekretess=False,
-        sekretess_accepted=False,
-        units=(unit,),
-        unit=unit,
-        params=dict(params),
-    )
+    return session_user(unit=unit, units=(unit,), hsa_id=DOCTOR, name="Ajla Doktor", params=params)
 
 
 def _cert(

@@ -7,6 +7,7 @@ import pytest
 from services import rights
 from services.errors import NotAuthorized
 from services.identity import SessionUser, UnitInfo
+from tests.factories import session_user
 
 ALVC = UnitInfo(
     hsa_id="TSTNMT2321000156-ALVC",
@@ -21,22 +22,8 @@ ALMC = UnitInfo(
 )
 
 
-def user(*roles: str, unit: UnitInfo | None = ALVC, **kw: object) -> SessionUser:
-    return SessionUser(
-        token_hash="",
-        hsa_id="U",
-        name="U",
-        role="LAKARE",
-        role_label="Läkare",
-        title="",
-        specialities=(),
-        prescription_code="",
-        sekretess=bool(kw.get("sekretess", False)),
-        sekretess_accepted=bool(kw.get("sekretess_accepted", False)),
-        units=(ALVC, ALMC),
-        unit=unit,
-        system_roles=roles,
-    )
+def user(*roles: str, unit: UnitInfo | None = ALVC, **kw: bool) -> SessionUser:
+    return session_user(unit=unit, units=(ALVC, ALMC), system_roles=roles, **kw)
 
 
 def test_system_role_for_the_session_unit_gives_the_right_and_the_scope() -> None:
