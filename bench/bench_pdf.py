@@ -17,100 +17,36 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from services.certificates import get_definition  # noqa: E402
 from services.certificates.formatting import format_answer  # noqa: E402
-from services.pdf import (  # noqa: E402
-    PrintableCertificate,
-    PrintIssuer,
-    PrintKind,
-    PrintPatient,
-    print_kind,
-    render_pdf,
-)
+from services.pdf import PrintableCertificate, PrintKind, print_kind, render_pdf  # noqa: E402
+from services.pdf.render import issuer_rows  # noqa: E402
+from tests.pdf_helpers import LONG, complete_content, make  # noqa: E402
 
 TARGET_MS = 40.0
 TARGET_RATIO = 2.5
 
-LONG = (
-    "Patienten har sedan tre veckor tillbaka haft tilltagande andfåddhet, hosta och feber – "
-    "”det känns som att springa uppför en backe hela tiden” … Vid undersökning ses takypné, "
-    "nedsatt andningsljud basalt höger och förhöjd CRP. Röntgen visar infiltrat förenligt med "
-    "pneumoni. "
-)
-
 
 def complete_fk7804() -> PrintableCertificate:
-    content = {
-        "grund_for_mu": {
-            "UNDERSOKNING": "2026-11-20",
-            "JOURNALUPPGIFTER": "2026-11-01",
-            "ANNAT": "2026-11-15",
-        },
-        "grund_for_mu_annat": "Samtal med arbetsterapeut på vårdcentralen.",
-        "sysselsattning": ["NUVARANDE_ARBETE"],
-        "nuvarande_arbete": "Undersköterska på äldreboende, tunga lyft, delvis nattarbete.",
-        "diagnoser": [
-            {"code": "J189", "text": "Pneumoni, ospecificerad", "system": "ICD_10_SE"},
-            {"code": "J20", "text": "Akut bronkit", "system": "ICD_10_SE"},
-            {"code": "F432", "text": "Anpassningsstörningar", "system": "ICD_10_SE"},
-        ],
-        "funktionsnedsattning": LONG * 6,
-        "funktionsnedsattning_icf": [
-            {"code": "b440", "name": "Andningsfunktioner"},
-            {"code": "b455", "name": "Funktioner för fysisk uthållighet"},
-        ],
-        "aktivitetsbegransning": LONG * 5,
-        "aktivitetsbegransning_icf": [{"code": "d430", "name": "Lyfta och bära föremål"}],
-        "pagaende_behandling": "Antibiotika peroralt i tio dagar, inhalationer vid behov.",
-        "planerad_behandling": "Återbesök med ny lungröntgen om sex veckor.",
-        "arbetstid_timmar_per_vecka": 40,
-        "sjukskrivningar": {
-            "HELT_NEDSATT": {"from": "2026-11-20", "to": "2026-12-03"},
-            "TRE_FJARDEDEL": {"from": "2026-12-04", "to": "2026-12-17"},
-            "HALFTEN": {"from": "2026-12-18", "to": "2026-12-31"},
-            "EN_FJARDEDEL": {"from": "2027-01-01", "to": "2027-01-14"},
-        },
-        "motivering_langre_an_fmb": "Komplicerat förlopp med pleuravätska. " + LONG,
-        "arbetstidsforlaggning": True,
-        "arbetstidsforlaggning_motivering": "Orkar bäst på förmiddagar; kortare pass med vila.",
-        "arbetsresor": True,
-        "prognos": "ATER_X_ANTAL_DGR",
-        "prognos_dagar_till_arbete": "SEXTIO_DGR",
-        "atgarder": ["ARBETSTRANING", "ARBETSANPASSNING", "KONTAKT_FHV"],
-        "atgarder_beskrivning": "Gradvis upptrappning med anpassade arbetsuppgifter. " + LONG,
-        "ovrigt": LONG * 3,
-        "kontakt_fk": True,
-        "kontakt_fk_anledning": "Vill diskutera rehabiliteringsplanen med handläggaren.",
-    }
-    return PrintableCertificate(
-        definition=get_definition("fk7804"),
-        content=content,
-        certificate_id="9f02dd2f-f57c-4a73-8190-2fe602cd6d27",
-        status="signed",
-        patient=PrintPatient("Tolvan Tolvansson", "19121212-1212"),
-        issuer=PrintIssuer(
-            name="Ajla Doktor",
-            hsa_id="TSTNMT2321000156-1079",
-            title="Läkare",
-            specialities=("Allmänmedicin",),
-            prescription_code="1234567",
-            workplace_code="7654321",
-            care_unit_name="Vårdenhet Åsikten",
-            care_giver_name="Region Söderåsen",
-            address="Storgatan 1",
-            postal_code="123 45",
-            city="Småstad",
-            phone="0101-234567890",
-        ),
-        signed_at=datetime(2026, 11, 20, 14, 32),
+    """The PDF tests' complete signed FK7804 (3 diagnoses, 4 periods, long texts), with a few
+    answers longer still and Annat as a third basis."""
+    content = complete_content()
+    content.update(
+        {
+            "grund_for_mu": {**content["grund_for_mu"], "ANNAT": "2026-11-15"},
+            "grund_for_mu_annat": "Samtal med arbetsterapeut på vårdcentralen.",
+            "motivering_langre_an_fmb": content["motivering_langre_an_fmb"] + " " + LONG,
+            "atgarder": [*content["atgarder"], "KONTAKT_FHV"],
+            "atgarder_beskrivning": content["atgarder_beskrivning"] + " " + LONG,
+            "ovrigt": LONG * 3,
+        }
     )
+    return make(content=content)
 
 
 # --- the equivalent HTML ---------------------------------------------------------------------
@@ -171,26 +107,11 @@ def to_html(cert: PrintableCertificate) -> str:
             if question.sub_label:
                 out.append(f"<div class='note'>{esc(question.sub_label)}</div>")
             out.append("<div class='a'>" + "<br>".join(esc(line) for line in lines) + "</div>")
-    issuer = cert.issuer
-    left = [
-        ("Namn", issuer.name),
-        ("Befattning", issuer.title),
-        ("Specialistkompetens", ", ".join(issuer.specialities)),
-        ("HSA-id", issuer.hsa_id),
-        ("Förskrivarkod", issuer.prescription_code),
-        ("Arbetsplatskod", issuer.workplace_code),
-    ]
-    right = [
-        ("Vårdenhet", issuer.care_unit_name),
-        ("Vårdgivare", issuer.care_giver_name),
-        ("Adress", f"{issuer.address}<br>{issuer.postal_code} {issuer.city}"),
-        ("Telefon", issuer.phone),
-        ("Datum", cert.signed_at.strftime("%Y-%m-%d %H:%M") if cert.signed_at else ""),
-    ]
+    left, right = issuer_rows(cert, kind)
     out.append("<h2>Intygsutfärdare</h2><div class='issuer'>")
     for rows in (left, right):
         out.append("<table>")
-        out.extend(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+        out.extend(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
         out.append("</table>")
     out.append("</div></body></html>")
     return "".join(out)

@@ -445,7 +445,7 @@ def _holds(rule: Callable[[dict], bool], content: dict) -> bool:
         return False
 
 
-def _issuer_rows(
+def issuer_rows(
     cert: PrintableCertificate, kind: PrintKind
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The issuer block: the person on the left, the care unit and the dates on the right."""
@@ -508,7 +508,7 @@ def render_pdf(cert: PrintableCertificate, *, minimal: bool = False) -> bytes:
         for block in blocks:
             pdf.question_block(block)
 
-    person, unit = _issuer_rows(cert, kind)
+    person, unit = issuer_rows(cert, kind)
     rows = max(len(person), len(unit)) + 1
     pdf.section_heading("Intygsutfärdare", rows * (pdf.line_height(ANSWER_PT) + 0.8))
     pdf.key_value_columns(person, unit)
