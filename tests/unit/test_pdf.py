@@ -69,6 +69,20 @@ def test_full_print_contains_every_filled_answer() -> None:
         assert text in body
 
 
+# The issuer block as it stands on paper (tests.pdf_helpers.ISSUER).
+ISSUER_ON_PAPER = (
+    "Ajla Doktor",
+    "Läkare",
+    "Allmänmedicin",
+    "TSTNMT2321000156-1079",
+    "7654321",
+    "Vårdenhet Åsikten",
+    "Storgatan 1",
+    "123 45 Småstad",
+    "0101-234567890",
+)
+
+
 def test_full_print_header_patient_and_issuer_block() -> None:
     pages = pages_text(render_pdf(make()))
     first = flat(pages[0])
@@ -77,15 +91,7 @@ def test_full_print_header_patient_and_issuer_block() -> None:
     assert "Tolvan Tolvansson" in first and "19121212-1212" in first
     body = body_text(pages)
     for value in (
-        "Ajla Doktor",
-        "Läkare",
-        "Allmänmedicin",
-        "TSTNMT2321000156-1079",
-        "7654321",
-        "Vårdenhet Åsikten",
-        "Storgatan 1",
-        "123 45 Småstad",
-        "0101-234567890",
+        *ISSUER_ON_PAPER,
         "2026-11-20 14:32",
     ):
         assert value in body, value
@@ -196,15 +202,7 @@ def test_minimal_print_has_table_4_and_nothing_medical() -> None:
         "Arbetsanpassning",
         "Gradvis upptrappning med anpassade arbetsuppgifter.",
         # issuer and date
-        "Ajla Doktor",
-        "Läkare",
-        "Allmänmedicin",
-        "TSTNMT2321000156-1079",
-        "7654321",
-        "Vårdenhet Åsikten",
-        "Storgatan 1",
-        "123 45 Småstad",
-        "0101-234567890",
+        *ISSUER_ON_PAPER,
         "Datum 2026-11-20 14:32",
         "sjuklönelagen",
     ):
