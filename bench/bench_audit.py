@@ -40,6 +40,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from services import audit  # noqa: E402
+from tests.postgres import own_database  # noqa: E402
 
 PG = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PAGE_P95_TARGET_MS = 50.0
@@ -48,33 +49,6 @@ PROVIDERS = [f"BENCH-VG{i}" for i in range(4)]
 UNITS = [(f"BENCH-E{i}", PROVIDERS[i % 4]) for i in range(20)]
 ACTIONS = ["READ"] * 50 + ["WRITE"] * 20 + ["LIST"] * 15 + ["CREATE"] * 5 + ["PRINT"] * 4
 ACTIONS += ["SIGN"] * 3 + ["SEND"] * 2 + ["REVOKE"]
-
-
-def _db(name: str) -> str:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    base = make_url(PG)
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
-def _drop(url: str) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from services.persistence.db import engine_for
-
-    engine_for(url).dispose()
-    name = make_url(url).database
-    admin = create_engine(make_url(PG), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _personnummer(rng: random.Random, i: int) -> str:
@@ -294,11 +268,11 @@ def autosave(n: int, rounds: int) -> dict[str, float]:
             p95: dict[str, list[float]] = {"before": [], "after": []}
             for _round in range(rounds):
                 for label in ("before", "after"):
-                    url = _db(f"bench_autosave_{label}_{uuid.uuid4().hex[:6]}")
+                    url, drop = own_database(PG, f"bench_autosave_{label}_")
                     try:
                         p95[label].append(_probe(url, mode, n, threads, label, pu_url)["p95_ms"])
                     finally:
-                        _drop(url)
+                        drop()
             before, after = statistics.median(p95["before"]), statistics.median(p95["after"])
             ratio = after / before
             key = f"{mode}_{threads}t"
@@ -330,7 +304,7 @@ def main() -> int:
     from services.persistence.migrate import upgrade
     from services.settings import get_settings
 
-    url = _db(f"bench_audit_{uuid.uuid4().hex[:6]}")
+    url, drop = own_database(PG, "bench_audit_")
     try:
         get_settings().database_url = url
         upgrade(url)
@@ -347,7 +321,7 @@ def main() -> int:
             result = audit.verify(s)
         print(f"verify: {result.message()} ({time.perf_counter() - t:.1f} s)")
     finally:
-        _drop(url)
+        drop()
     ok = all(figures[k] <= PAGE_P95_TARGET_MS for k in ("patient_p95_ms", "user_month_p95_ms"))
     print(f"filtered page p95 target <= {PAGE_P95_TARGET_MS:.0f} ms: {'OK' if ok else 'MISSED'}")
     if not args.skip_autosave:

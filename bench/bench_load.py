@@ -528,25 +528,10 @@ def _own_redis(tmp: Path) -> tuple[str, subprocess.Popen[Any]]:
 
 
 def _own_postgres() -> tuple[str, Any]:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from tests.postgres import own_database
 
-    base = make_url(
-        os.environ.get(
-            "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-        )
-    )
-    name = f"webcert_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base.set(database=name).render_as_string(hide_password=False), drop
+    server = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    return own_database(os.environ.get("BENCH_DATABASE_URL", server), "webcert_bench_")
 
 
 def _reflex_env() -> None:

@@ -33,7 +33,6 @@ import re
 import statistics
 import sys
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -114,27 +113,13 @@ def percentile(values: list[float], p: float) -> float:
 
 # --- database --------------------------------------------------------------------------------
 def create_database(keep_name: str | None) -> tuple[str, Callable[[], None]]:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    """A database of the run's own (``keep_name``: that one, reused when it exists)."""
+    from tests.postgres import own_database
 
-    base = make_url(
-        os.environ.get(
-            "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-        )
+    server = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    return own_database(
+        os.environ.get("BENCH_DATABASE_URL", server), "webcert_million_", name=keep_name
     )
-    name = keep_name or f"webcert_million_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-        if exists.first() is None:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base.set(database=name).render_as_string(hide_password=False), drop
 
 
 def _personnummer(count: int) -> list[str]:

@@ -56,24 +56,13 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 def pg_url() -> Iterator[str]:
     """A PostgreSQL database of this test session's own (several runs may share the server)."""
     require_or_skip(postgres_available(), "PostgreSQL at 127.0.0.1:5432")
-    import uuid
+    from tests.postgres import own_database
 
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    base = make_url(PG_URL)
-    name = f"webcert_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
+    url, drop = own_database(PG_URL, "webcert_test_")
     try:
         yield url
     finally:
-        engine_for(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop()
 
 
 def reset_postgres(url: str) -> None:

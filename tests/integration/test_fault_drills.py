@@ -32,7 +32,6 @@ import socket
 import subprocess
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +53,7 @@ from bench.bench_load import (
 )
 from scripts import serve
 from tests.conftest import PG_URL, postgres_available, redis_available, require_or_skip
+from tests.postgres import own_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 ROOT = Path(__file__).resolve().parents[2]
@@ -223,19 +223,13 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     require_or_skip(redis_available(), "Redis at 127.0.0.1:6379")
     require_or_skip(shutil.which("redis-server") is not None, "redis-server (for its own Redis)")
     tmp = tmp_path_factory.mktemp("drills")
-    base = make_url(PG_URL)
-    name = f"webcert_drill_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    direct = base.set(database=name).render_as_string(hide_password=False)
+    direct, drop_database = own_database(PG_URL, "webcert_drill_")
     from services.persistence.migrate import upgrade
 
     upgrade(direct)
-    proxy = TcpProxy(base.port or 5432)
-    proxied = base.set(database=name, host="127.0.0.1", port=proxy.port).render_as_string(
-        hide_password=False
-    )
+    proxy = TcpProxy(make_url(direct).port or 5432)
+    through_proxy = make_url(direct).set(host="127.0.0.1", port=proxy.port)
+    proxied = through_proxy.render_as_string(hide_password=False)
     redis = OwnRedis(tmp)
     port_a = serve_port = _free_port()
     sims = _free_port_block(5)
@@ -274,9 +268,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         serve.stop(procs.get("a"), procs.get("sims"))
         redis.kill()
         proxy.close()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database()
         logs = ROOT / "artifacts" / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         for log in tmp.glob("*.log"):
