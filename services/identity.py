@@ -42,6 +42,9 @@ LAUNCH_PARAMETERS = (
 )
 TOUCH_GRANULARITY = timedelta(seconds=15)
 _BOOLEAN_PARAMETERS = {"sjf", "inaktivEnhet", "kopieringOK", "avliden"}
+# Sessions that may hold §3.2 flags without a launch certificate: the testability login and
+# the tests' own sessions (a deep link always names its certificate; SMART carries no flags).
+SESSION_WIDE_FLAG_ORIGINS = frozenset({"DEV", "TEST"})
 
 
 class InvalidLaunchToken(WebcertError):
@@ -124,8 +127,26 @@ class SessionUser:
         """Läkare or tandläkare: may sign, revoke, replace (table 3)."""
         return self.role in (hsa.Role.LAKARE.value, hsa.Role.TANDLAKARE.value)
 
-    def flag(self, name: str) -> bool:
-        return bool(self.params.get(name))
+    def launch_value(self, name: str, subject: object = None) -> Any:
+        """A §3.2 flag of the launch (sjf, kopieringOK, inaktivEnhet, avliden) for ``subject``.
+
+        The flags belong to the certificate of the launch that carried them, as the patient
+        parameters do: for that certificate the launch's value counts; for any other
+        certificate, and for a type to create, the launch said nothing (None). Only a session
+        started without a launch certificate (the testability login, the tests' factories;
+        :func:`login` keeps no flags for any other such session) has them session-wide.
+        """
+        if name not in self.params:
+            return None
+        if self.launch_certificate is None:
+            return self.params[name]
+        if getattr(subject, "id", None) != self.launch_certificate:
+            return None
+        return self.params[name]
+
+    def flag(self, name: str, subject: object = None) -> bool:
+        """Is the launch's flag ``name`` set for ``subject`` (see :meth:`launch_value`)?"""
+        return bool(self.launch_value(name, subject))
 
 
 # --- launch tokens -----------------------------------------------------------------------
@@ -276,6 +297,11 @@ async def login(
         "units": [asdict(u) for u in units],
         "system_roles": list(user.system_roles),
     }
+    params = dict(params or {})
+    if certificate_id is None and origin not in SESSION_WIDE_FLAG_ORIGINS:
+        # The flags belong to a launch's certificate; a session without one holds none.
+        for name in _BOOLEAN_PARAMETERS:
+            params.pop(name, None)
     token = secrets.token_urlsafe(32)
     now = clock.now()
     with session_scope() as s:
@@ -288,7 +314,7 @@ async def login(
                 last_seen_at=now,
                 origin=origin,
                 params={
-                    "launch": params or {},
+                    "launch": params,
                     "launch_certificate": certificate_id,
                     "user": snapshot,
                     **({"extra": extra} if extra else {}),

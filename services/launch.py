@@ -8,7 +8,7 @@
   certificates: PU data wins when it exists, the EHR fills what is missing).
 
 The other parameters (sjf, inaktivEnhet, kopieringOK, avliden, enhet) are rights and are
-decided in services.rights.
+decided in services.rights, for the launch's certificate only (SessionUser.launch_value).
 """
 
 from __future__ import annotations

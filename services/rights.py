@@ -294,7 +294,8 @@ def decide(
     """May ``user`` perform ``action`` on ``subject`` (a certificate, or a type for CREATE)?
 
     ``patient`` must come from PU-tjänsten now (``PU_DOWN`` when it did not answer). The
-    EHR's launch parameters in ``user.params`` (sjf, inaktivEnhet, kopieringOK, avliden) count.
+    EHR's launch parameters (sjf, inaktivEnhet, kopieringOK, avliden) count for the certificate
+    of the launch that carried them only (``SessionUser.launch_value``).
     A refusal carries the attempt, so that raising it writes the PDL log's refusal record.
     """
     decision = _decide(user, subject, action, patient, relations=relations)
@@ -351,7 +352,7 @@ def _decide(
     other_unit = cert is not None and cert.unit_id != user.unit.hsa_id
     if other_unit:
         assert cert is not None
-        if not (user.flag("sjf") and action in SJF_ACTIONS and cert.status in SIGNED):
+        if not (user.flag("sjf", cert) and action in SJF_ACTIONS and cert.status in SIGNED):
             return _deny(
                 "OTHER_UNIT",
                 "Intyget är utfärdat på en annan vårdenhet än den du är inloggad på.",
@@ -390,19 +391,19 @@ def _decide(
         )
     # 8. The EHR's launch parameters.
     if action in (Action.CREATE, Action.RENEW, Action.REPLACE, Action.COPY) and user.flag(
-        "inaktivEnhet"
+        "inaktivEnhet", subject
     ):
         return _deny(
             "INACTIVE_UNIT",
             "Vårdenheten är inaktiv i journalsystemet. Det går inte att skapa nya intyg.",
         )
-    if action in (Action.RENEW, Action.COPY) and user.params.get("kopieringOK") is False:
+    if action in (Action.RENEW, Action.COPY) and user.launch_value("kopieringOK", subject) is False:
         return _deny(
             "COPY_NOT_ALLOWED",
             "Journalsystemet tillåter inte att intyg förnyas eller kopieras.",
         )
     # 9. Deceased patient (§8), from PU-tjänsten or the EHR's avliden parameter.
-    if patient.deceased or user.flag("avliden"):
+    if patient.deceased or user.flag("avliden", subject):
         if action in NEW_DRAFT_ACTIONS:
             return _deny(
                 "DECEASED",
@@ -501,12 +502,12 @@ def _decide_complement(
             "RELATION",
             "Intyget har redan kompletterats med ett nytt intyg och kan inte kompletteras igen.",
         )
-    if user.flag("inaktivEnhet"):
+    if user.flag("inaktivEnhet", cert):
         return _deny(
             "INACTIVE_UNIT",
             "Vårdenheten är inaktiv i journalsystemet. Det går inte att skapa nya intyg.",
         )
-    if patient.deceased or user.flag("avliden"):
+    if patient.deceased or user.flag("avliden", cert):
         return _deny(
             "DECEASED",
             "Patienten är avliden. Det går inte att komplettera med ett nytt intyg; svara "

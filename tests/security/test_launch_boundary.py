@@ -7,11 +7,13 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from services import identity, launch
-from services.errors import WebcertError
+from services import certificate_views, identity, launch, rights
+from services.errors import NotAuthorized, WebcertError
 from services.persistence.db import session_scope
 from services.persistence.models import AuditRecord, Certificate
+from services.rights import Action
 from services.settings import get_settings
+from tests.factories import load, login, signed
 from tests.security.conftest import (
     DOCTOR,
     LILLTOLVAN,
@@ -73,12 +75,12 @@ async def test_signed_parameters_count_with_or_without_their_copies(client) -> N
     opened = await client.get(url)
     assert opened.headers["location"] == f"/intyg/{cert_id}"
     user = _session(client)
-    assert user.flag("sjf") is True and user.params["kopieringOK"] is False
+    assert user.params == {"sjf": True, "kopieringOK": False}
     client.cookies.clear()
     url = await launch_url(client, cert_id, sjf="true")
     opened = await client.get(url.split("&")[0])  # the copies dropped: the token still says
     assert opened.headers["location"] == f"/intyg/{cert_id}"
-    assert _session(client).flag("sjf") is True
+    assert _session(client).params == {"sjf": True}
 
 
 async def test_the_token_itself_carries_the_parameters(client) -> None:
@@ -131,6 +133,65 @@ async def test_patient_parameters_do_not_leak_to_a_second_draft(client) -> None:
         assert s.get(Certificate, first).patient_id == LILLTOLVAN
     # Once: the session now says they are applied.
     assert _session(client).patient_parameters_applied is True
+
+
+# --- 1b. the flags (sjf, kopieringOK, inaktivEnhet, avliden) belong to one certificate too ----
+async def _launch(client: httpx.AsyncClient, cert_id: str, **params: str) -> identity.SessionUser:
+    """A deep link onto UNIT for ``cert_id`` whose signed token carries ``params``."""
+    token = identity.issue_launch_token(
+        hsa_id=DOCTOR, unit_id=UNIT, certificate_id=cert_id, params=params
+    )
+    opened = await client.get(f"/visa/intyg/{cert_id}?token={token}")
+    assert opened.headers["location"] == f"/intyg/{cert_id}", opened.headers["location"]
+    return _session(client)
+
+
+async def test_sjf_opens_the_launched_certificate_of_another_unit_only(client) -> None:
+    elsewhere = await login(DOCTOR, OTHER_UNIT)
+    launched = (await signed(elsewhere)).id
+    other = (await signed(elsewhere, LILLTOLVAN)).id
+    user = await _launch(client, launched, sjf="true")
+    view = await certificate_views.open_certificate(user, launched)  # sjf: the EHR's say
+    assert view.certificate.id == launched
+    with pytest.raises(NotAuthorized) as refused:  # the same session, another certificate
+        await certificate_views.open_certificate(user, other)
+    assert refused.value.code == "OTHER_UNIT"
+    with session_scope() as s:  # and the refusal is in the PDL log
+        codes = s.exec(
+            select(AuditRecord.refusal_code).where(
+                AuditRecord.certificate_id == other, AuditRecord.refusal_code != ""
+            )
+        ).all()
+    assert codes == ["OTHER_UNIT"]
+    # A later deep link in the same browser carries only what its own token says.
+    user = await _launch(client, other)
+    with pytest.raises(NotAuthorized):
+        await certificate_views.open_certificate(user, other)
+
+
+async def test_restricting_flags_bind_to_the_launched_certificate(client) -> None:
+    doctor = await login()
+    launched = (await signed(doctor)).id
+    other = (await signed(doctor)).id
+    user = await _launch(client, launched, kopieringOK="false", inaktivEnhet="true", avliden="true")
+    for action in (Action.RENEW, Action.REPLACE):
+        assert not rights.decide(user, load(launched), action, rights.PatientFlags())
+        assert rights.decide(user, load(other), action, rights.PatientFlags())
+    codes = {
+        rights.decide(user, load(launched), Action.RENEW, rights.PatientFlags()).code,
+        rights.decide(
+            await _launch(client, launched, kopieringOK="false"),
+            load(launched),
+            Action.RENEW,
+            rights.PatientFlags(),
+        ).code,
+    }
+    assert codes == {"INACTIVE_UNIT", "COPY_NOT_ALLOWED"}
+
+
+async def test_a_session_without_a_launch_certificate_keeps_no_flags(migrated_db, sim) -> None:
+    token = await identity.login(DOCTOR, UNIT, origin="SMART", params={"sjf": True})
+    assert identity.get_session(token).params == {}
 
 
 # --- 3. a refused launch ends the old session ---------------------------------------------------
