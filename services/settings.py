@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -31,6 +32,20 @@ class InsecureConfiguration(RuntimeError):
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def parse_networks(text: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Addresses or networks, comma separated; ValueError (Swedish) naming a bad one."""
+    networks = []
+    for item in text.split(","):
+        if item.strip():
+            try:
+                networks.append(ip_network(item.strip(), strict=False))
+            except ValueError as exc:
+                raise ValueError(
+                    f"WEBCERT_TRUSTED_PROXIES: {item.strip()!r} är ingen IP-adress eller ett nät."
+                ) from exc
+    return tuple(networks)
 
 
 class EhrSystem(BaseModel):
@@ -119,6 +134,11 @@ class Settings(BaseSettings):
     rate_limit_api: str = "600/minute"
     rate_limit_bad_key: str = "10/minute"
     rate_limit_launch: str = "60/minute"
+    # Reverse proxies in front of the app (addresses or networks, comma separated, e.g.
+    # "10.0.0.5,10.1.0.0/16"). Only a request from one of them has its X-Forwarded-For read
+    # (the right-most address that is not a trusted proxy is the client); empty: the header is
+    # ignored and the peer address is the client.
+    trusted_proxies: str = ""
 
     # Testability API (fake login, clock, PU outage...). Never on in production.
     testability_enabled: bool = False
@@ -129,6 +149,10 @@ class Settings(BaseSettings):
         """The FHIR base URLs (iss) allowed to launch Webcert with SMART on FHIR."""
         raw = self.smart_issuers.strip() or self.ehr_url.rstrip("/") + "/fhir"
         return tuple(i.strip().rstrip("/") for i in raw.split(",") if i.strip())
+
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """The networks of ``trusted_proxies`` (a bare address is a /32 or /128)."""
+        return parse_networks(self.trusted_proxies)
 
     def secure_cookies(self) -> bool:
         """Secure cookies unless set explicitly or served over plain-http localhost."""
@@ -170,6 +194,15 @@ class Settings(BaseSettings):
             defaults["notification_hmac_secret"].default,
         )
         check("WEBCERT_FK_API_KEY", self.fk_api_key, defaults["fk_api_key"].default)
+        check(
+            "WEBCERT_SMART_CLIENT_SECRET",
+            self.smart_client_secret,
+            defaults["smart_client_secret"].default,
+        )
+        try:
+            self.trusted_proxy_networks()
+        except ValueError as exc:
+            problems.append(str(exc))
         setting = "WEBCERT_EHR_SYSTEMS" if self.ehr_systems.strip() else "WEBCERT_EHR_API_KEYS"
         try:
             systems = self.ehr_system_list()

@@ -5,9 +5,10 @@
   (and X-Frame-Options), ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer``
   (our URLs carry certificate ids), a Permissions-Policy, and HSTS when served over https.
 - Rate limits through the ``limits`` library: per client address and per API key for the API,
-  per client for wrong API keys and for launch-token use (the deep link). Counters live in
-  memory, or in Redis when ``redis_url`` is set, so several workers share them. A refusal is
-  a 429 with Retry-After and a Swedish JSON error.
+  per client for wrong API keys and for launch-token use (the deep link). Behind a reverse
+  proxy listed in ``trusted_proxies`` the client is read from X-Forwarded-For (``client_of``).
+  Counters live in memory, or in Redis when ``redis_url`` is set, so several workers share
+  them. A refusal is a 429 with Retry-After and a Swedish JSON error.
 
 The CSP allows scripts from our own origin and, by their SHA-256 hashes, exactly the inline
 scripts React Router writes into the built HTML pages (read from the build folder), never
@@ -26,6 +27,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +39,7 @@ from secure.middleware.asgi import SecureASGIMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from services.settings import get_settings
+from services.settings import get_settings, parse_networks
 
 log = logging.getLogger(__name__)
 
@@ -202,8 +204,45 @@ def too_many(retry_after: int) -> Response:
     )
 
 
+@lru_cache(maxsize=8)
+def _trusted(setting: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    try:
+        return parse_networks(setting)
+    except ValueError:
+        log.error("WEBCERT_TRUSTED_PROXIES is not valid; X-Forwarded-For is ignored")
+        return ()
+
+
+def _is_trusted(address: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
 def client_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client a limit counts for: the peer address, or behind a trusted reverse proxy
+    the right-most X-Forwarded-For address that is not itself a trusted proxy.
+
+    X-Forwarded-For is read only when the peer is a trusted proxy (``trusted_proxies``): a
+    client talking to the app directly cannot choose its own identity. Each proxy appends the
+    address it saw, so the entries left of the right-most untrusted one are the client's own
+    claims and never count.
+    """
+    peer = request.client.host if request.client else "unknown"
+    networks = _trusted(get_settings().trusted_proxies)
+    if not networks or not _is_trusted(peer, networks):
+        return peer
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, networks):
+            try:
+                return str(ip_address(hop))
+            except ValueError:
+                return peer  # a proxy wrote something that is no address: count the proxy
+    return hops[0] if hops else peer
 
 
 def _key_id(request: Request) -> str:

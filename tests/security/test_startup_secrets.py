@@ -21,6 +21,7 @@ def _production(**changes: str) -> Settings:
         "launch_token_secret": STRONG,
         "notification_hmac_secret": STRONG + "n",
         "fk_api_key": STRONG + "f",
+        "smart_client_secret": STRONG + "c",
         "ehr_systems": json.dumps(
             {"journal": {"api_key": STRONG + "e", "units": ["TSTNMT2321000156-ALVC"]}}
         ),
@@ -43,6 +44,9 @@ def test_a_production_configuration_starts() -> None:
         ({"notification_hmac_secret": "dev-notification-secret"}, "NOTIFICATION_HMAC_SECRET"),
         ({"fk_api_key": "dev-fk-key"}, "WEBCERT_FK_API_KEY"),
         ({"fk_api_key": "x" * 31}, "WEBCERT_FK_API_KEY"),
+        ({"smart_client_secret": "dev-smart-client-secret"}, "WEBCERT_SMART_CLIENT_SECRET"),
+        ({"smart_client_secret": "y" * 31}, "WEBCERT_SMART_CLIENT_SECRET"),
+        ({"trusted_proxies": "10.0.0.1,proxyn"}, "WEBCERT_TRUSTED_PROXIES"),
         ({"ehr_systems": "", "ehr_api_keys": "demo-ehr:demo-ehr-key"}, "WEBCERT_EHR_API_KEYS"),
         (
             {"ehr_systems": json.dumps({"j": {"api_key": STRONG, "units": ["*"]}})},
