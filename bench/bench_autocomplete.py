@@ -27,8 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright
 
-from scripts import serve
-from tests.e2e.conftest import App, _free_port_block
+from tests.e2e.conftest import running_app
 
 BUDGET_P95_MS = 100.0
 CHROMIUM = "/usr/bin/chromium"
@@ -128,27 +127,13 @@ def percentile(values: list[float], p: float) -> float:
 
 def run(rounds: int) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-autocomplete-"))
-    db_url = f"sqlite:///{tmp / 'bench.db'}"
-    base = _free_port_block(7)
-    key = "bench-key"
-    env = {
-        "WEBCERT_DATABASE_URL": db_url,
-        "WEBCERT_TESTABILITY_ENABLED": "true",
-        "WEBCERT_EHR_API_KEYS": f"demo-ehr:{key}",
-        "WEBCERT_LAUNCH_TOKEN_SECRET": "bench-secret",
-    }
-    from services.persistence.migrate import upgrade
-
-    upgrade(db_url)
-    print("Starting the app (production build) …", flush=True)
-    started = time.perf_counter()
-    app_proc, sims = serve.start(base, base + 1, extra_env=env, log_dir=tmp)
-    print(f"App up in {time.perf_counter() - started:.1f} s", flush=True)
     times: list[float] = []
     labelled: list[tuple[float, str, str]] = []
     failures: list[str] = []
-    try:
-        app = App(f"http://127.0.0.1:{base}", key)
+    print("Starting the app (production build) …", flush=True)
+    started = time.perf_counter()
+    with running_app(tmp, "bench-key", secret="bench-secret") as app:
+        print(f"App up in {time.perf_counter() - started:.1f} s", flush=True)
         cert_id = app.create_draft()
         with sync_playwright() as pw:
             browser = pw.chromium.launch(
@@ -184,8 +169,6 @@ def run(rounds: int) -> int:
                         failures.append(f"{part} {query!r}: {exc}")
                 print(f"round {round_no + 1}: {len(times)} measurements", flush=True)
             browser.close()
-    finally:
-        serve.stop(app_proc, sims)
     if not times:
         print("no measurements", failures)
         return 1

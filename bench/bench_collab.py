@@ -39,9 +39,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from playwright.sync_api import Page, sync_playwright
 
 from scripts import serve
-from tests.e2e.conftest import ADMIN, DOCTOR, UNIT, App, _free_port_block
+from tests.e2e.conftest import ADMIN, DOCTOR, UNIT, App, running_app
 
 CHROMIUM = "/usr/bin/chromium"
+KEY = "bench-key"
 REDIS_URL = "redis://127.0.0.1:6379/4"  # a database of this benchmark's own (flushed)
 GOAL_RATIO = 1.5
 
@@ -162,41 +163,17 @@ def _edits(a: Page, b: Page, n: int) -> list[float]:
     return times
 
 
-def run_config(label: str, redis: bool, n: int, load: int = 0) -> dict[str, list[float]]:
-    tmp = Path(tempfile.mkdtemp(prefix="bench-collab-"))
-    db_url = f"sqlite:///{tmp / 'bench.db'}"
-    base = _free_port_block(7)
-    key = "bench-key"
-    env = {
-        "WEBCERT_DATABASE_URL": db_url,
-        "WEBCERT_TESTABILITY_ENABLED": "true",
-        "WEBCERT_EHR_API_KEYS": f"demo-ehr:{key}",
-        "WEBCERT_LAUNCH_TOKEN_SECRET": "bench-secret-bench-secret-bench-secret",
-        "WEBCERT_BENCH_PAGES": "true",
-    }
-    if redis:
-        import redis as redis_lib
-
-        redis_lib.Redis.from_url(REDIS_URL).flushdb()
-        env.update({"REDIS_URL": REDIS_URL, "WEBCERT_REDIS_URL": REDIS_URL, "GRANIAN_WORKERS": "2"})
-    from services.persistence.migrate import upgrade
-
-    upgrade(db_url)
-    print(f"[{label}] starting the app (production build) …", flush=True)
-    started = time.perf_counter()
-    app_proc, sims = serve.start(base, base + 1, extra_env=env, log_dir=tmp)
-    workers = serve.build_env(base, base + 1, env)["GRANIAN_WORKERS"]
-    print(f"[{label}] up in {time.perf_counter() - started:.1f} s, {workers} worker(s)", flush=True)
+def _floor_and_edits(app: App, label: str, n: int, load: int) -> tuple[list[float], list[float]]:
+    """(a) the SharedState floor and (b) a draft field edit, each ``n`` times (after warm-up)."""
     stop_load = None
     try:
-        app = App(f"http://127.0.0.1:{base}", key)
         if load:
             # Both (a) and (b) are measured while N clinicians edit drafts of their own
             # (bench/bench_load.py: an edit a second, a search every 10 s).
             from bench.bench_load import start_background_load
 
             print(f"[{label}] {load} clinicians editing in the background …", flush=True)
-            stop_load = start_background_load(app.base_url, load, key)
+            stop_load = start_background_load(app.base_url, load, KEY)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(
                 executable_path=CHROMIUM,
@@ -233,10 +210,28 @@ def run_config(label: str, redis: bool, n: int, load: int = 0) -> dict[str, list
             _edits(a, b, 5)  # warm-up
             edits = _edits(a, b, n)
             browser.close()
+        return floor, edits
     finally:
         if stop_load is not None:
             stop_load()
-        serve.stop(app_proc, sims)
+
+
+def run_config(label: str, redis: bool, n: int, load: int = 0) -> dict[str, list[float]]:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-collab-"))
+    env = {"WEBCERT_BENCH_PAGES": "true"}
+    if redis:
+        import redis as redis_lib
+
+        redis_lib.Redis.from_url(REDIS_URL).flushdb()
+        env.update({"REDIS_URL": REDIS_URL, "WEBCERT_REDIS_URL": REDIS_URL, "GRANIAN_WORKERS": "2"})
+    print(f"[{label}] starting the app (production build) …", flush=True)
+    started = time.perf_counter()
+    secret = "bench-secret-bench-secret-bench-secret"
+    with running_app(tmp, KEY, secret=secret, extra_env=env) as app:
+        workers = serve.build_env(0, None, env)["GRANIAN_WORKERS"]
+        elapsed = time.perf_counter() - started
+        print(f"[{label}] up in {elapsed:.1f} s, {workers} worker(s)", flush=True)
+        floor, edits = _floor_and_edits(app, label, n, load)
     splits = {k: v[-n:] for k, v in SPLITS.items()}
     SPLITS.clear()
     return {"floor": floor, "edit": edits, "splits": splits}  # type: ignore[dict-item]

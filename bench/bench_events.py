@@ -22,6 +22,7 @@ Usage (never in a tree another developer builds in; use a private copy):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -30,8 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts import serve
-from tests.e2e.conftest import DOCTOR, UNIT, App, _free_port_block
+from tests.e2e.conftest import DOCTOR, UNIT, App, running_app
 from tests.security.wsclient import ReflexSocket, flat_vars
 
 CERT_STATE = "state___certificate____certificate_state"
@@ -61,28 +61,16 @@ KEY = "bench-key-" + "x" * 32
 
 
 def run(n: int, url: str | None) -> int:
-    procs: tuple = ()
-    if url is None:  # start our own app (otherwise: one started with WEBCERT_EHR_API_KEYS=KEY)
-        tmp = Path(tempfile.mkdtemp(prefix="bench-events-"))
-        db_url = f"sqlite:///{tmp / 'bench.db'}"
-        base = _free_port_block(7)
-        env = {
-            "WEBCERT_DATABASE_URL": db_url,
-            "WEBCERT_TESTABILITY_ENABLED": "true",
-            "WEBCERT_EHR_API_KEYS": f"demo-ehr:{KEY}",
-            "WEBCERT_LAUNCH_TOKEN_SECRET": "bench-secret-" + "y" * 32,
-        }
-        from services.persistence.migrate import upgrade
-
-        upgrade(db_url)
-        print("Starting the app (production build) …", flush=True)
-        started = time.perf_counter()
-        procs = serve.start(base, base + 1, extra_env=env, log_dir=tmp)
-        print(f"App up in {time.perf_counter() - started:.1f} s", flush=True)
-        url = f"http://127.0.0.1:{base}"
     opens: list[float] = []
     saves: list[float] = []
-    try:
+    with contextlib.ExitStack() as stack:
+        if url is None:  # start our own app (otherwise: one started with WEBCERT_EHR_API_KEYS=KEY)
+            tmp = Path(tempfile.mkdtemp(prefix="bench-events-"))
+            print("Starting the app (production build) …", flush=True)
+            started = time.perf_counter()
+            own = running_app(tmp, KEY, secret="bench-secret-" + "y" * 32)
+            url = stack.enter_context(own).base_url
+            print(f"App up in {time.perf_counter() - started:.1f} s", flush=True)
         app = App(url, KEY)
         cert_id = app.create_draft()
         r = app.testability("/login", {"hsa_id": DOCTOR, "unit_id": UNIT})
@@ -110,8 +98,6 @@ def run(n: int, url: str | None) -> int:
                     if j >= 3:
                         saves.append((time.perf_counter() - t0) * 1000)
             tab.close()
-    finally:
-        serve.stop(*procs)
     for label, values in (
         ("open certificate (connect → patient shown)", opens),
         ("autosave (set_value → saved)", saves),

@@ -25,8 +25,7 @@ if str(ROOT) not in sys.path:
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from scripts import serve  # noqa: E402
-from tests.e2e.conftest import _free_port_block  # noqa: E402
+from tests.e2e.conftest import running_app  # noqa: E402
 
 KEY = "bench-key-" + "x" * 32
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
@@ -59,33 +58,22 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=20)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-smart-"))
-    db_url = f"sqlite:///{tmp / 'bench.db'}"
-    base = _free_port_block(7)
-    env = {
-        "WEBCERT_DATABASE_URL": db_url,
-        "WEBCERT_TESTABILITY_ENABLED": "true",  # a development set-up (dev secrets accepted)
-        "WEBCERT_EHR_API_KEYS": f"demo-ehr:{KEY}",
-        "WEBCERT_LAUNCH_TOKEN_SECRET": "bench-secret-" + "y" * 32,
-        "WEBCERT_RATE_LIMIT_LAUNCH": "100000/minute",
-    }
-    from services.persistence.migrate import upgrade
-
-    upgrade(db_url)
     print("Starting the app (production build) …", flush=True)
-    procs = serve.start(base, base + 1, extra_env=env, log_dir=tmp)
-    ehr_url = f"http://127.0.0.1:{base + 1 + 4}"
     times: list[float] = []
-    try:
+    with running_app(
+        tmp,
+        KEY,
+        secret="bench-secret-" + "y" * 32,
+        extra_env={"WEBCERT_RATE_LIMIT_LAUNCH": "100000/minute"},
+    ) as app:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             for i in range(args.n + 3):
-                elapsed = launch_once(browser, ehr_url)
+                elapsed = launch_once(browser, app.ehr_url)
                 print(f"launch {i + 1}: {elapsed * 1000:.0f} ms", flush=True)
                 if i >= 3:
                     times.append(elapsed * 1000)
             browser.close()
-    finally:
-        serve.stop(*procs)
     times.sort()
     p90 = times[max(0, round(0.9 * len(times)) - 1)]
     print(f"SMART launch click → editable FK7804 draft, {len(times)} launches (Chromium)")

@@ -6,11 +6,13 @@ does — on free ports with a fresh SQLite database and the testability API on.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -80,38 +82,61 @@ class App:
         return self.api.post("/testability" + path, json=body)
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    if not Path("/usr/bin/chromium").exists():
-        pytest.fail("Debian's chromium is required for e2e tests (make test installs it)")
-    tmp = tmp_path_factory.mktemp("app")
-    db_url = f"sqlite:///{tmp / 'e2e.db'}"
+@contextlib.contextmanager
+def running_app(
+    tmp: Path,
+    key: str,
+    *,
+    secret: str = "e2e-secret",
+    extra_env: dict[str, str] | None = None,
+    serve_module: Any = serve,
+    keep_logs: str | None = None,
+) -> Iterator[App]:
+    """The app (production build, as ``make run`` starts it) with its simulators on free ports,
+    a fresh migrated SQLite database in ``tmp``, the testability API on and the EHR API key
+    ``key``; stopped on leaving. ``keep_logs``: copy the logs to artifacts/logs with that prefix.
+    """
+    from services.persistence.migrate import upgrade
+
+    db_url = f"sqlite:///{tmp / 'app.db'}"
     base = _free_port_block(7)
     port, sim_base = base, base + 1
-    key = "e2e-key"
     env = {
         "WEBCERT_DATABASE_URL": db_url,
         "WEBCERT_TESTABILITY_ENABLED": "true",
         "WEBCERT_EHR_API_KEYS": f"demo-ehr:{key}",
-        "WEBCERT_LAUNCH_TOKEN_SECRET": "e2e-secret",
-        # The whole suite talks from one address; the limits themselves: tests/security.
-        "WEBCERT_RATE_LIMIT_API": "100000/minute",
-        "WEBCERT_RATE_LIMIT_LAUNCH": "100000/minute",
+        "WEBCERT_LAUNCH_TOKEN_SECRET": secret,
+        **(extra_env or {}),
     }
-    from services.persistence.migrate import upgrade
-
     upgrade(db_url)
-    app, sims = serve.start(port, sim_base, extra_env=env, log_dir=tmp)
+    app, sims = serve_module.start(port, sim_base, extra_env=env, log_dir=tmp)
     try:
         running = App(f"http://127.0.0.1:{port}", key, sim_base)
         running.db_url = db_url  # the app's database (e.g. to verify the PDL log's chain)
         yield running
     finally:
-        serve.stop(app, sims)
-        for log in tmp.glob("*.log"):
+        serve_module.stop(app, sims)
+        if keep_logs is not None:
             dest = ROOT / "artifacts" / "logs"
             dest.mkdir(parents=True, exist_ok=True)
-            shutil.copy(log, dest / log.name)
+            for log in tmp.glob("*.log"):
+                shutil.copy(log, dest / f"{keep_logs}{log.name}")
+
+
+# The whole suite talks from one address; the limits themselves: tests/security.
+NO_RATE_LIMITS = {
+    "WEBCERT_RATE_LIMIT_API": "100000/minute",
+    "WEBCERT_RATE_LIMIT_LAUNCH": "100000/minute",
+}
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    if not Path("/usr/bin/chromium").exists():
+        pytest.fail("Debian's chromium is required for e2e tests (make test installs it)")
+    tmp = tmp_path_factory.mktemp("app")
+    with running_app(tmp, "e2e-key", extra_env=NO_RATE_LIMITS, keep_logs="") as app:
+        yield app
 
 
 @pytest.fixture(scope="session")
@@ -209,31 +234,13 @@ def app_server_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     spec.loader.exec_module(serve_copy)
     assert serve_copy.ROOT == tree
     tmp = tmp_path_factory.mktemp("app-redis")
-    db_url = f"sqlite:///{tmp / 'e2e.db'}"
-    base = _free_port_block(7)
-    port, sim_base = base, base + 1
-    key = "e2e-key"
-    env = {
-        "WEBCERT_DATABASE_URL": db_url,
-        "WEBCERT_TESTABILITY_ENABLED": "true",
-        "WEBCERT_EHR_API_KEYS": f"demo-ehr:{key}",
-        "WEBCERT_LAUNCH_TOKEN_SECRET": "e2e-secret",
-        # The whole suite talks from one address; the limits themselves: tests/security.
-        "WEBCERT_RATE_LIMIT_API": "100000/minute",
-        "WEBCERT_RATE_LIMIT_LAUNCH": "100000/minute",
+    redis_env = {
+        **NO_RATE_LIMITS,
         "REDIS_URL": E2E_REDIS_URL,
         "WEBCERT_REDIS_URL": E2E_REDIS_URL,
         "GRANIAN_WORKERS": "2",
     }
-    from services.persistence.migrate import upgrade
-
-    upgrade(db_url)
-    app, sims = serve_copy.start(port, sim_base, extra_env=env, log_dir=tmp)
-    try:
-        yield App(f"http://127.0.0.1:{port}", key)
-    finally:
-        serve_copy.stop(app, sims)
-        for log in tmp.glob("*.log"):
-            dest = ROOT / "artifacts" / "logs"
-            dest.mkdir(parents=True, exist_ok=True)
-            shutil.copy(log, dest / f"redis-{log.name}")
+    with running_app(
+        tmp, "e2e-key", extra_env=redis_env, serve_module=serve_copy, keep_logs="redis-"
+    ) as app:
+        yield app
