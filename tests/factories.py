@@ -109,6 +109,27 @@ def certificate_row(
     )
 
 
+def stored_row(n: int = 0, *, unit_id: str = UNIT, age: timedelta = timedelta(0)) -> Certificate:
+    """An FK7804 draft row for Tolvan ("Tolvansson{n}") written directly to the database, made
+    ``age`` ago (for tests of the outbox and the jobs, not of the lifecycle)."""
+    at = clock.now() - age
+    cert = Certificate(
+        type="fk7804",
+        type_version="1.0",
+        patient_id=TOLVAN,
+        patient={"first_name": "Tolvan", "last_name": f"Tolvansson{n}"},
+        unit_id=unit_id,
+        unit_name="Alfa Vårdcentral",
+        created_at=at,
+        created_by=DOCTOR,
+        updated_at=at,
+        updated_by=DOCTOR,
+    )
+    with session_scope() as s:
+        s.add(cert)
+    return cert
+
+
 # --- sessions --------------------------------------------------------------------------------
 async def login(
     hsa_id: str = DOCTOR,

@@ -27,29 +27,17 @@ from services.persistence.models import (
     QuestionThread,
 )
 from services.settings import get_settings
-from tests.factories import ADMIN, DOCTOR, OTHER_UNIT, TOLVAN, UNIT, complete_fk7804, login
+from tests.factories import (
+    ADMIN,
+    OTHER_UNIT,
+    TOLVAN,
+    UNIT,
+    complete_fk7804,
+    login,
+    stored_row,
+)
 
 # --------------------------------------------------------------------------- helpers
-
-
-def make_cert(unit_id: str = UNIT, n: int = 0) -> Certificate:
-    """A certificate row written directly (for tests of the outbox itself)."""
-    now = clock.now()
-    cert = Certificate(
-        type="fk7804",
-        type_version="1.0",
-        patient_id=TOLVAN,
-        patient={"first_name": "Tolvan", "last_name": f"Tolvansson{n}"},
-        unit_id=unit_id,
-        unit_name="Alfa Vårdcentral",
-        created_at=now,
-        created_by=DOCTOR,
-        updated_at=now,
-        updated_by=DOCTOR,
-    )
-    with session_scope() as s:
-        s.add(cert)
-    return cert
 
 
 def enqueue(cert: Certificate, event: Event, **extra: Any) -> None:
@@ -177,7 +165,7 @@ async def test_every_event_is_produced_by_its_action_and_delivered(
 @pytest.mark.parametrize("event", list(Event))
 async def test_each_event_code_and_payload(migrated_db, sim, demo_webhook, event) -> None:
     """The Q&A events (and ANDRAT) are enqueued by their services; here through enqueue."""
-    cert = make_cert()
+    cert = stored_row()
     with session_scope() as s:
         s.add(
             QuestionThread(
@@ -222,7 +210,7 @@ def test_legacy_codes_cover_every_event_but_kfsign() -> None:
 
 
 async def test_outbox_row_is_written_in_the_same_transaction(migrated_db, sim) -> None:
-    cert = make_cert()
+    cert = stored_row()
     with pytest.raises(RuntimeError), session_scope() as s:
         notifications.enqueue(s, cert, Event.SIGNAT)
         raise RuntimeError("the change failed")
@@ -231,7 +219,7 @@ async def test_outbox_row_is_written_in_the_same_transaction(migrated_db, sim) -
 
 # --------------------------------------------------------------------------- outage
 async def test_webhook_down_for_a_day_then_up_loses_nothing(migrated_db, sim, demo_webhook) -> None:
-    a, b, c = make_cert(n=1), make_cert(n=2), make_cert(OTHER_UNIT, n=3)
+    a, b, c = stored_row(1), stored_row(2), stored_row(3, unit_id=OTHER_UNIT)
     for cert, events in (
         (a, [Event.SKAPAT, Event.ANDRAT, Event.KFSIGN, Event.SIGNAT, Event.SKICKA]),
         (b, [Event.SKAPAT, Event.ANDRAT, Event.RADERA]),
@@ -277,7 +265,7 @@ async def test_webhook_down_for_a_day_then_up_loses_nothing(migrated_db, sim, de
 async def test_gives_up_after_the_schedule_then_later_events_go_on(migrated_db, sim) -> None:
     recorder = Recorder()
     recorder.status = 500
-    cert = make_cert()
+    cert = stored_row()
     enqueue(cert, Event.SKAPAT)
     enqueue(cert, Event.SIGNAT)
     t0 = clock.now()
@@ -297,7 +285,7 @@ async def test_gives_up_after_the_schedule_then_later_events_go_on(migrated_db, 
 
 
 async def test_a_failed_attempt_schedules_the_next_one(migrated_db, sim, demo_webhook) -> None:
-    cert = make_cert()
+    cert = stored_row()
     enqueue(cert, Event.SKAPAT)
     ehr_down(sim, True)
     now = clock.now()
@@ -313,7 +301,7 @@ async def test_a_failed_attempt_schedules_the_next_one(migrated_db, sim, demo_we
 
 # --------------------------------------------------------------------------- workers
 async def test_two_concurrent_workers_never_send_a_row_twice(migrated_db, sim) -> None:
-    certs = [make_cert(n=i) for i in range(6)]
+    certs = [stored_row(i) for i in range(6)]
     for cert in certs:
         for event in (Event.SKAPAT, Event.KFSIGN, Event.SIGNAT):
             enqueue(cert, event)
@@ -334,7 +322,7 @@ async def test_two_concurrent_workers_never_send_a_row_twice(migrated_db, sim) -
 
 
 async def test_a_crashed_workers_lease_runs_out(migrated_db, sim) -> None:
-    cert = make_cert()
+    cert = stored_row()
     enqueue(cert, Event.SKAPAT)
     now = clock.now()
     [row] = outbox()
@@ -354,7 +342,7 @@ async def test_run_forever_delivers_until_stopped(migrated_db, sim, demo_webhook
     monkeypatch.setattr(get_settings(), "notification_poll_seconds", 0.05)
     stop = asyncio.Event()
     task = asyncio.create_task(notifications.run_forever(stop))
-    enqueue(make_cert(), Event.SKAPAT)
+    enqueue(stored_row(), Event.SKAPAT)
     for _ in range(100):
         if received(sim):
             break
@@ -366,7 +354,7 @@ async def test_run_forever_delivers_until_stopped(migrated_db, sim, demo_webhook
 
 # --------------------------------------------------------------------------- coalescing
 async def test_andrat_is_coalesced_while_pending(migrated_db, sim) -> None:
-    cert = make_cert()
+    cert = stored_row()
     enqueue(cert, Event.SKAPAT)
     enqueue(cert, Event.ANDRAT)
     first_time = outbox()[1].payload["time"]
@@ -388,19 +376,19 @@ async def test_andrat_is_coalesced_while_pending(migrated_db, sim) -> None:
 
 
 async def test_andrat_is_not_merged_across_other_events(migrated_db, sim) -> None:
-    cert = make_cert()
+    cert = stored_row()
     enqueue(cert, Event.ANDRAT)
     enqueue(cert, Event.KFSIGN)
     enqueue(cert, Event.ANDRAT)
     enqueue(cert, Event.ANDRAT)
     assert [r.event for r in outbox()] == ["ANDRAT", "KFSIGN", "ANDRAT"]
-    other = make_cert(n=2)
+    other = stored_row(2)
     enqueue(other, Event.ANDRAT)  # another certificate's edits are its own
     assert len(outbox()) == 4
 
 
 async def test_andrat_claimed_by_a_worker_is_not_refreshed(migrated_db, sim) -> None:
-    cert = make_cert()
+    cert = stored_row()
     enqueue(cert, Event.ANDRAT)
     [row] = outbox()
     assert notifications._claim(row.id, 0, row.next_attempt_at) is not None
@@ -410,7 +398,7 @@ async def test_andrat_claimed_by_a_worker_is_not_refreshed(migrated_db, sim) -> 
 
 # --------------------------------------------------------------------------- signatures
 async def test_signature_header_verifies(migrated_db, sim) -> None:
-    cert = make_cert()
+    cert = stored_row()
     enqueue(cert, Event.SIGNAT)
     recorder = Recorder()
     async with recorder.client() as client:
@@ -444,8 +432,8 @@ async def test_webhook_per_ehr_system_and_unit(migrated_db, sim, monkeypatch) ->
             }
         ),
     )
-    enqueue(make_cert(OTHER_UNIT), Event.SKAPAT)
-    enqueue(make_cert(UNIT), Event.SKAPAT)
+    enqueue(stored_row(unit_id=OTHER_UNIT), Event.SKAPAT)
+    enqueue(stored_row(unit_id=UNIT), Event.SKAPAT)
     recorder = Recorder()
     async with recorder.client() as client:
         report = await notifications.deliver_pending(client=client)
@@ -462,7 +450,7 @@ async def test_unit_without_any_webhook_is_skipped(migrated_db, sim, monkeypatch
     monkeypatch.setattr(
         get_settings(), "ehr_systems", json.dumps({"silent": {"api_key": "k", "units": ["*"]}})
     )
-    enqueue(make_cert(), Event.SKAPAT)
+    enqueue(stored_row(), Event.SKAPAT)
     report = await notifications.deliver_pending()
     assert len(report.skipped) == 1 and not report.delivered
     [row] = outbox()
@@ -470,7 +458,7 @@ async def test_unit_without_any_webhook_is_skipped(migrated_db, sim, monkeypatch
 
 
 async def test_certificate_status_is_in_the_payload(migrated_db, sim) -> None:
-    cert = make_cert()
+    cert = stored_row()
     cert.status = CertificateStatus.SIGNED
     enqueue(cert, Event.SIGNAT)
     assert outbox()[0].payload["status"] == "SIGNED"

@@ -43,7 +43,7 @@ from tests.conftest import (
     require_or_skip,
     reset_postgres,
 )
-from tests.factories import DOCTOR, UNIT
+from tests.factories import stored_row
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,25 +64,6 @@ def _result(proc: subprocess.Popen[str], timeout: float = 30) -> dict[str, int]:
     out, err = proc.communicate(timeout=timeout)
     assert proc.returncode == 0, err
     return json.loads(out.strip().splitlines()[-1])
-
-
-def _cert(n: int, *, age: timedelta = timedelta(0)) -> Certificate:
-    at = clock.now() - age
-    cert = Certificate(
-        type="fk7804",
-        type_version="1.0",
-        patient_id="191212121212",
-        patient={"first_name": "Tolvan", "last_name": f"Tolvansson{n}"},
-        unit_id=UNIT,
-        unit_name="Alfa Vårdcentral",
-        created_at=at,
-        created_by=DOCTOR,
-        updated_at=at,
-        updated_by=DOCTOR,
-    )
-    with session_scope() as s:
-        s.add(cert)
-    return cert
 
 
 def _outbox() -> list[NotificationOutbox]:
@@ -112,8 +93,8 @@ def shared_pg(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def test_jobs_run_exactly_once_across_two_processes(shared_pg, sim, tmp_path) -> None:
-    expired = [_cert(i, age=timedelta(days=15)) for i in range(20)]
-    fresh = [_cert(100 + i) for i in range(3)]
+    expired = [stored_row(i, age=timedelta(days=15)) for i in range(20)]
+    fresh = [stored_row(100 + i) for i in range(3)]
     events = (Event.SKAPAT, Event.KFSIGN, Event.SIGNAT, Event.SKICKA)
     for cert in fresh:
         with session_scope() as s:
