@@ -10,6 +10,12 @@ certificate) calls :func:`deliver`: a system token from the EHR's token endpoint
 created on signing and updated afterwards (status ``current``, ``entered-in-error`` when
 revoked), with the PDF as its attachment, the title, date and author. The resource is built
 and validated with ``fhir.resources``.
+
+A certificate that replaces (or complements) one already written back says so: on signing,
+its document carries ``relatesTo`` ``replaces`` the original's document, and the original's
+document is rewritten with status ``superseded``. If the replacing certificate is revoked, the
+original is in force again (services.rights: only a signed, unrevoked replacement counts), so
+its document goes back to ``current``.
 """
 
 from __future__ import annotations
@@ -24,11 +30,19 @@ from sqlmodel import Session, col, select
 
 from services import clock
 from services.persistence.db import session_scope
-from services.persistence.models import Certificate, NotificationOutbox, ServerSession
+from services.persistence.models import (
+    Certificate,
+    CertificateStatus,
+    NotificationOutbox,
+    RelationKind,
+    ServerSession,
+)
 from services.settings import get_settings
 
 EVENT = "FHIRDOC"
 WRITE_BACK_EVENTS = ("SIGNAT", "SKICKA", "MAKULE")
+# A signed certificate of these relations takes its original's place (services.rights).
+REPLACING = (RelationKind.REPLACE, RelationKind.COMPLEMENT)
 LOINC_CERTIFICATE = {"system": "http://loinc.org", "code": "64290-0", "display": "Certificate"}
 
 
@@ -46,13 +60,31 @@ def launch_context(session: Session, cert: Certificate) -> dict[str, Any] | None
     return None
 
 
-def enqueue_document(session: Session, cert: Certificate, event: str) -> None:
-    """Queue the DocumentReference write of ``cert`` if it was launched with SMART."""
-    if event not in WRITE_BACK_EVENTS:
-        return
-    ctx = launch_context(session, cert)
-    if ctx is None:
-        return
+def _written_back(session: Session, certificate_id: str) -> bool:
+    """Has a DocumentReference of ``certificate_id`` been queued for the EHR?"""
+    return (
+        session.exec(
+            select(NotificationOutbox.id).where(
+                NotificationOutbox.certificate_id == certificate_id,
+                NotificationOutbox.event == EVENT,
+            )
+        ).first()
+        is not None
+    )
+
+
+def _replaced_original(session: Session, cert: Certificate) -> Certificate | None:
+    """The certificate ``cert`` replaces (or complements), if its document was written back."""
+    if cert.relation_kind not in REPLACING or not cert.parent_id:
+        return None
+    if not _written_back(session, cert.parent_id):
+        return None
+    return session.get(Certificate, cert.parent_id)
+
+
+def _queue(
+    session: Session, cert: Certificate, ctx: dict[str, Any], event: str, status: str, **extra: str
+) -> None:
     now = clock.now()
     session.add(
         NotificationOutbox(
@@ -62,13 +94,56 @@ def enqueue_document(session: Session, cert: Certificate, event: str) -> None:
             payload={
                 "certificateId": cert.id,
                 "event": event,
-                "status": "entered-in-error" if event == "MAKULE" else "current",
+                "status": status,
                 **{k: ctx.get(k, "") for k in ("iss", "patient_ref", "encounter_ref")},
                 "practitioner_ref": ctx.get("practitioner_ref", ""),
+                **extra,
             },
             created_at=now,
             next_attempt_at=now,
         )
+    )
+
+
+def enqueue_document(session: Session, cert: Certificate, event: str) -> None:
+    """Queue the DocumentReference write of ``cert`` if it was launched with SMART (and, for a
+    replacing certificate, the original's document: superseded on signing, current again when
+    the replacement is revoked)."""
+    if event not in WRITE_BACK_EVENTS:
+        return
+    ctx = launch_context(session, cert)
+    if ctx is None:
+        return
+    original = _replaced_original(session, cert)
+    extra = {"replaces": "webcert-" + original.id} if original is not None else {}
+    _queue(
+        session,
+        cert,
+        ctx,
+        event,
+        "entered-in-error" if event == "MAKULE" else "current",
+        **extra,
+    )
+    if original is None or original.status == CertificateStatus.REVOKED:
+        return
+    if event == "SIGNAT":
+        _queue(session, original, ctx, "ERSATT", "superseded")
+    elif event == "MAKULE" and not _still_replaced(session, original):
+        _queue(session, original, ctx, "ERSATT_MAKULERAT", "current")
+
+
+def _still_replaced(session: Session, original: Certificate) -> bool:
+    """Does another signed, unrevoked certificate replace or complement ``original``?"""
+    session.flush()
+    return (
+        session.exec(
+            select(Certificate.id).where(
+                Certificate.parent_id == original.id,
+                col(Certificate.relation_kind).in_(REPLACING),
+                col(Certificate.status).in_((CertificateStatus.SIGNED, CertificateStatus.SENT)),
+            )
+        ).first()
+        is not None
     )
 
 
@@ -128,6 +203,13 @@ def document_reference(payload: dict[str, Any], pdf: bytes, facts: dict[str, Any
             }
         ],
     }
+    if payload.get("replaces"):
+        resource["relatesTo"] = [
+            {
+                "code": "replaces",
+                "target": {"reference": "DocumentReference/" + payload["replaces"]},
+            }
+        ]
     if payload.get("encounter_ref"):
         resource["context"] = {"encounter": [{"reference": payload["encounter_ref"]}]}
     model = get_fhir_model_class("DocumentReference").model_validate(resource)

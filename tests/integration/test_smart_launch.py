@@ -352,6 +352,40 @@ async def test_signed_sent_revoked_certificate_is_written_back_as_a_document_ref
     assert doc["status"] == "entered-in-error"
 
 
+async def test_a_replaced_certificates_document_is_superseded(browser: Browser) -> None:
+    """Replacing a written-back certificate: the new document replaces the original's, which
+    turns superseded; revoking the replacement puts the original back in force."""
+    from datetime import timedelta
+
+    from services import clock, lifecycle
+    from tests.factories import complete_fk7804
+
+    await browser.launch((await browser.new_launch())["url"])
+    user = identity.get_session(browser.webcert.cookies.get(get_settings().session_cookie_name))
+    original = await lifecycle.create_draft(user, cert_type="fk7804", personnummer=TOLVAN)
+    lifecycle.save_draft(user, original.id, content=complete_fk7804(), expected_version=1)
+    await lifecycle.sign(user, original.id)
+    await _deliver()
+    replacement = await lifecycle.replace(user, original.id)
+    lifecycle.save_draft(
+        user, replacement.id, content=complete_fk7804(), expected_version=replacement.version
+    )
+    await lifecycle.sign(user, replacement.id)
+    await _deliver(now=clock.now() + timedelta(minutes=2))  # past the "ändrat" coalescing
+    docs = {d["id"]: d for d in _documents(browser.sims)}
+    old, new = docs[f"webcert-{original.id}"], docs[f"webcert-{replacement.id}"]
+    assert (old["status"], new["status"]) == ("superseded", "current")
+    assert new["relatesTo"] == [
+        {"code": "replaces", "target": {"reference": f"DocumentReference/webcert-{original.id}"}}
+    ]
+    assert "relatesTo" not in old
+    await lifecycle.revoke(user, replacement.id, reason_code="ANNAT_ALLVARLIGT_FEL", message="x")
+    await _deliver(now=clock.now() + timedelta(minutes=4))
+    docs = {d["id"]: d for d in _documents(browser.sims)}
+    assert docs[f"webcert-{replacement.id}"]["status"] == "entered-in-error"
+    assert docs[f"webcert-{original.id}"]["status"] == "current"
+
+
 async def test_a_certificate_not_launched_with_smart_is_not_written_back(
     browser: Browser,
 ) -> None:
