@@ -264,13 +264,15 @@ async def login(
     params: dict[str, Any] | None = None,
     certificate_id: str | None = None,
     extra: dict[str, Any] | None = None,
+    patient_id: str | None = None,
 ) -> str:
     """Create a server session for an HSA user; returns the cookie token.
 
     The role is derived from HSA (table 1); a user without a role or without a commission
     on the requested unit is refused. ``params`` are the launch's signed parameters; the
     patient parameters among them apply to ``certificate_id`` only. ``extra``: what the
-    launch path keeps with the session (a SMART launch: its EHR, patient and encounter).
+    launch path keeps with the session (a SMART launch: its EHR, patient and encounter);
+    ``patient_id``: the patient the launch brought in (indexed, for the SMART write-back).
     """
     user = await hsa.get_user(hsa_id)
     if user is None or user.role is None:
@@ -313,6 +315,7 @@ async def login(
                 created_at=now,
                 last_seen_at=now,
                 origin=origin,
+                patient_id=patient_id,
                 params={
                     "launch": params,
                     "launch_certificate": certificate_id,

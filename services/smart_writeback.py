@@ -48,15 +48,19 @@ LOINC_CERTIFICATE = {"system": "http://loinc.org", "code": "64290-0", "display":
 
 def launch_context(session: Session, cert: Certificate) -> dict[str, Any] | None:
     """The SMART launch that brought the certificate's patient into Webcert on its unit."""
-    rows = session.exec(
+    row = session.exec(
         select(ServerSession)
-        .where(ServerSession.origin == "SMART", ServerSession.unit_id == cert.unit_id)
+        .where(
+            ServerSession.origin == "SMART",
+            ServerSession.unit_id == cert.unit_id,
+            ServerSession.patient_id == cert.patient_id,
+        )
         .order_by(col(ServerSession.created_at).desc())
-    ).all()
-    for row in rows:
-        ctx = (row.params.get("extra") or {}).get("smart") or {}
-        if ctx.get("patient") == cert.patient_id and ctx.get("iss"):
-            return dict(ctx)
+        .limit(1)
+    ).first()  # by the index ix_server_session_launch
+    ctx = ((row.params.get("extra") or {}).get("smart") or {}) if row is not None else {}
+    if ctx.get("patient") == cert.patient_id and ctx.get("iss"):
+        return dict(ctx)
     return None
 
 

@@ -82,6 +82,7 @@ async def callback(request: Request) -> Response:
                 context.unit_id,
                 origin=smart.ORIGIN,
                 params={},
+                patient_id=context.personnummer,
                 extra={
                     "smart": {
                         "iss": context.iss,

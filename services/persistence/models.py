@@ -321,6 +321,10 @@ class ServerSession(SQLModel, table=True):
     """A logged-in user's server-side session; the cookie carries only a random token."""
 
     __tablename__ = "server_session"
+    # The SMART write-back finds the launch that brought a patient in on a unit by index.
+    __table_args__ = (
+        Index("ix_server_session_launch", "origin", "unit_id", "patient_id", "created_at"),
+    )
 
     token_hash: str = Field(primary_key=True, max_length=64)  # sha256 of the cookie value
     user_id: str = Field(max_length=64)
@@ -331,6 +335,8 @@ class ServerSession(SQLModel, table=True):
     origin: str = Field(default="", max_length=16)  # DJUPINTEGRATION | DEV
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     sekretess_accepted: bool = False
+    # The patient a launch brought in (a SMART launch's personnummer), for the write-back.
+    patient_id: str | None = Field(default=None, max_length=32)
 
 
 class UsedLaunchToken(SQLModel, table=True):

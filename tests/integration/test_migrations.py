@@ -22,3 +22,71 @@ def test_downgrade_to_base_and_up_again(migrated_db: str) -> None:
     command.downgrade(cfg, "base")
     command.upgrade(cfg, "head")
     command.check(cfg)
+
+
+def test_0010_fills_the_smart_patient_and_indexes_the_write_back_lookup(migrated_db: str) -> None:
+    """Migration 0010: a SMART session's patient becomes an indexed column (the write-back's
+    lookup no longer reads every SMART session of the unit); the downgrade removes both."""
+    import json
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+    from sqlmodel import Session, col, select
+
+    from services.persistence.db import engine_for
+    from services.persistence.models import Certificate, ServerSession
+    from services.smart_writeback import launch_context
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    cfg.attributes["url"] = migrated_db
+    cfg.attributes["configure_logger"] = False
+    command.downgrade(cfg, "0009_audit_partial")
+    engine = engine_for(migrated_db)
+    assert "patient_id" not in {c["name"] for c in sa.inspect(engine).get_columns("server_session")}
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    smart = {"extra": {"smart": {"iss": "http://ehr/fhir", "patient": "191212121212"}}}
+    with engine.begin() as conn:  # a SMART session from before the migration
+        conn.execute(
+            sa.text(
+                "INSERT INTO server_session (token_hash, user_id, unit_id, created_at,"
+                " last_seen_at, ended, origin, params, sekretess_accepted) VALUES"
+                " ('h1', 'U', 'UNIT', :now, :now, false, 'SMART', :params, false)"
+            ),
+            {"now": now, "params": json.dumps(smart)},
+        )
+    command.upgrade(cfg, "head")
+    engine.dispose()
+    engine = engine_for(migrated_db)
+    with Session(engine) as s:
+        assert s.get(ServerSession, "h1").patient_id == "191212121212"
+        cert = Certificate(patient_id="191212121212", unit_id="UNIT")  # not stored
+        assert launch_context(s, cert) == smart["extra"]["smart"]
+        stmt = (
+            select(ServerSession)
+            .where(
+                ServerSession.origin == "SMART",
+                ServerSession.unit_id == "UNIT",
+                ServerSession.patient_id == "191212121212",
+            )
+            .order_by(col(ServerSession.created_at).desc())
+            .limit(1)
+        )
+        sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
+        if engine.dialect.name == "sqlite":
+            plan = " ".join(
+                str(r) for r in s.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql)
+            )
+        else:
+            s.connection().exec_driver_sql("SET enable_seqscan = off")
+            plan = " ".join(str(r) for r in s.connection().exec_driver_sql("EXPLAIN " + sql))
+        assert "ix_server_session_launch" in plan, plan
+    engine.dispose()
+    command.downgrade(cfg, "0009_audit_partial")
+    engine = engine_for(migrated_db)
+    inspector = sa.inspect(engine)
+    assert "patient_id" not in {c["name"] for c in inspector.get_columns("server_session")}
+    assert "ix_server_session_launch" not in {
+        i["name"] for i in inspector.get_indexes("server_session")
+    }
+    engine.dispose()
+    command.upgrade(cfg, "head")
