@@ -242,6 +242,12 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def token_hash(token: str) -> str:
+    """The hash a session is stored under (SessionUser.token_hash) for a cookie token, computed
+    without the database."""
+    return _hash(token)
+
+
 def _unit_info(unit: hsa.CareUnit) -> UnitInfo:
     return UnitInfo(
         hsa_id=unit.hsa_id,

@@ -5,7 +5,8 @@ sends in the websocket URL; it is not a credential. The server session is our CS
 (services.identity). This middleware runs before every event — ``hydrate_and_load``
 included — and compares the session the state was built for (its hash, kept in
 ``SessionBindingState``) with the valid session behind the event's connection (the cookie of
-the websocket handshake). When they differ — no cookie, an expired or ended session, another
+the websocket handshake; while the database is away, the same cookie as before keeps its
+state). When they differ — no cookie, an expired or ended session, another
 session — the whole state tree is reset to its defaults *before* the event runs, so the first
 delta the connection receives carries nothing of the earlier session's patient data. A
 client token alone grants nothing.
@@ -22,6 +23,7 @@ from reflex.middleware import Middleware
 from reflex.state import StateUpdate
 
 from services import identity, text
+from services.persistence.db import is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -42,22 +44,31 @@ def _all_state_classes(cls: type[rx.State]) -> list[type[rx.State]]:
     return out
 
 
-def current_session_hash(cookie_header: str | None) -> str:
-    """The hash of the valid session behind a Cookie header, or "" (none, expired, ended)."""
+def current_session_hash(cookie_header: str | None, *, bound: str = "") -> str:
+    """The hash of the valid session behind a Cookie header, or "" (none, expired, ended).
+
+    ``bound`` is the session the tab's state was built for. While the database cannot be
+    reached the session cannot be looked up; when the cookie is that very session (its hash
+    is ``bound``: it was proven valid when the state was built) the state stays bound to it,
+    so a database outage does not wipe what the clinician is typing — the writes wait for
+    the database anyway, and the next event after it is back checks the session again. Any
+    other failure, or another cookie, is "no session"."""
     token = identity.token_from_cookie_header(cookie_header)
     if not token:
         return ""
     try:
         return identity.get_session(token, touch=False).token_hash
-    except Exception:  # noqa: BLE001 - any failure to prove a session is "no session"
+    except Exception as exc:  # noqa: BLE001 - any failure to prove a session is "no session"
+        if bound and is_unavailable(exc) and identity.token_hash(token) == bound:
+            return bound
         return ""
 
 
 async def bind(root: Any) -> bool:
     """Reset ``root``'s tree when it was built for another session; True if it was reset."""
     headers = (root.router_data or {}).get("headers") or {}
-    current = current_session_hash(headers.get("cookie"))
     binding = await root.get_state(SessionBindingState)
+    current = current_session_hash(headers.get("cookie"), bound=binding._session)
     if binding._session == current:
         return False
     # Load every substate (a Redis state manager loads them lazily), then reset them all.
