@@ -8,7 +8,7 @@ import reflex as rx
 from components import overlay
 from services import jobs, notifications
 from services.settings import get_settings
-from state import guard, housekeeping, live_collab, pu_watch, session_binding
+from state import guard, housekeeping, live_collab, pu_watch, session_binding, socket_owners
 from webcert_ui import api, pages, security  # noqa: F401  (pages register with @rx.page)
 
 # Outside dev/testability mode, refuse to start with development secrets (names the setting).
@@ -45,6 +45,9 @@ guard.install_log_filter()
 # UI state is bound to the server session: reset before any delta when it does not match
 # (first, so that nothing runs against a state built for another session).
 app.add_middleware(session_binding.SessionBinding(), index=0)
+# Several workers: a tab whose worker was killed reconnects elsewhere with its own token and
+# state (Reflex would take it for a duplicate tab and start it empty).
+socket_owners.install()
 # Deliver EHR notifications (§7) from the outbox while the backend runs (every worker may).
 app.register_lifespan_task(notifications.run_forever)
 # Lock drafts 14 days after creation (§4.1); an idempotent UPDATE, safe on several workers.

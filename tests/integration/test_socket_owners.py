@@ -1,0 +1,136 @@
+"""state.socket_owners: a tab whose worker was killed reconnects with its own token (issue 17).
+
+Two Reflex Redis token managers on one redis-server of the test's own: the first runs in a
+process of its own (a worker) that links a tab's token and is then killed (SIGKILL: it never
+deletes its socket record). The tab reconnects to the second: it keeps its token — and so its
+state — instead of being taken for a duplicate tab and started empty. A duplicate of a tab
+whose worker is alive still gets a new token, as in Reflex.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require_or_skip
+
+pytestmark = [pytest.mark.redis]
+ROOT = Path(__file__).resolve().parents[2]
+WORKER = textwrap.dedent(
+    """
+    import asyncio, sys
+    import redis.asyncio as aioredis
+    from reflex.utils.token_manager import RedisTokenManager
+    from state import socket_owners
+
+    socket_owners.install()
+
+    async def main():
+        manager = RedisTokenManager(aioredis.Redis.from_url(sys.argv[1]))
+        assert await manager.link_token_to_sid(sys.argv[2], "sid-on-the-worker") is None
+        print("linked", flush=True)
+        await asyncio.sleep(600)
+
+    asyncio.run(main())
+    """
+)
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """A redis-server of the test's own (the drill changes its keyspace notifications)."""
+    import redis
+
+    require_or_skip(shutil.which("redis-server") is not None, "redis-server")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    args = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    proc = subprocess.Popen(
+        ["redis-server", *args, "--dir", str(tmp_path)], stdout=subprocess.DEVNULL
+    )
+    try:
+        for _ in range(200):
+            with contextlib.suppress(redis.ConnectionError):
+                if redis.Redis(port=port).ping():
+                    break
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+def _worker(redis_url: str, token: str) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WORKER, redis_url, token],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "linked"
+    return proc
+
+
+async def _reconnect(redis_url: str, token: str) -> tuple[str | None, bool]:
+    """The tab connects to another worker: (the new token Reflex hands out, or None;
+    whether the tab is connected by then, as the presence sweeper asks)."""
+    import redis.asyncio as aioredis
+    from reflex.utils.token_manager import RedisTokenManager
+
+    other = RedisTokenManager(aioredis.Redis.from_url(redis_url))
+    try:
+        connected = await other.is_token_connected(token)
+        return await other.link_token_to_sid(token, "sid-after-reconnect"), connected
+    finally:
+        with contextlib.suppress(Exception):
+            await other.close()
+
+
+@pytest.fixture
+def installed() -> Iterator[None]:
+    from reflex.utils.token_manager import RedisTokenManager
+
+    from state import socket_owners
+
+    saved = RedisTokenManager.link_token_to_sid, RedisTokenManager.is_token_connected
+    socket_owners.install()
+    try:
+        yield
+    finally:
+        RedisTokenManager.link_token_to_sid, RedisTokenManager.is_token_connected = saved
+
+
+def test_a_tab_of_a_killed_worker_keeps_its_token(redis_url: str, installed: None) -> None:
+    token = str(uuid.uuid4())
+    worker = _worker(redis_url, token)
+    worker.kill()
+    worker.wait(10)
+    new_token, connected = asyncio.run(_reconnect(redis_url, token))
+    assert not connected  # the sweeper lets the dead worker's tab go
+    assert new_token is None  # the same token: the tab's state (and unsaved edit) is kept
+
+
+def test_a_duplicate_of_a_tab_on_a_live_worker_gets_a_new_token(
+    redis_url: str, installed: None
+) -> None:
+    token = str(uuid.uuid4())
+    worker = _worker(redis_url, token)
+    try:
+        new_token, connected = asyncio.run(_reconnect(redis_url, token))
+    finally:
+        worker.kill()
+        worker.wait(10)
+    assert connected
+    assert new_token is not None and new_token != token
