@@ -7,6 +7,11 @@ PY       := $(VENV)/bin/python
 BUN_DIR  := .tools/bun
 BUN      := $(BUN_DIR)/node_modules/.bin/bun
 BUN_VERSION := 1.4.5
+UV_DIR   := .tools/uv
+UV       := $(UV_DIR)/bin/uv
+UV_VERSION := 0.13.9
+# uv with the index pip is configured with (uv does not read pip's configuration).
+UV_PIP   := python3 scripts/uv_env.py $(UV) pip
 
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
@@ -15,23 +20,46 @@ export REFLEX_DIR := $(CURDIR)/.tools/reflex
 export PATH := $(CURDIR)/$(BUN_DIR)/node_modules/.bin:$(PATH)
 # Use the registry npm is configured with (never a hard-coded host).
 export NPM_CONFIG_REGISTRY := $(shell npm config get registry 2>/dev/null)
+# uv uses the machine's python3 and never downloads an interpreter.
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run run-scaled test setup migrate chromium lint bench clean
+.PHONY: run run-scaled test setup setup-dev lock migrate chromium lint bench clean
 
-$(VENV)/.installed: requirements.txt
-	@test -x $(PY) || python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -r requirements.txt
+$(UV):
+	python3 -m pip install -q --disable-pip-version-check --target $(UV_DIR) uv==$(UV_VERSION)
+
+$(PY): | $(UV)
+	$(UV) venv -q --python python3 $(VENV)
+
+# make run: the runtime packages only (requirements.txt). Inexact: keeps the dev tools that
+# make test added, so switching between the two installs nothing.
+$(VENV)/.runtime: requirements.txt | $(PY)
+	$(UV_PIP) install -q --python $(PY) -r requirements.txt
 	@touch $@
+
+# make test / lint / bench: runtime + dev group (requirements-dev.txt), exactly what is locked.
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
+	$(UV_PIP) sync -q --python $(PY) requirements.txt requirements-dev.txt
+	@touch $@ $(VENV)/.runtime
 
 $(BUN):
 	npm install --silent --prefix $(BUN_DIR) bun@$(BUN_VERSION)
 
-setup: $(VENV)/.installed $(BUN)
+setup: $(VENV)/.runtime $(BUN)
+
+setup-dev: $(VENV)/.dev $(BUN)
+
+# After changing the dependencies in pyproject.toml: re-resolve both lock files (pins kept where
+# they still fit; `make lock UPGRADE=--upgrade` moves everything to the newest versions).
+LOCK := compile -q --universal --python-version 3.11 --annotation-style line $(UPGRADE)
+lock: | $(UV)
+	$(UV_PIP) $(LOCK) pyproject.toml --group dev -o requirements-dev.txt
+	$(UV_PIP) $(LOCK) pyproject.toml -c requirements-dev.txt -o requirements.txt
 
 migrate: setup
 	$(PY) -m services.persistence.migrate
 
+# The demo EHR gets each notification both as JSON and as CertificateStatusUpdateForCare v3.
 # The demo EHR gets each notification both as JSON and as CertificateStatusUpdateForCare v3.
 run: migrate
 	WEBCERT_DEMO_EHR_NOTIFICATION_FORMAT=$${WEBCERT_DEMO_EHR_NOTIFICATION_FORMAT:-both} \
@@ -52,7 +80,7 @@ run-scaled: setup
 
 chromium: /usr/bin/chromium /usr/bin/pdftoppm
 
-test: setup chromium
+test: setup-dev chromium
 	$(PY) -m ruff check .
 	# Playwright's sync API keeps an event loop running in the test process, so the browser
 	# tests run in a pytest process of their own.
@@ -61,10 +89,10 @@ test: setup chromium
 	$(PY) -m pytest -q -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
 	$(PY) -m pytest -q -p no:cacheprovider tests/security/e2e $(PYTEST_ARGS)
 
-lint: setup
+lint: setup-dev
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .
 
-bench: setup
+bench: setup-dev
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:

@@ -19,7 +19,7 @@ Writes (default target: services/data):
 The HTML in the FMB source is never shipped: an allow-list converter (stdlib html.parser) keeps
 only text, turning <p>/<br>/line breaks into paragraphs and <li> into list items; every other tag
 and all attributes (links, scripts, styles) are dropped. xlrd is needed only by this script
-(pip install xlrd), never at run time.
+(in the dev group: `make setup-dev`), never at run time.
 
 Usage:  .venv/bin/python scripts/convert_fmb_icf.py [--source DIR] [--target DIR] [--check]
 """
