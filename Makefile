@@ -18,8 +18,6 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_DIR := $(CURDIR)/.tools/reflex
 export PATH := $(CURDIR)/$(BUN_DIR)/node_modules/.bin:$(PATH)
-# Use the registry npm is configured with (never a hard-coded host).
-export NPM_CONFIG_REGISTRY := $(shell npm config get registry 2>/dev/null)
 # uv uses the machine's python3 and never downloads an interpreter.
 export UV_PYTHON_DOWNLOADS := never
 
@@ -60,10 +58,11 @@ migrate: setup
 	$(PY) -m services.persistence.migrate
 
 # The demo EHR gets each notification both as JSON and as CertificateStatusUpdateForCare v3.
-# The demo EHR gets each notification both as JSON and as CertificateStatusUpdateForCare v3.
-run: migrate
+# serve.py migrates (skipped when the SQLite database already has the newest schema) and reuses
+# the compiled frontend when its sources are unchanged (scripts/reflex_prod.py).
+run: setup
 	WEBCERT_DEMO_EHR_NOTIFICATION_FORMAT=$${WEBCERT_DEMO_EHR_NOTIFICATION_FORMAT:-both} \
-	  $(PY) scripts/serve.py
+	  $(PY) scripts/serve.py --migrate $(SERVE_ARGS)
 
 # Scale-out mode (README "Several workers and hosts"): the machine's PostgreSQL and Redis,
 # WORKERS backend workers (default: the number of cores). SERVE_ARGS e.g. --port 3001

@@ -76,11 +76,17 @@ def wait_for(url: str, timeout: float, proc: subprocess.Popen | None = None) -> 
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
-def reflex_run(port: int, *, serving: str = "--single-port") -> list[str]:
+def reflex_run(
+    port: int, *, serving: str = "--single-port", reuse_build: bool = False
+) -> list[str]:
     """The production ``reflex run`` command on loopback ``port``: ``--single-port`` (frontend
-    and backend on one port) or ``--backend-only``."""
-    reflex = str(Path(sys.executable).parent / "reflex")
-    return [reflex, "run", "--env", "prod", serving, "--backend-port", str(port), *_LOOPBACK_QUIET]
+    and backend on one port) or ``--backend-only``. ``reuse_build``: through
+    ``scripts/reflex_prod.py``, which skips Reflex's compile and frontend build while the app's
+    sources are unchanged (for this app, run from ``ROOT``)."""
+    args = ["--env", "prod", serving, "--backend-port", str(port), *_LOOPBACK_QUIET]
+    if reuse_build:
+        return [sys.executable, "-m", "scripts.reflex_prod", *args]
+    return [str(Path(sys.executable).parent / "reflex"), "run", *args]
 
 
 def start(
@@ -91,39 +97,53 @@ def start(
     log_dir: Path | None = None,
     seed: bool = False,
     workers: int | None = None,
+    migrate: bool = False,
 ) -> tuple[subprocess.Popen, subprocess.Popen | None]:
     """Start simulators (unless ``sim_base_port`` is None) and the app; return both processes
-    once the app answers. ``workers``: granian workers (only with Redis; default 2)."""
+    once the app answers. ``workers``: granian workers (only with Redis; default 2).
+    ``migrate``: bring the database to the newest schema before the app starts.
+
+    The steps overlap where they may: the simulators start while the database is migrated,
+    the app (whose start-up tasks need the migrated database, not the simulators) right after
+    the migration, and the demo data are seeded while the app imports."""
     env = build_env(port, sim_base_port, extra_env, workers=workers)
     log_dir = log_dir or ROOT / "var"
     log_dir.mkdir(parents=True, exist_ok=True)
-    sims = None
-    if sim_base_port is not None:
-        sim_log = open(log_dir / f"simulators-{port}.log", "w")
-        sims = subprocess.Popen(
-            [sys.executable, "-m", "simulators", "--log-level", "warning"],
+    sims = app = None
+    try:
+        if sim_base_port is not None:
+            sim_log = open(log_dir / f"simulators-{port}.log", "w")
+            sims = subprocess.Popen(
+                [sys.executable, "-m", "simulators", "--log-level", "warning"],
+                cwd=ROOT,
+                env=env,
+                stdout=sim_log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        if migrate:
+            subprocess.run(
+                [sys.executable, "-m", "services.persistence.migrate"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+            )
+        app_log = open(log_dir / f"app-{port}.log", "w")
+        app = subprocess.Popen(
+            reflex_run(port, reuse_build=True),
             cwd=ROOT,
             env=env,
-            stdout=sim_log,
+            stdout=app_log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_for(env["WEBCERT_HSA_URL"] + "/persons", 30, sims)
-    if seed:
-        subprocess.run([sys.executable, "-m", "services.seed"], cwd=ROOT, env=env, check=True)
-    app_log = open(log_dir / f"app-{port}.log", "w")
-    app = subprocess.Popen(
-        reflex_run(port),
-        cwd=ROOT,
-        env=env,
-        stdout=app_log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
+        if sims is not None:
+            wait_for(env["WEBCERT_HSA_URL"] + "/persons", 30, sims)
+        if seed:
+            subprocess.run([sys.executable, "-m", "services.seed"], cwd=ROOT, env=env, check=True)
         wait_for(f"http://127.0.0.1:{port}/health", 240, app)
         wait_for(f"http://127.0.0.1:{port}/login", 60, app)
-    except Exception:
+    except BaseException:
         stop(app, sims)
         raise
     return app, sims
@@ -161,6 +181,9 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=None, help="backend workers (needs REDIS_URL; default 2)"
     )
+    parser.add_argument(
+        "--migrate", action="store_true", help="migrate the database first (make run does)"
+    )
     args = parser.parse_args()
     sim_base = None if args.no_simulators else args.sim_base_port
     print("Startar Webcert (produktionsbygge) …", flush=True)
@@ -170,6 +193,7 @@ def main() -> None:
         extra_env={"WEBCERT_TESTABILITY_ENABLED": "false" if args.no_testability else "true"},
         seed=True,
         workers=args.workers,
+        migrate=args.migrate,
     )
     page = "/" if args.no_testability else "/login"
     print(f"\nWebcert körs på http://127.0.0.1:{args.port}{page}  (Ctrl-C avslutar)", flush=True)
