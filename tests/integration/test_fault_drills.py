@@ -318,11 +318,11 @@ async def open_tab(base_url: str, cert_id: str, user: str = DOCTOR) -> Tab:
     )
     await tab.connect()
     mark = await tab.send(ROOT_STATE + ".hydrate_and_load", {})
-    assert await tab.wait_for(mark, _has(CERT_STATE, "cert_id", cert_id), 60), "not opened"
+    assert await tab.wait_for(mark, _has(CERT_STATE, "cert_id", cert_id), 90), "not opened"
     return tab
 
 
-async def edit(tab: Tab, value: str, *, saved: bool = True, timeout: float = 20) -> None:
+async def edit(tab: Tab, value: str, *, saved: bool = True, timeout: float = 45) -> None:
     mark = await tab.send(CERT_STATE + ".set_value", {"key": "ovrigt", "value": value})
     assert await tab.wait_for(mark, _edit_echo(value), timeout), f"no echo of {value!r}"
     if saved:
@@ -349,14 +349,14 @@ def view_shows(value: str):  # type: ignore[no-untyped-def]
     return check
 
 
-async def reconnect_until_open(tab: Tab, base_url: str, cert_id: str, timeout: float = 60) -> None:
+async def reconnect_until_open(tab: Tab, base_url: str, cert_id: str, timeout: float = 150) -> None:
     """Reconnect as the browser does (retrying while the server is away) until the draft is
     shown again."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             mark = await tab.reconnect(base_url)
-            if await tab.wait_for(mark, _has(CERT_STATE, "cert_id", cert_id), 20):
+            if await tab.wait_for(mark, _has(CERT_STATE, "cert_id", cert_id), 45):
                 return
         except Exception:  # noqa: BLE001 - not up yet: try again, as the browser does
             pass
@@ -375,16 +375,16 @@ async def test_two_processes_share_priority_and_live_updates(cluster: Cluster) -
         try:
             assert latest(second, CERT_STATE, "has_priority") is not False
             # A is told at once, across processes, that B has priority now.
-            assert await first.wait_for(mark, _has(CERT_STATE, "has_priority", False), 15)
+            assert await first.wait_for(mark, _has(CERT_STATE, "has_priority", False), 45)
             assert latest(first, CERT_STATE, "editable") is False
             # B's edit appears live in A's read-only view.
             mark = len(first.messages)
             await edit(second, "Skrivet i process B.")
-            assert await first.wait_for(mark, view_shows("Skrivet i process B."), 15)
+            assert await first.wait_for(mark, view_shows("Skrivet i process B."), 45)
             # A takes priority back ("Fortsätt redigera"): B is told.
             mark = len(second.messages)
             await first.send(CERT_STATE + ".continue_editing", {})
-            assert await second.wait_for(mark, _has(CERT_STATE, "has_priority", False), 15)
+            assert await second.wait_for(mark, _has(CERT_STATE, "has_priority", False), 45)
             await edit(first, "Skrivet i process A.")
         finally:
             await second.close()
@@ -393,11 +393,6 @@ async def test_two_processes_share_priority_and_live_updates(cluster: Cluster) -
     assert cluster.saved_content(cert_id)["ovrigt"] == "Skrivet i process A."
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open defect (issue 17): on a quiet machine the echo after the 20 s outage did not "
-    "arrive in the final run (it passed under load); to be investigated, not a pass",
-)
 async def test_database_refuses_connections_for_20_seconds(cluster: Cluster) -> None:
     cert_id = await create_draft(cluster)
     tab = await open_tab(cluster.a_url, cert_id)
@@ -411,7 +406,7 @@ async def test_database_refuses_connections_for_20_seconds(cluster: Cluster) -> 
                 await edit(tab, f"Under avbrottet {i}.", saved=False)
                 await asyncio.sleep(1)
             # The tab says, in Swedish, that it could not save and will try again.
-            assert await tab.wait_for(mark, _has(SAVE_STATE, "save_state", "error"), 15)
+            assert await tab.wait_for(mark, _has(SAVE_STATE, "save_state", "error"), 45)
             errors = [
                 part.get("save_message_rx_state_", "")
                 for _t, data in tab.messages[mark:]
@@ -429,7 +424,7 @@ async def test_database_refuses_connections_for_20_seconds(cluster: Cluster) -> 
             cluster.proxy.accept()
         # Autosave retries by itself: the last edit is saved, without any action of the user.
         mark = len(tab.messages)
-        assert await tab.wait_for(mark, _has(SAVE_STATE, "save_state", "saved"), 20)
+        assert await tab.wait_for(mark, _has(SAVE_STATE, "save_state", "saved"), 60)
         assert cluster.saved_content(cert_id)["ovrigt"] == last
         await edit(tab, "Efter avbrottet.")
         assert cluster.saved_content(cert_id)["ovrigt"] == "Efter avbrottet."
@@ -437,10 +432,6 @@ async def test_database_refuses_connections_for_20_seconds(cluster: Cluster) -> 
         await tab.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="after the reconnect the unsaved edit is not yet put back and saved (issue 17)",
-)
 async def test_a_process_is_killed_while_a_clinician_edits(cluster: Cluster) -> None:
     cert_id = await create_draft(cluster)
     tab = await open_tab(cluster.b_url, cert_id)
@@ -454,7 +445,7 @@ async def test_a_process_is_killed_while_a_clinician_edits(cluster: Cluster) -> 
             await edit(tab, "Inskrivet men inte sparat.", saved=False)
             # (Reflex sends an event's delta before it stores the state: a process killed in
             # those few milliseconds loses that event. The drill kills B a moment later.)
-            assert await tab.wait_for(mark, _has(SAVE_STATE, "save_state", "error"), 15)
+            assert await tab.wait_for(mark, _has(SAVE_STATE, "save_state", "error"), 45)
             await asyncio.sleep(1)
             cluster.kill_b()
         finally:
@@ -464,7 +455,7 @@ async def test_a_process_is_killed_while_a_clinician_edits(cluster: Cluster) -> 
         # what was typed is still in the editor, and saved now.
         mark = len(tab.messages)
         await reconnect_until_open(tab, cluster.a_url, cert_id)
-        saved = await tab.wait_for(mark, _has(SAVE_STATE, "save_state", "saved"), 20)
+        saved = await tab.wait_for(mark, _has(SAVE_STATE, "save_state", "saved"), 60)
         if not saved:  # what the tab was sent, for the report
             (ROOT / "artifacts" / "logs").mkdir(parents=True, exist_ok=True)
             (ROOT / "artifacts" / "logs" / "drill-killed-messages.txt").write_text(
@@ -500,12 +491,12 @@ async def test_redis_restarts(cluster: Cluster) -> None:
         await reconnect_until_open(second, cluster.b_url, cert_id)
         assert latest(second, CERT_STATE, "has_priority") is not False
         # (across processes: after the restart Reflex's relay between them resubscribes)
-        assert await first.wait_for(mark, _has(CERT_STATE, "has_priority", False), 30)
+        assert await first.wait_for(mark, _has(CERT_STATE, "has_priority", False), 60)
         # Nothing saved was lost, and editing and live updates go on.
         assert cluster.saved_content(cert_id)["ovrigt"] == "Före omstarten av Redis."
         mark = len(first.messages)
         await edit(second, "Efter omstarten av Redis.")
-        assert await first.wait_for(mark, view_shows("Efter omstarten av Redis."), 15)
+        assert await first.wait_for(mark, view_shows("Efter omstarten av Redis."), 45)
         assert cluster.saved_content(cert_id)["ovrigt"] == "Efter omstarten av Redis."
     finally:
         await first.close()
