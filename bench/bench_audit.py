@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from stdnum import luhn  # noqa: E402
+
 from services import audit  # noqa: E402
 from tests.postgres import own_database  # noqa: E402
 
@@ -56,11 +58,7 @@ def _personnummer(rng: random.Random, i: int) -> str:
     body = (
         f"{rng.randrange(30, 99):02d}{1 + i % 12:02d}{1 + (i // 12) % 28:02d}{i // 336 % 1000:03d}"
     )
-    total = 0
-    for k, ch in enumerate(body):
-        v = int(ch) * (2 if k % 2 == 0 else 1)
-        total += v - 9 if v > 9 else v
-    return "19" + body + str((10 - total % 10) % 10)
+    return "19" + body + luhn.calc_check_digit(body)
 
 
 def fill(url: str, n: int, seed: int = 18) -> dict[str, list[str]]:

@@ -20,7 +20,6 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,31 +27,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from services import interop  # noqa: E402
-from services.certificates import get_definition  # noqa: E402
-from services.interop import register, samples  # noqa: E402
+from services.interop import register  # noqa: E402
+from tests.factories import register_certificate  # noqa: E402
 
 TYPES = ("fk7804", "fk7800", "fk7801", "fk7802", "tstrk1007", "tstrk1031")
 TARGET_VALIDATE_MS = 25.0
 TARGET_EXPORT_MS = 5.0
-
-
-def data_for(cert_type: str) -> register.CertificateData:
-    return register.CertificateData(
-        id="5b0d8a4e-2f7c-4f0e-9a55-0c1d2e3f4a5b",
-        type=cert_type,
-        version=get_definition(cert_type).version,
-        signed_at=datetime.now(UTC),
-        patient={"personnummer": "191212121212", "first_name": "Tolvan", "last_name": "Tolvansson"},
-        issuer={
-            "hsa_id": "TSTNMT2321000156-DRAA",
-            "name": "Ajla Doktor",
-            "unit_id": "TSTNMT2321000156-ALVC",
-            "unit_name": "Alfa Vårdcentral",
-            "care_provider_id": "TSTNMT2321000156-ALFA",
-            "care_provider_name": "Alfa Regionen",
-        },
-        content=samples.complete_content(cert_type, date.today()),
-    )
 
 
 def measure(fn: Callable[[], object], n: int) -> tuple[list[float], list[float]]:
@@ -76,7 +56,7 @@ def main() -> int:
     print(f"{'type':10} {'export ms (wall/cpu)':>22} {'validate ms (wall/cpu)':>24} {'p95 val':>8}")
     all_export, all_validate, cpu_export, cpu_validate = [], [], [], []
     for cert_type in TYPES:
-        data = data_for(cert_type)
+        data = register_certificate(cert_type)
         xml = register.export(data)
         problems = interop.validate(xml)  # warm-up: compiles the XSD and the schematron
         if problems:

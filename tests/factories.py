@@ -10,6 +10,9 @@ Import what a test needs::
 
 from __future__ import annotations
 
+import contextlib
+import json
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -29,6 +32,7 @@ from services.persistence.models import (
     NotificationOutbox,
     QuestionThread,
 )
+from services.settings import get_settings
 
 # --- users (HSA simulator) -------------------------------------------------------------------
 DOCTOR = "TSTNMT2321000156-DRAA"  # Ajla Doktor, befattningskod 204010 → läkare, 3 units
@@ -46,6 +50,16 @@ TOLVAN = "191212121212"  # Tolvan Tolvansson
 MAJ_SEKRETESS = "195401232540"  # Maj Pärsson, sekretessmarkering
 TOD_DECEASED = "190005259809"  # Tod Svensson, deceased (deregistration AV)
 SAM = "195401875769"  # a samordningsnummer (day 87 = 27 + 60)
+
+
+def luhn_digit(nine: str) -> str:
+    """The Luhn check digit of nine digits (weights 2,1,2,1,...), computed here, independently
+    of the library the services use: the tests' oracle for personnummer."""
+    total = 0
+    for i, ch in enumerate(nine):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return str((10 - total % 10) % 10)
 
 
 # --- in-memory objects for the pure rules (no database, no HSA) -------------------------------
@@ -279,6 +293,61 @@ def outage(sim: Any, name: str, down: bool) -> None:
     httpx.post(sim.url(name) + "/admin/outage", json={"down": down}).raise_for_status()
 
 
+# --- the EHR API (webcert_ui.api, in process) ------------------------------------------------
+API_BASE = "http://webcert.test"
+
+
+def ehr_systems(
+    monkeypatch: Any,
+    *,
+    demo_key: str = "demo-ehr-key",
+    scoped_key: str = "scoped-key",
+    demo_units: tuple[str, ...] = ("*",),
+) -> None:
+    """Two EHR systems with API keys: "demo-ehr" for ``demo_units`` ("*": every unit) and
+    "scoped" for OTHER_UNIT only."""
+    systems = {
+        "demo-ehr": {"api_key": demo_key, "units": list(demo_units)},
+        "scoped": {"api_key": scoped_key, "units": [OTHER_UNIT]},
+    }
+    monkeypatch.setattr(get_settings(), "ehr_systems", json.dumps(systems))
+
+
+def draft_request(
+    cert_type: str = "fk7804", *, pnr: str = TOLVAN, user: str = DOCTOR, unit: str = UNIT
+) -> dict[str, Any]:
+    """The body of ``POST /api/v1/certificates``: the EHR asks for a new draft."""
+    return {
+        "type": cert_type,
+        "patient": {"personnummer": pnr},
+        "user_hsa_id": user,
+        "unit_id": unit,
+    }
+
+
+def launch_request(
+    cert_id: str, *, user: str = DOCTOR, unit: str | None = UNIT, **parameters: Any
+) -> dict[str, Any]:
+    """The body of ``POST /api/v1/launch-tokens``: the EHR asks for a deep link to ``cert_id``
+    (no unit: the user's own choice; ``parameters``: the manual's §3.2 launch parameters)."""
+    body: dict[str, Any] = {"user_hsa_id": user, "certificate_id": cert_id}
+    if unit:
+        body["unit_id"] = unit
+    if parameters:
+        body["parameters"] = parameters
+    return body
+
+
+@contextlib.asynccontextmanager
+async def api_client(**client_args: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on Webcert's API (the ASGI app, no server) at ``API_BASE``."""
+    from webcert_ui.api import make_api
+
+    transport = httpx.ASGITransport(app=make_api())
+    async with httpx.AsyncClient(transport=transport, base_url=API_BASE, **client_args) as c:
+        yield c
+
+
 # --- Försäkringskassan (the FK simulator posts to Webcert's inbound API at ``api_url``) -----
 def fk(sim, path: str, body: dict[str, Any], api_url: str) -> httpx.Response:
     """An FK simulator admin call that posts to Webcert's inbound endpoint."""
@@ -311,10 +380,39 @@ def komplt(sim, api_url: str, cert_id: str, **extra: Any) -> str:
 
 
 # --- RIV-TA (interop) ---------------------------------------------------------------------
-def register_certificate(cert_type: str, **content: object) -> register.CertificateData:
-    """A complete signed certificate of ``cert_type`` as RegisterCertificate data (interop)."""
+# every type sent over RIV-TA and the simulator that receives it
+RIV_RECIPIENTS = [
+    ("fk7804", "fk"),
+    ("fk7800", "fk"),
+    ("fk7801", "fk"),
+    ("fk7802", "fk"),
+    ("tstrk1007", "ts"),
+    ("tstrk1031", "ts"),
+]
+RIV_ISSUER = {
+    "hsa_id": "TSTNMT2321000156-DRAA",
+    "name": "Ajla Doktor",
+    "prescription_code": "1234567",
+    "specialities": ["Allmänmedicin"],
+    "workplace_code": "1234567890",
+    "unit_id": "TSTNMT2321000156-ALVC",
+    "unit_name": "Alfa Vårdcentral",
+    "unit_address": "Storgatan 1",
+    "unit_postal_code": "12345",
+    "unit_city": "Alfastad",
+    "unit_phone": "0101234567",
+    "care_provider_id": "TSTNMT2321000156-ALFA",
+    "care_provider_name": "Alfa Regionen",
+}
+
+
+def register_certificate(
+    cert_type: str, *, cert_id: str = "9f1c1c8e-0b7e-4a51-9d35-1f2b9a3c7d10", **content: object
+) -> register.CertificateData:
+    """A complete certificate of ``cert_type``, signed now by Ajla Doktor (``RIV_ISSUER``), as
+    RegisterCertificate data (interop); ``content`` overrides answers."""
     return register.CertificateData(
-        id="9f1c1c8e-0b7e-4a51-9d35-1f2b9a3c7d10",
+        id=cert_id,
         type=cert_type,
         version=get_definition(cert_type).version,
         signed_at=datetime.now(UTC),
@@ -326,23 +424,9 @@ def register_certificate(cert_type: str, **content: object) -> register.Certific
             "postal_code": "12345",
             "city": "Tolvstad",
         },
-        issuer={
-            "hsa_id": "TSTNMT2321000156-DRAA",
-            "name": "Ajla Doktor",
-            "prescription_code": "1234567",
-            "specialities": ["Allmänmedicin"],
-            "workplace_code": "1234567890",
-            "unit_id": "TSTNMT2321000156-ALVC",
-            "unit_name": "Alfa Vårdcentral",
-            "unit_address": "Storgatan 1",
-            "unit_postal_code": "12345",
-            "unit_city": "Alfastad",
-            "unit_phone": "0101234567",
-            "care_provider_id": "TSTNMT2321000156-ALFA",
-            "care_provider_name": "Alfa Regionen",
-        },
+        issuer=RIV_ISSUER,
         content={**samples.complete_content(cert_type, date.today()), **content},
-        unit_id="TSTNMT2321000156-ALVC",
+        unit_id=RIV_ISSUER["unit_id"],
     )
 
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from scripts import serve
-from tests.factories import DOCTOR, TOLVAN, UNIT
+from tests.factories import DOCTOR, TOLVAN, UNIT, draft_request, launch_request
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -57,23 +57,15 @@ class App:
     ) -> str:
         r = self.api.post(
             "/api/v1/certificates",
-            json={
-                "type": cert_type,
-                "patient": {"personnummer": pnr},
-                "user_hsa_id": user,
-                "unit_id": unit,
-            },
+            json=draft_request(cert_type, pnr=pnr, user=user, unit=unit),
             headers=self.ehr_headers,
         )
         assert r.status_code == 201, r.text
         return r.json()["id"]
 
     def deep_link(self, cert_id: str, user: str = DOCTOR, unit: str | None = UNIT, **params) -> str:
-        body: dict = {"user_hsa_id": user, "certificate_id": cert_id}
-        if unit:
-            body["unit_id"] = unit
-        if params:  # §3.2 parameters travel inside the signed launch token
-            body["parameters"] = params
+        # §3.2 parameters travel inside the signed launch token
+        body = launch_request(cert_id, user=user, unit=unit, **params)
         r = self.api.post("/api/v1/launch-tokens", json=body, headers=self.ehr_headers)
         assert r.status_code == 200, r.text
         return r.json()["url"]

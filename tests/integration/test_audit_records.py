@@ -7,7 +7,6 @@ replace/copy, print, refusals with their code, sjf reads, EHR API person + syste
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -21,7 +20,6 @@ from services import audit, clock, identity, lifecycle, pdl_log, printing
 from services.errors import NotAuthorized
 from services.persistence.db import session_scope
 from services.persistence.models import AuditRecord
-from services.settings import get_settings
 from tests.factories import (
     ADMIN,
     DOCTOR,
@@ -29,11 +27,13 @@ from tests.factories import (
     OTHER_UNIT,
     TOLVAN,
     UNIT,
+    api_client,
     complete_fk7804,
+    draft_request,
+    ehr_systems,
     force,
     login,
 )
-from webcert_ui.api import make_api
 
 ALFA = "TSTNMT2321000156-ALFA"
 LILLTOLVAN = "201212121212"
@@ -225,34 +225,13 @@ async def test_unit_list_records_each_patient_shown(migrated_db, sim) -> None:
 
 @pytest.fixture
 async def api(migrated_db, sim, monkeypatch) -> AsyncIterator[httpx.AsyncClient]:
-    monkeypatch.setattr(
-        get_settings(),
-        "ehr_systems",
-        json.dumps(
-            {
-                "demo-ehr": {"api_key": "demo-ehr-key", "units": ["*"]},
-                "scoped": {"api_key": "scoped-key", "units": [OTHER_UNIT]},
-            }
-        ),
-    )
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=make_api()),
-        base_url="http://webcert.test",
-        headers={"X-Api-Key": "demo-ehr-key"},
-    ) as client:
+    ehr_systems(monkeypatch)
+    async with api_client(headers={"X-Api-Key": "demo-ehr-key"}) as client:
         yield client
 
 
 async def test_ehr_api_names_the_person_and_the_system(api: httpx.AsyncClient) -> None:
-    created = await api.post(
-        "/api/v1/certificates",
-        json={
-            "type": "fk7804",
-            "patient": {"personnummer": TOLVAN},
-            "user_hsa_id": DOCTOR,
-            "unit_id": UNIT,
-        },
-    )
+    created = await api.post("/api/v1/certificates", json=draft_request())
     assert created.status_code == 201, created.text
     cert_id = created.json()["id"]
     assert (last().action, last().user_id, last().system_name) == ("CREATE", DOCTOR, "demo-ehr")

@@ -25,7 +25,17 @@ from services.persistence.models import (
 )
 from services.settings import get_settings
 from simulators import ehr
-from tests.factories import ADMIN, DOCTOR, OTHER_UNIT, SAM, UNIT
+from tests.factories import (
+    ADMIN,
+    DOCTOR,
+    OTHER_UNIT,
+    SAM,
+    UNIT,
+    api_client,
+    draft_request,
+    ehr_systems,
+    launch_request,
+)
 from webcert_ui.api import make_api
 
 TOLVAN = "19121212-1212"
@@ -37,34 +47,17 @@ BASE = "http://webcert.test"
 @pytest.fixture
 def systems(monkeypatch: pytest.MonkeyPatch) -> None:
     """The demo system for every unit plus one system scoped to OTHER_UNIT only."""
-    monkeypatch.setattr(
-        get_settings(),
-        "ehr_systems",
-        json.dumps(
-            {
-                "demo-ehr": {"api_key": "demo-ehr-key", "units": ["*"]},
-                "scoped": {"api_key": "scoped-key", "units": [OTHER_UNIT]},
-            }
-        ),
-    )
+    ehr_systems(monkeypatch)
 
 
 @pytest.fixture
 async def client(migrated_db, sim, systems) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=make_api())
-    async with httpx.AsyncClient(transport=transport, base_url=BASE) as c:
+    async with api_client() as c:
         yield c
 
 
 def draft_body(**changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "type": "fk7804",
-        "patient": {"personnummer": TOLVAN},
-        "user_hsa_id": DOCTOR,
-        "unit_id": UNIT,
-    }
-    body.update(changes)
-    return body
+    return {**draft_request(pnr=TOLVAN), **changes}
 
 
 def assert_error(r: httpx.Response, status: int, code: str | None = None, field: Any = ...) -> None:
@@ -220,12 +213,7 @@ async def test_launch_token_happy_path_logs_in_through_the_deep_link(client) -> 
     cert_id = await create(client)
     r = await client.post(
         "/api/v1/launch-tokens",
-        json={
-            "user_hsa_id": DOCTOR,
-            "unit_id": UNIT,
-            "certificate_id": cert_id,
-            "parameters": {"sjf": True, "ref": "abc"},
-        },
+        json=launch_request(cert_id, sjf=True, ref="abc"),
         headers=KEY,
     )
     assert r.status_code == 200, r.text

@@ -53,13 +53,11 @@ from bench.bench_load import (
 )
 from scripts import serve
 from tests.conftest import PG_URL, postgres_available, redis_available, require_or_skip
+from tests.factories import ADMIN, DOCTOR, draft_request, launch_request
 from tests.postgres import own_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 ROOT = Path(__file__).resolve().parents[2]
-DOCTOR = "TSTNMT2321000156-DRAA"
-ADMIN = "TSTNMT2321000156-VAAA"
-UNIT = "TSTNMT2321000156-ALVC"
 API_KEY = "drill-key"
 VIEW_STATE = ROOT_STATE + ".state___certificate_view"
 
@@ -286,12 +284,7 @@ async def create_draft(cl: Cluster) -> str:
     async with httpx.AsyncClient(base_url=cl.a_url, timeout=60) as http:
         r = await http.post(
             "/api/v1/certificates",
-            json={
-                "type": "fk7804",
-                "patient": {"personnummer": "191212121212"},
-                "user_hsa_id": DOCTOR,
-                "unit_id": UNIT,
-            },
+            json=draft_request(),
             headers={"x-api-key": API_KEY},
         )
         assert r.status_code == 201, r.text
@@ -303,7 +296,7 @@ async def open_tab(base_url: str, cert_id: str, user: str = DOCTOR) -> Tab:
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
         r = await http.post(
             "/api/v1/launch-tokens",
-            json={"user_hsa_id": user, "certificate_id": cert_id, "unit_id": UNIT},
+            json=launch_request(cert_id, user=user),
             headers={"x-api-key": API_KEY},
         )
         assert r.status_code == 200, r.text

@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from services.persistence.db import create_all, engine_for
 from services.settings import get_settings
 from simulators.runner import RunningSimulators, start_simulators
-from tests.factories import DOCTOR, UNIT
+from tests.factories import UNIT, draft_request, launch_request
 from webcert_ui.api import make_api
 
 KEY = {"X-Api-Key": "demo-ehr-key"}
@@ -51,12 +51,7 @@ def _seed() -> str:
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             r = await client.post(
                 "/api/v1/certificates",
-                json={
-                    "type": "fk7804",
-                    "patient": {"personnummer": "191212121212"},
-                    "user_hsa_id": DOCTOR,
-                    "unit_id": UNIT,
-                },
+                json=draft_request(),
                 headers=KEY,
             )
         assert r.status_code == 201, r.text
@@ -99,14 +94,9 @@ def test_happy_responses_match_the_schema(api_env, path, method) -> None:
     if "{" in path:
         params["path_parameters"] = {"cert_id": cert_id, "unit_id": UNIT}
     if path.endswith("launch-tokens"):
-        params["body"] = {"user_hsa_id": DOCTOR, "unit_id": UNIT, "certificate_id": cert_id}
+        params["body"] = launch_request(cert_id)
     elif method == "POST":
-        params["body"] = {
-            "type": "fk7800",
-            "patient": {"personnummer": "19121212-1212"},
-            "user_hsa_id": DOCTOR,
-            "unit_id": UNIT,
-        }
+        params["body"] = draft_request("fk7800", pnr="19121212-1212")
     case = schema[path][method].Case(**params)
     response = case.call_and_validate(headers=KEY)
     assert response.status_code in (200, 201), response.text

@@ -4,37 +4,14 @@ own rules; refusals are RIV-TA errors and leave nothing stored."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
 import httpx
 import pytest
 from lxml import etree
 
-from services.certificates import get_definition
-from services.interop import messages, register, samples, soap
-from tests.factories import BILLION_LAUGHS, XXE, received
-
-ISSUER = {
-    "hsa_id": "TSTNMT2321000156-DRAA",
-    "name": "Ajla Doktor",
-    "unit_id": "TSTNMT2321000156-ALVC",
-    "unit_name": "Alfa Vårdcentral",
-    "care_provider_id": "TSTNMT2321000156-ALFA",
-    "care_provider_name": "Alfa Regionen",
-}
-
-
-def certificate(cert_type: str, cert_id: str = "c0ffee00-0000-4000-8000-000000000001"):
-    return register.CertificateData(
-        id=cert_id,
-        type=cert_type,
-        version=get_definition(cert_type).version,
-        signed_at=datetime.now(UTC),
-        patient={"personnummer": "191212121212", "first_name": "Tolvan", "last_name": "T"},
-        issuer=ISSUER,
-        content=samples.complete_content(cert_type, date.today()),
-        unit_id=ISSUER["unit_id"],
-    )
+from services.interop import messages, register, soap
+from tests.factories import BILLION_LAUGHS, RIV_RECIPIENTS, XXE, received
+from tests.factories import RIV_ISSUER as ISSUER
+from tests.factories import register_certificate as certificate
 
 
 def post(url: str, body: bytes) -> httpx.Response:
@@ -47,14 +24,7 @@ def register_call(data: register.CertificateData) -> bytes:
 
 @pytest.mark.parametrize(
     ("cert_type", "recipient"),
-    [
-        ("fk7804", "fk"),
-        ("fk7800", "fk"),
-        ("fk7801", "fk"),
-        ("fk7802", "fk"),
-        ("tstrk1007", "ts"),
-        ("tstrk1031", "ts"),
-    ],
+    RIV_RECIPIENTS,
 )
 def test_recipient_accepts_a_valid_register_certificate(
     sim, cert_type: str, recipient: str

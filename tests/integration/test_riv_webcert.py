@@ -15,7 +15,7 @@ from services.interop import messages, soap
 from services.persistence.db import session_scope
 from services.persistence.models import QuestionThread
 from services.settings import get_settings
-from tests.factories import ADMIN, BILLION_LAUGHS, XXE, login, received, signed
+from tests.factories import ADMIN, BILLION_LAUGHS, RIV_RECIPIENTS, XXE, login, received, signed
 from webcert_ui.riv import SEND_MESSAGE_TO_CARE
 
 
@@ -173,14 +173,7 @@ async def test_hostile_requests_get_a_riv_error_and_nothing_is_stored(
 # --- sending: RegisterCertificate v3 to the recipient -------------------------------------------
 @pytest.mark.parametrize(
     ("cert_type", "recipient"),
-    [
-        ("fk7804", "fk"),
-        ("fk7800", "fk"),
-        ("fk7801", "fk"),
-        ("fk7802", "fk"),
-        ("tstrk1007", "ts"),
-        ("tstrk1031", "ts"),
-    ],
+    RIV_RECIPIENTS,
 )
 async def test_every_type_signed_through_the_services_is_accepted_by_its_recipient(
     migrated_db, sim, cert_type: str, recipient: str

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
-from services.settings import get_settings
-from tests.factories import DOCTOR, OTHER_UNIT, TOLVAN, UNIT
-from webcert_ui.api import make_api
+from tests.factories import TOLVAN, UNIT, api_client, draft_request, ehr_systems, launch_request
 
 LILLTOLVAN = "201212121212"
 KEY = {"X-Api-Key": "demo-ehr-key-" + "k" * 24}
@@ -21,22 +18,17 @@ BASE = "http://webcert.test"
 @pytest.fixture
 def systems(monkeypatch: pytest.MonkeyPatch) -> None:
     """The demo system for UNIT, and one system scoped to OTHER_UNIT only."""
-    monkeypatch.setattr(
-        get_settings(),
-        "ehr_systems",
-        json.dumps(
-            {
-                "demo-ehr": {"api_key": KEY["X-Api-Key"], "units": [UNIT]},
-                "scoped": {"api_key": SCOPED_KEY["X-Api-Key"], "units": [OTHER_UNIT]},
-            }
-        ),
+    ehr_systems(
+        monkeypatch,
+        demo_key=KEY["X-Api-Key"],
+        scoped_key=SCOPED_KEY["X-Api-Key"],
+        demo_units=(UNIT,),
     )
 
 
 @pytest.fixture
 async def client(migrated_db, sim, systems) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=make_api())
-    async with httpx.AsyncClient(transport=transport, base_url=BASE) as c:
+    async with api_client() as c:
         yield c
 
 
@@ -45,12 +37,7 @@ async def create_draft(
 ) -> str:
     r = await client.post(
         "/api/v1/certificates",
-        json={
-            "type": "fk7804",
-            "patient": {"personnummer": pnr},
-            "user_hsa_id": DOCTOR,
-            "unit_id": unit,
-        },
+        json=draft_request(pnr=pnr, unit=unit),
         headers=key or (KEY if unit == UNIT else SCOPED_KEY),
     )
     assert r.status_code == 201, r.text
@@ -65,11 +52,7 @@ async def launch_url(
     key: dict | None = None,
     **parameters: str,
 ) -> str:
-    body: dict = {"user_hsa_id": DOCTOR, "certificate_id": cert_id}
-    if unit:
-        body["unit_id"] = unit
-    if parameters:
-        body["parameters"] = parameters
+    body = launch_request(cert_id, unit=unit, **parameters)
     r = await client.post("/api/v1/launch-tokens", json=body, headers=key or KEY)
     assert r.status_code == 200, r.text
     return httpx.URL(r.json()["url"]).raw_path.decode()

@@ -14,8 +14,9 @@ from services.persistence.db import session_scope
 from services.persistence.models import Certificate
 from state.certificate import CertificateState
 from state.session_binding import SessionBinding
+from tests.factories import TOLVAN, UNIT
 from tests.reflex_harness import point, root_state
-from tests.security.conftest import KEY, TOLVAN, UNIT, create_draft
+from tests.security.conftest import KEY, create_draft
 
 BAD = ["a\x00b", "\x07", "rad\x1bESC", "\x7f", "c1\x85", "surrogat\ud800", "\x0b", "\x0c"]
 

@@ -13,17 +13,8 @@ from services.persistence.db import session_scope
 from services.persistence.models import AuditRecord, Certificate
 from services.rights import Action
 from services.settings import get_settings
-from tests.factories import load, login, signed
-from tests.security.conftest import (
-    DOCTOR,
-    LILLTOLVAN,
-    OTHER_UNIT,
-    SCOPED_KEY,
-    TOLVAN,
-    UNIT,
-    create_draft,
-    launch_url,
-)
+from tests.factories import DOCTOR, OTHER_UNIT, TOLVAN, UNIT, launch_request, load, login, signed
+from tests.security.conftest import KEY, LILLTOLVAN, SCOPED_KEY, create_draft, launch_url
 
 
 def _cookie(client: httpx.AsyncClient) -> str | None:
@@ -93,27 +84,12 @@ async def test_the_token_itself_carries_the_parameters(client) -> None:
 
 async def test_the_enhet_parameter_is_checked_against_the_calling_systems_units(client) -> None:
     cert_id = await create_draft(client)
-    r = await client.post(
-        "/api/v1/launch-tokens",
-        json={
-            "user_hsa_id": "TSTNMT2321000156-DRAA",
-            "certificate_id": cert_id,
-            "parameters": {"enhet": OTHER_UNIT},
-        },
-        headers={"X-Api-Key": "demo-ehr-key-" + "k" * 24},
-    )
+    body = launch_request(cert_id, unit=None, enhet=OTHER_UNIT)
+    r = await client.post("/api/v1/launch-tokens", json=body, headers=KEY)
     assert r.status_code == 403, r.text
     assert r.json()["error"]["field"] == "parameters.enhet"
     # The scoped system may name its own unit, but not for another system's certificate.
-    r = await client.post(
-        "/api/v1/launch-tokens",
-        json={
-            "user_hsa_id": "TSTNMT2321000156-DRAA",
-            "certificate_id": cert_id,
-            "parameters": {"enhet": OTHER_UNIT},
-        },
-        headers=SCOPED_KEY,
-    )
+    r = await client.post("/api/v1/launch-tokens", json=body, headers=SCOPED_KEY)
     assert r.status_code == 403, r.text
 
 

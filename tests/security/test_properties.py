@@ -23,7 +23,7 @@ from services.certificates import get_definition
 from services.certificates.base import FieldKind
 from services.certificates.periods import parse_date, parse_end_date_shortcut
 from services.certificates.validation import Severity, can_sign, validate
-from tests.factories import complete_fk7804
+from tests.factories import complete_fk7804, luhn_digit
 
 GENERATED: list[int] = [0]  # inputs generated in this run (printed by conftest)
 TODAY = date(2026, 6, 15)
@@ -44,14 +44,6 @@ def batch(*strategies: Any) -> Any:
 
 
 # --- oracles ---------------------------------------------------------------------------------
-def luhn_digit(nine: str) -> str:
-    total = 0
-    for i, ch in enumerate(nine):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return str((10 - total % 10) % 10)
-
-
 def luhn_ok(ten: str) -> bool:
     return luhn_digit(ten[:9]) == ten[9]
 
