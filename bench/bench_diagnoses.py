@@ -308,20 +308,17 @@ def main(argv: list[str] | None = None) -> int:
     naive_code: list[float] = []
     naive_top: dict[tuple[str, str], list[str]] = {}
     step = max(1, args.naive_sample)
-    for query in text_queries[::step]:
-        t0 = time.perf_counter()
-        result = process.extract(
-            query, texts_list, scorer=fuzz.WRatio, processor=utils.default_process, limit=3
-        )
-        naive_text.append((time.perf_counter() - t0) * 1000)
-        naive_top[("text", query)] = [codes_list[i] for _, _, i in result]
-    for query in code_queries[::step]:
-        t0 = time.perf_counter()
-        result = process.extract(
-            query, codes_list, scorer=fuzz.WRatio, processor=utils.default_process, limit=3
-        )
-        naive_code.append((time.perf_counter() - t0) * 1000)
-        naive_top[("code", query)] = [codes_list[i] for _, _, i in result]
+    for kind, queries, choices, times in (
+        ("text", text_queries, texts_list, naive_text),
+        ("code", code_queries, codes_list, naive_code),
+    ):
+        for query in queries[::step]:
+            t0 = time.perf_counter()
+            result = process.extract(
+                query, choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=3
+            )
+            times.append((time.perf_counter() - t0) * 1000)
+            naive_top[(kind, query)] = [codes_list[i] for _, _, i in result]
 
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print()
