@@ -23,6 +23,11 @@ not is stale:
 
 A record of a live owner is left as Reflex treats it (a duplicated browser tab gets a new
 token). When Redis cannot answer, Reflex's behaviour is unchanged.
+
+The same subscription notices Redis coming back after a restart (drill "Redis restarts": all
+its data gone): the worker writes the socket records of its connected tabs again and forgets
+the owners it had cached of other workers' tabs (``reannounce``), so pushes between workers
+(priority, live values) reach the tabs again.
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ class _Alive:
         self.instance_id = instance_id
         self.ready = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+        self.subscriptions = 0  # confirmed; more than one: Redis was away in between
 
 
 async def _subscribe(manager: RedisTokenManager, alive: _Alive) -> None:
@@ -67,6 +73,9 @@ async def _subscribe(manager: RedisTokenManager, alive: _Alive) -> None:
                 await pubsub.subscribe(channel)
                 async for message in pubsub.listen():
                     if message.get("type") == "subscribe":
+                        alive.subscriptions += 1
+                        if alive.subscriptions > 1:
+                            await reannounce(manager)
                         alive.ready.set()
         except asyncio.CancelledError:
             raise
@@ -74,6 +83,26 @@ async def _subscribe(manager: RedisTokenManager, alive: _Alive) -> None:
             log.debug("alive channel of this worker: %s", exc)
         alive.ready.clear()
         await asyncio.sleep(0.5)
+
+
+async def reannounce(manager: RedisTokenManager) -> int:
+    """Redis is back after a restart (or a broken connection): the socket records of this
+    worker's connected tabs are written again — a restarted Redis has none, and without
+    them no other worker can relay a push to those tabs — and what this worker remembered
+    of other workers' tabs is forgotten (asked from Redis again when needed: a tab may have
+    reconnected elsewhere meanwhile). Returns how many records were written."""
+    written = 0
+    for token, record in list(manager.token_to_socket.items()):
+        if record.instance_id != manager.instance_id:
+            manager.token_to_socket.pop(token, None)
+            if manager.sid_to_token.get(record.sid) == token:
+                manager.sid_to_token.pop(record.sid, None)
+        elif manager.sid_to_token.get(record.sid) == token:
+            # nx: a newer record (the tab reconnected elsewhere) is left alone.
+            written += await manager._store_socket_record(token, record, nx=True)
+    if written:
+        log.info("Redis is back: %d connected tabs of this worker announced again", written)
+    return written
 
 
 async def ensure_alive(manager: RedisTokenManager) -> None:

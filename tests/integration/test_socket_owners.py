@@ -47,29 +47,48 @@ WORKER = textwrap.dedent(
 )
 
 
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    """A redis-server of the test's own (the drill changes its keyspace notifications)."""
-    import redis
+class OwnRedis:
+    """A redis-server of the test's own (the test changes its keyspace notifications and
+    restarts it), no persistence: a restart loses everything."""
 
-    require_or_skip(shutil.which("redis-server") is not None, "redis-server")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    args = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    proc = subprocess.Popen(
-        ["redis-server", *args, "--dir", str(tmp_path)], stdout=subprocess.DEVNULL
-    )
-    try:
+    def __init__(self, tmp: Path) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.tmp = tmp
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        import redis
+
+        args = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly"]
+        self.proc = subprocess.Popen(
+            ["redis-server", *args, "no", "--dir", str(self.tmp)], stdout=subprocess.DEVNULL
+        )
         for _ in range(200):
             with contextlib.suppress(redis.ConnectionError):
-                if redis.Redis(port=port).ping():
-                    break
+                if redis.Redis(port=self.port).ping():
+                    return
             time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(10)
+            self.proc = None
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
+    require_or_skip(shutil.which("redis-server") is not None, "redis-server")
+    server = OwnRedis(tmp_path)
+    server.start()
+    try:
+        yield server
     finally:
-        proc.kill()
-        proc.wait(10)
+        server.kill()
 
 
 def _worker(redis_url: str, token: str) -> subprocess.Popen[str]:
@@ -83,15 +102,18 @@ def _worker(redis_url: str, token: str) -> subprocess.Popen[str]:
     return proc
 
 
-async def _reconnect(redis_url: str, token: str) -> tuple[str | None, bool]:
+async def _reconnect(redis_url: str, token: str, *, link: bool = True) -> tuple[str | None, bool]:
     """The tab connects to another worker: (the new token Reflex hands out, or None;
-    whether the tab is connected by then, as the presence sweeper asks)."""
+    whether the tab is connected by then, as the presence sweeper asks). ``link`` False:
+    only ask."""
     import redis.asyncio as aioredis
     from reflex.utils.token_manager import RedisTokenManager
 
     other = RedisTokenManager(aioredis.Redis.from_url(redis_url))
     try:
         connected = await other.is_token_connected(token)
+        if not link:
+            return None, connected
         return await other.link_token_to_sid(token, "sid-after-reconnect"), connected
     finally:
         with contextlib.suppress(Exception):
@@ -112,8 +134,8 @@ def installed() -> Iterator[None]:
         RedisTokenManager.link_token_to_sid, RedisTokenManager.is_token_connected = saved
 
 
-def test_a_tab_of_a_killed_worker_keeps_its_token(redis_url: str, installed: None) -> None:
-    token = str(uuid.uuid4())
+def test_a_tab_of_a_killed_worker_keeps_its_token(own_redis: OwnRedis, installed: None) -> None:
+    redis_url, token = own_redis.url, str(uuid.uuid4())
     worker = _worker(redis_url, token)
     worker.kill()
     worker.wait(10)
@@ -123,9 +145,9 @@ def test_a_tab_of_a_killed_worker_keeps_its_token(redis_url: str, installed: Non
 
 
 def test_a_duplicate_of_a_tab_on_a_live_worker_gets_a_new_token(
-    redis_url: str, installed: None
+    own_redis: OwnRedis, installed: None
 ) -> None:
-    token = str(uuid.uuid4())
+    redis_url, token = own_redis.url, str(uuid.uuid4())
     worker = _worker(redis_url, token)
     try:
         new_token, connected = asyncio.run(_reconnect(redis_url, token))
@@ -134,3 +156,23 @@ def test_a_duplicate_of_a_tab_on_a_live_worker_gets_a_new_token(
         worker.wait(10)
     assert connected
     assert new_token is not None and new_token != token
+
+
+def test_after_a_redis_restart_a_worker_announces_its_tabs_again(
+    own_redis: OwnRedis, installed: None
+) -> None:
+    """A restarted Redis has no socket records: the worker writes those of its connected tabs
+    again, so that other workers can relay pushes to them (drill "Redis restarts")."""
+    token = str(uuid.uuid4())
+    worker = _worker(own_redis.url, token)
+    try:
+        own_redis.kill()
+        time.sleep(1)
+        own_redis.start()
+        deadline = time.monotonic() + 60
+        while not asyncio.run(_reconnect(own_redis.url, token, link=False))[1]:
+            assert time.monotonic() < deadline, "the worker's tab was not announced again"
+            time.sleep(0.5)
+    finally:
+        worker.kill()
+        worker.wait(10)
