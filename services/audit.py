@@ -484,6 +484,48 @@ def refused(
         _append(s, [row])
 
 
+NOBODY = "okänd"  # the PDL log's user when an attempt came without any valid session
+
+
+def refused_event(
+    user: Any,
+    certificate_id: Any,
+    *,
+    action: AuditAction,
+    code: str,
+    detail: str,
+) -> bool:
+    """Record a refused websocket event about the certificate a tab shows — a payload that does
+    not fit its handler, control characters, a tab state built for another or an ended session
+    — with the certificate's patient and unit, in a transaction of its own. ``user``: the
+    event's session user, or None (nobody logged in: user "okänd"). False, and nothing
+    written, when ``certificate_id`` names no certificate."""
+    from services.persistence.db import session_scope
+    from services.persistence.models import Certificate
+
+    if not isinstance(certificate_id, str) or not 0 < len(certificate_id) <= 64:
+        return False
+    with session_scope() as s:
+        cert = s.get(Certificate, certificate_id)
+        if cert is None:
+            return False
+        who = (
+            user_fields(user)
+            if user is not None
+            else {"user_id": NOBODY, "user_name": "", "role": "", "unit_id": ""}
+        )
+        row = _new(
+            action=action,
+            detail=detail,
+            system=system_of(user) if user is not None else WEBCERT,
+            refusal_code=code,
+            **who,
+            **_certificate_fields(user, cert),
+        )
+        _append(s, [row])
+    return True
+
+
 # --- verifying --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class VerifyResult:

@@ -398,6 +398,15 @@ def record_refused_launch(
         )
 
 
+def session_owner(token_hash: str) -> str:
+    """The HSA id of the user of the session with ``token_hash`` (ended or not), or ""."""
+    if not token_hash or len(token_hash) > 64:
+        return ""
+    with session_scope() as s:
+        row = s.get(ServerSession, token_hash)
+        return row.user_id if row is not None else ""
+
+
 def end_session(token: str | None) -> None:
     """End a session for good (a refused launch leaves nobody logged in)."""
     if not token or len(token) > 200:

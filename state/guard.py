@@ -14,16 +14,26 @@ drops it when it looks the handler up and logs the KeyError with a traceback.
 
 What the arguments contain is for the handler to check (they trust no argument); that they
 never raise on bad values is tested for every handler in tests/integration/test_handler_input.py.
+
+A refused event while the tab shows a certificate is an attempt on patient data: it is written
+to the PDL log as a refusal (:func:`audit_refused_event`, services.audit.refused_event) — this
+middleware's refusals and those of state.session_binding (control characters, a state built
+for another or an ended session).
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
+import re
 from typing import Any
 
 from reflex.middleware import Middleware
 from reflex.state import StateUpdate
+
+from services import audit, identity
+from services.errors import WebcertError
 
 log = logging.getLogger(__name__)
 REFUSED_HANDLERS = frozenset({"setvar"})
@@ -56,14 +66,79 @@ def refusal(name: Any, payload: Any, handler: Any = None) -> str:
     return ""
 
 
+# Where a tab's state keeps the certificate it shows (CertificateState, QuestionState,
+# CertificateViewState), in this order.
+_SHOWN_CERTIFICATE_VARS = ("cert_id", "q_cert_id", "_cert_id")
+_HANDLER_NAME = re.compile(r"[^A-Za-z0-9_]")
+
+
+def shown_certificate(root: Any) -> str:
+    """The certificate the tab's (loaded) state shows, or ""."""
+    found: dict[str, str] = {}
+    stack = [root]
+    while stack:
+        st = stack.pop()
+        for attr in _SHOWN_CERTIFICATE_VARS:
+            try:
+                value = getattr(st, attr)
+            except AttributeError:
+                continue
+            if isinstance(value, str) and value and attr not in found:
+                found[attr] = value
+        stack.extend(getattr(st, "substates", {}).values())
+    return next((found[a] for a in _SHOWN_CERTIFICATE_VARS if a in found), "")
+
+
+def handler_label(name: Any) -> str:
+    """The handler part of an event name, for the log (letters, digits, _ only; bounded)."""
+    return _HANDLER_NAME.sub("", str(name).rsplit(".", 1)[-1])[:60] if name else ""
+
+
+async def audit_refused_event(
+    root: Any,
+    *,
+    code: str,
+    detail: str,
+    action: audit.AuditAction = audit.AuditAction.READ,
+    certificate_id: str = "",
+) -> None:
+    """Write a refused event to the PDL log when it concerns a certificate (the one given, or
+    the one the tab shows), by the event's session user (None: nobody). Never raises: the
+    refusal stands even if it cannot be logged."""
+    cert_id = certificate_id or shown_certificate(root)
+    if not cert_id:
+        return
+    try:
+        headers = (getattr(root, "router_data", None) or {}).get("headers") or {}
+        token = identity.token_from_cookie_header(headers.get("cookie"))
+        try:
+            user = identity.get_session(token, touch=False) if token else None
+        except WebcertError:
+            user = None
+        await asyncio.to_thread(
+            audit.refused_event, user, cert_id, action=action, code=code, detail=detail
+        )
+    except Exception:  # logged; the event stays refused
+        log.exception("could not write a refused event to the PDL log")
+
+
 class EventGuard(Middleware):
-    """Refuses (with a logged warning) an event that does not fit its handler."""
+    """Refuses (with a logged warning) an event that does not fit its handler; when the tab
+    shows a certificate, the refusal goes to the PDL log."""
 
     async def preprocess(self, app: Any, state: Any, event: Any) -> StateUpdate | None:
-        reason = refusal(getattr(event, "name", None), getattr(event, "payload", None))
+        name = getattr(event, "name", None)
+        reason = refusal(name, getattr(event, "payload", None))
         if not reason:
             return None
-        log.warning("refused event %r: %s", getattr(event, "name", None), reason)
+        log.warning("refused event %r: %s", name, reason)
+        if state is None:  # no tab state (tests): nothing it shows to log
+            return StateUpdate()
+        await audit_refused_event(
+            state._get_root_state(),
+            code="EVENT_REFUSED",
+            detail=f"Nekad händelse ({handler_label(name)}): felaktiga argument",
+        )
         return StateUpdate()
 
 

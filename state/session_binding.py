@@ -14,6 +14,7 @@ client token alone grants nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -22,8 +23,9 @@ from reflex.event import Event
 from reflex.middleware import Middleware
 from reflex.state import StateUpdate
 
-from services import identity, text
+from services import audit, identity, text
 from services.persistence.db import is_unavailable
+from state import guard
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +81,36 @@ async def bind(root: Any) -> bool:
             await root.get_state(cls)
         except Exception:  # noqa: BLE001 - not loadable here (no state manager): not in use
             log.debug("state %s not loaded for the reset", cls.get_full_name())
+    shown, built_for = guard.shown_certificate(root), binding._session
     root.reset()
     binding._session = current
+    if shown and built_for:
+        await _audit_reset(root, shown, built_for, current)
     return True
+
+
+async def _audit_reset(root: Any, shown: str, built_for: str, current: str) -> None:
+    """A tab that showed a certificate was asked for without a valid session, or by another
+    user's session: a refused attempt on that certificate (PDL log). The same user's new
+    session (a new launch in the same tab) is no attempt."""
+    try:
+        owner = await asyncio.to_thread(identity.session_owner, built_for)
+        asker = await asyncio.to_thread(identity.session_owner, current) if current else ""
+    except Exception:  # noqa: BLE001 - the database is away: the reset stands, unlogged
+        log.warning("a reset tab's refusal could not be written to the PDL log")
+        return
+    if asker and asker == owner:
+        return
+    await guard.audit_refused_event(
+        root,
+        code="OTHER_SESSION" if asker else "NO_SESSION",
+        detail=(
+            "Flikens uppgifter nekade "
+            + ("för en annan användares session" if asker else "utan giltig session")
+            + f" (fliken öppnad av {owner or 'okänd'})"
+        ),
+        certificate_id=shown,
+    )
 
 
 class SessionBinding(Middleware):
@@ -94,6 +123,12 @@ class SessionBinding(Middleware):
         if await bind(root):
             log.info("state of a tab reset: its server session changed or ended")
         if (bad := text.find_bad_text(event.payload)) is not None:
+            await guard.audit_refused_event(
+                root,
+                code="BAD_TEXT",
+                detail=f"Nekad händelse ({guard.handler_label(event.name)}): otillåtna tecken",
+                action=audit.AuditAction.WRITE,
+            )
             return StateUpdate(
                 delta={}, events=Event.from_event_type([rx.toast.error(bad[1], duration=8000)])
             )
