@@ -13,7 +13,9 @@
 The CSP allows scripts from our own origin and, by their SHA-256 hashes, exactly the inline
 scripts React Router writes into the built HTML pages (read from the build folder), never
 ``unsafe-inline`` for scripts, so injected markup cannot run script. ``unsafe-eval`` stays:
-Reflex evaluates the server's ``_call_function`` events (toasts, scroll_to) with eval. Styles
+Reflex 0.10.1's event loop evals the JavaScript source of every ``_call_function`` event a
+backend handler returns (our toasts and scroll_to) — docs/security.md has the search of the
+build and the reasoning, tests/security/test_csp_eval.py fails when that changes. Styles
 need ``unsafe-inline``: Radix and emotion set style attributes and insert style elements.
 """
 
@@ -69,7 +71,7 @@ def content_security_policy(script_hashes: list[str], ws_origins: list[str]) -> 
         secure.ContentSecurityPolicy()
         .default_src("'self'")
         # 'unsafe-eval': Reflex runs server-sent _call_function events (rx.toast,
-        # rx.scroll_to) with eval; only our own backend can send those.
+        # rx.scroll_to) with eval; only our own backend can send those (docs/security.md).
         .script_src("'self'", "'unsafe-eval'", *(script_hashes or ["'unsafe-inline'"]))
         .style_src("'self'", "'unsafe-inline'")
         .img_src("'self'", "data:", "blob:")
