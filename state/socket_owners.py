@@ -26,7 +26,8 @@ token). When Redis cannot answer, Reflex's behaviour is unchanged.
 
 The same subscription notices Redis coming back after a restart (drill "Redis restarts": all
 its data gone): the worker writes the socket records of its connected tabs again and forgets
-the owners it had cached of other workers' tabs (``reannounce``), so pushes between workers
+the owners it had cached of other workers' tabs, and starts Reflex's relay of other workers'
+pushes again if it gave up while Redis was away (``reannounce``), so pushes between workers
 (priority, live values) reach the tabs again.
 """
 
@@ -51,6 +52,7 @@ return 0
 """
 _original_link = RedisTokenManager.link_token_to_sid
 _original_connected = RedisTokenManager.is_token_connected
+_original_ensure_relay = RedisTokenManager.ensure_lost_and_found_task
 _alive_at: dict[str, float] = {}  # instance id -> when it was last seen alive
 
 
@@ -91,6 +93,13 @@ async def reannounce(manager: RedisTokenManager) -> int:
     them no other worker can relay a push to those tabs — and what this worker remembered
     of other workers' tabs is forgotten (asked from Redis again when needed: a tab may have
     reconnected elsewhere meanwhile). Returns how many records were written."""
+    # Reflex's subscriber tasks give up after 5 failures in a minute (a Redis away for more
+    # than a few seconds): the one that relays other workers' pushes to this worker's tabs
+    # would stay dead until a browser happens to connect here. Start them again.
+    emit_update = getattr(manager, "_webcert_emit_update", None)
+    if emit_update is not None:
+        manager.ensure_lost_and_found_task(emit_update)
+    manager._ensure_socket_record_task()
     written = 0
     for token, record in list(manager.token_to_socket.items()):
         if record.instance_id != manager.instance_id:
@@ -180,7 +189,14 @@ async def is_token_connected(self: RedisTokenManager, token: str) -> bool:
     return await owner_alive(self, record.instance_id, max_age=ALIVE_CACHE_SECONDS)
 
 
+def ensure_lost_and_found_task(self: RedisTokenManager, emit_update: Any) -> None:
+    """Reflex's, remembering ``emit_update`` to start the relay again after Redis was away."""
+    self._webcert_emit_update = emit_update  # type: ignore[attr-defined]
+    _original_ensure_relay(self, emit_update)
+
+
 def install() -> None:
     """Patch Reflex's Redis token manager (idempotent; without Redis it is not used)."""
+    RedisTokenManager.ensure_lost_and_found_task = ensure_lost_and_found_task  # type: ignore[method-assign]
     RedisTokenManager.link_token_to_sid = link_token_to_sid  # type: ignore[method-assign]
     RedisTokenManager.is_token_connected = is_token_connected  # type: ignore[method-assign]

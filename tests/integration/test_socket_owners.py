@@ -36,10 +36,14 @@ WORKER = textwrap.dedent(
 
     socket_owners.install()
 
+    async def relayed(update, token):
+        print("relayed", token, flush=True)
+
     async def main():
         manager = RedisTokenManager(aioredis.Redis.from_url(sys.argv[1]))
+        manager.ensure_lost_and_found_task(relayed)  # as Reflex does on a connect
         assert await manager.link_token_to_sid(sys.argv[2], "sid-on-the-worker") is None
-        print("linked", flush=True)
+        print("linked", manager.instance_id, flush=True)
         await asyncio.sleep(600)
 
     asyncio.run(main())
@@ -92,13 +96,16 @@ def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
 
 
 def _worker(redis_url: str, token: str) -> subprocess.Popen[str]:
+    """A worker (process) with a tab connected; its instance id is ``proc.instance_id``."""
     proc = subprocess.Popen(
         [sys.executable, "-c", WORKER, redis_url, token],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "linked"
+    assert proc.stdout is not None
+    said, proc.instance_id = proc.stdout.readline().split()  # type: ignore[attr-defined]
+    assert said == "linked"
     return proc
 
 
@@ -173,6 +180,45 @@ def test_after_a_redis_restart_a_worker_announces_its_tabs_again(
         while not asyncio.run(_reconnect(own_redis.url, token, link=False))[1]:
             assert time.monotonic() < deadline, "the worker's tab was not announced again"
             time.sleep(0.5)
+    finally:
+        worker.kill()
+        worker.wait(10)
+
+
+def test_after_a_long_redis_outage_pushes_are_relayed_again(
+    own_redis: OwnRedis, installed: None
+) -> None:
+    """Reflex's relay of other workers' pushes gives up after 5 failures in a minute (Redis
+    away for more than a few seconds); the worker starts it again when Redis is back."""
+    import pickle
+    import threading
+
+    import redis
+    from reflex.state import StateUpdate
+    from reflex.utils.token_manager import LostAndFoundRecord
+
+    token = str(uuid.uuid4())
+    worker = _worker(own_redis.url, token)
+    relayed = threading.Event()
+
+    def read() -> None:
+        assert worker.stdout is not None
+        for line in worker.stdout:
+            if line.split() == ["relayed", token]:
+                relayed.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        own_redis.kill()
+        time.sleep(8)  # Reflex's subscriber tasks fail 5 times (1 s apart) and give up
+        own_redis.start()
+        client = redis.Redis(port=own_redis.port)
+        record = pickle.dumps(LostAndFoundRecord(token=token, update=StateUpdate()))
+        deadline = time.monotonic() + 60
+        while not relayed.is_set():  # another worker pushes to the tab
+            assert time.monotonic() < deadline, "the push was not relayed after the outage"
+            client.publish(f"channel:token_manager_lost_and_found_{worker.instance_id}", record)  # type: ignore[attr-defined]
+            relayed.wait(1)
     finally:
         worker.kill()
         worker.wait(10)
