@@ -2,7 +2,8 @@
 
 An input change only updates the page's state and hands the new content to this module; one
 saver task per browser tab (Reflex client token) then writes the newest content with
-compare-and-set and reports back into that tab's state through ``app.modify_state``. Changes
+compare-and-set and reports back into that tab's state with the ``report`` function the page
+gave it (state.certificate.report_save, through ``app.modify_state``). Changes
 that arrive while a write is under way are kept as the tab's pending content and written by
 the same saver right after it — only the newest: a draft changed again before it was stored
 is written once — so a tab never has two writes in flight (their versions would collide) and
@@ -20,13 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import reflex as rx
-
-from services import blocking, identity
+from services import blocking, identity, lifecycle
 from services.errors import DatabaseUnavailable
 from services.persistence.db import is_unavailable
+from state import runtime
 
 log = logging.getLogger(__name__)
 # Per process (a tab's events go to the worker holding its websocket):
@@ -37,17 +38,19 @@ _idle: dict[str, asyncio.Event] = {}  # token -> set while its saver has no writ
 _written: dict[str, tuple[str, int]] = {}  # token -> (draft, version) of its saver's last write
 RETRY_FIRST, RETRY_MAX = 0.5, 5.0  # seconds between attempts while the database is away
 GIVE_UP_AFTER = 15 * 60.0  # then the tab shows the error and "Försök igen" saves again
-
-
-def _app() -> rx.App | None:
-    from state.live import _app as app
-
-    return app()
+# Tells the tab (client token) how the write of its draft (id) went: the version written or
+# the failure; False when the tab shows another certificate now.
+Report = Callable[[str, str, int | Exception], Awaitable[bool]]
 
 
 def retrying(client_token: str) -> bool:
     """The tab's saver is waiting for the database: its indicator keeps saying so."""
     return client_token in _retrying
+
+
+def pending(client_token: str) -> bool:
+    """Content of the tab is waiting to be written after the write under way."""
+    return client_token in _pending
 
 
 def schedule(
@@ -57,20 +60,20 @@ def schedule(
     *,
     content: dict[str, Any],
     version: int,
+    report: Report,
 ) -> bool:
-    """Save ``content`` (the tab's draft, at the version the tab last saw) in the background;
-    False when there is no running app to do it.
+    """Save ``content`` (the tab's draft, at the version the tab last saw) in the background
+    and ``report`` how it went; False when there is no running app to do it.
 
     A change that other open views are shown has been pushed to them before this is asked
     (state.live_collab.show_to_others_first), so the write does not compete with the push."""
-    if _app() is None or not client_token or not session_token:
+    if not runtime.running() or not client_token or not session_token:
         return False
     _pending[client_token] = (cert_id, content, version)
     if client_token in _running:
         return True  # the running saver writes it next (and only the newest content)
-    from state.live import spawn
-
-    if spawn(_saver(client_token, session_token), f"autosave of draft {cert_id}") is None:
+    saver = _saver(client_token, session_token, report)
+    if runtime.spawn(saver, f"autosave of draft {cert_id}") is None:
         _pending.pop(client_token, None)
         return False
     _running.add(client_token)
@@ -105,26 +108,8 @@ async def settle(
     return version, content
 
 
-async def _report(app: rx.App, client_token: str, cert_id: str, how: str, *args: Any) -> bool:
-    """Tell the tab (False when it shows another draft now)."""
-    from state.certificate import CertificateState
-
-    key = rx.BaseStateToken(ident=client_token, cls=CertificateState)
-    async with app.modify_state(key) as root:
-        cs = await root.get_state(CertificateState)
-        if cs.cert_id != cert_id:
-            return False
-        if how == "saved":
-            await cs._save_succeeded(args[0], more_pending=client_token in _pending)
-        else:
-            await cs._save_failed(args[0], client_token)
-        return True
-
-
-async def _saver(client_token: str, session_token: str) -> None:
-    from services import lifecycle
-
-    app = _app()
+async def _saver(client_token: str, session_token: str, report: Report) -> None:
+    app = runtime.app()
     user: identity.SessionUser | None = None
     written: dict[str, int] = {}  # draft -> version after this saver's last write
     pause, waited, told = RETRY_FIRST, 0.0, False
@@ -151,7 +136,7 @@ async def _saver(client_token: str, session_token: str) -> None:
                 if not is_unavailable(exc) or waited >= GIVE_UP_AFTER:
                     _pending.pop(client_token, None)
                     idle.set()
-                    await _report(app, client_token, cert_id, "failed", exc)
+                    await report(client_token, cert_id, exc)
                     return
                 # The database is away: keep the newest content, say so, try again later.
                 _pending.setdefault(client_token, (cert_id, content, version))
@@ -159,9 +144,7 @@ async def _saver(client_token: str, session_token: str) -> None:
                 idle.set()
                 if not told:
                     log.warning("autosave of draft %s: database unavailable (%s)", cert_id, exc)
-                    told = await _report(
-                        app, client_token, cert_id, "failed", DatabaseUnavailable()
-                    )
+                    told = await report(client_token, cert_id, DatabaseUnavailable())
                 await asyncio.sleep(pause)
                 waited += pause
                 pause = min(RETRY_MAX, pause * 2)
@@ -170,7 +153,7 @@ async def _saver(client_token: str, session_token: str) -> None:
             _retrying.discard(client_token)
             written[cert_id] = result.version
             idle.set()
-            if not await _report(app, client_token, cert_id, "saved", result.version):
+            if not await report(client_token, cert_id, result.version):
                 _pending.pop(client_token, None)
                 return
     except Exception:
@@ -185,4 +168,11 @@ async def _saver(client_token: str, session_token: str) -> None:
             # A change arrived after the loop decided to stop (or the report failed): start
             # again, so that no edit is left unsaved.
             cert_id, content, version = _pending.pop(client_token)
-            schedule(client_token, cert_id, session_token, content=content, version=version)
+            schedule(
+                client_token,
+                cert_id,
+                session_token,
+                content=content,
+                version=version,
+                report=report,
+            )

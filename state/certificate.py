@@ -7,7 +7,9 @@ services (lifecycle, rights, printing), which raise typed errors shown here in S
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import reflex as rx
@@ -34,10 +36,17 @@ from services.certificates.validation import (
 )
 from services.errors import DatabaseUnavailable, PuUnavailable, WebcertError
 from services.rights import REVOKE_REASONS
-from state import editor_parts, sections
-from state.certificate_view import CertificateViewState
-from state.editor_parts import SaveStatusState
-from state.questions import QuestionState
+from state import (
+    autosave,
+    certificate_view,
+    editor_parts,
+    live_collab,
+    runtime,
+    sections,
+)
+from state import questions as question_panel
+from state.editor_parts import SaveStatusState, set_save_status
+from state.handlers import error_message, guarded
 from state.session import current_user
 
 log = logging.getLogger(__name__)
@@ -216,11 +225,7 @@ class CertificateState(rx.State):
         return result
 
     def _fail(self, exc: Exception) -> None:
-        if isinstance(exc, WebcertError):
-            self.action_error = exc.message
-        else:
-            log.exception("certificate action failed", exc_info=exc)
-            self.action_error = GENERIC_ERROR
+        self.action_error = error_message(exc, GENERIC_ERROR, "certificate action")
 
     async def _open(self, cert_id: str) -> None:
         user = current_user(self)
@@ -251,8 +256,7 @@ class CertificateState(rx.State):
         self._values = form_model.to_form(definition, cert.content)
         self._published = []  # publish every section
         await self._publish()
-        shown = await self.get_state(CertificateViewState)
-        await shown._show(cert.id, definition.type, self._content)
+        await certificate_view.show(self, cert.id, definition.type, self._content)
         patient = cert.patient or {}
         self.patient_name = " ".join(
             p
@@ -332,7 +336,7 @@ class CertificateState(rx.State):
             and save_status.save_state in ("saving", "error")
             else None
         )
-        save_status._set("")
+        await set_save_status(self, "")
         self.help_open = {}
         previous = self.cert_id
         # Nothing of what this tab showed before (another certificate, another user's
@@ -367,7 +371,8 @@ class CertificateState(rx.State):
             await self._publish()
             await self._save()
             return
-        (await self.get_state(SaveStatusState))._set(
+        await set_save_status(
+            self,
             "error",
             "Dina senaste ändringar hann inte sparas innan anslutningen bröts, och utkastet "
             "har ändrats sedan dess. Kontrollera innehållet.",
@@ -383,8 +388,6 @@ class CertificateState(rx.State):
         token = self._client_token()
         if not previous or not token or previous == self.cert_id:
             return
-        from state import live_collab
-
         left = presence.leave(previous, token)
         if left is not None:
             live_collab.schedule_priority(previous, left.as_dicts())
@@ -393,8 +396,6 @@ class CertificateState(rx.State):
         """After a successful open: the tab is registered as showing the certificate (for
         live updates). An editable draft is opened by this view, which gets priority; the
         other viewers are told at once (state.live_collab)."""
-        from state import live_collab
-
         token = self._client_token()
         if not token:
             return
@@ -467,8 +468,7 @@ class CertificateState(rx.State):
             self._values = form_model.to_form(self._definition(), self._content)
             await self._publish()
         elif was_editable and not self.editable:  # the read-only view shows this view's
-            view = await self.get_state(CertificateViewState)  # own latest content
-            await view._show(self.cert_id, self.cert_type, self._content)
+            await certificate_view.show(self, self.cert_id, self.cert_type, self._content)
         if was_editable != self.editable:
             self._recompute()
 
@@ -483,7 +483,7 @@ class CertificateState(rx.State):
             log.exception("reopening certificate failed")
             self.page_error = GENERIC_ERROR
         if not self.editable:
-            (await self.get_state(SaveStatusState))._set("")
+            await set_save_status(self, "")
 
     # --- PU-tjänsten outage (§4.10.2) -------------------------------------------------------
     async def _pu_pushed(self, down: bool) -> None:
@@ -495,19 +495,17 @@ class CertificateState(rx.State):
             self.pu_down = True
             status = await self.get_state(SaveStatusState)
             if status.save_state == "saved":  # nothing more will be saved for now
-                status._set("")
+                await set_save_status(self, "")
             self.dialog = ""
             self.actions = []
             self._can_edit = False
             self._apply_collab([])
             self._recompute()
-            view = await self.get_state(CertificateViewState)  # what this view had typed
-            await view._show(self.cert_id, self.cert_type, self._content)
-            questions = await self.get_state(QuestionState)  # ärendekommunikation too
-            questions.q_error = self.pu_message
+            # what this view had typed, read-only; ärendekommunikation is locked too
+            await certificate_view.show(self, self.cert_id, self.cert_type, self._content)
+            await question_panel.show_error(self, self.pu_message)
             return
-        questions = await self.get_state(QuestionState)
-        await questions._refresh_pushed()  # (clears the message when it loads)
+        await question_panel.refresh_panel(self, self.cert_id)  # (clears the message)
         status = await self.get_state(SaveStatusState)
         unsaved = status.save_state in ("error", "saving")
         values, content, version = dict(self._values), dict(self._content), self._version
@@ -541,7 +539,7 @@ class CertificateState(rx.State):
             log.exception("reopening certificate failed")
             self.page_error = GENERIC_ERROR
             return
-        (await self.get_state(SaveStatusState))._set("")
+        await set_save_status(self, "")
 
     @rx.event
     async def set_value(self, key: str, value: Any):
@@ -596,22 +594,23 @@ class CertificateState(rx.State):
         self._content = content
         token = self._client_token()
         if len(self.viewers) > 1 and self.has_priority:
-            from state import live_collab
-
             await live_collab.show_to_others_first(
                 self.cert_id, cert_type=self.cert_type, exclude=token, content=dict(content)
             )
         await self._publish()
         self._recompute()
-        (await self.get_state(SaveStatusState))._set("saving")
-        from state import autosave
-
+        await set_save_status(self, "saving")
         session = identity.token_from_cookie_header(self.router.headers.cookie)
         if token and autosave.schedule(
-            token, self.cert_id, session, content=dict(content), version=self._version
+            token,
+            self.cert_id,
+            session,
+            content=dict(content),
+            version=self._version,
+            report=report_save,
         ):
             if autosave.retrying(token):  # the database is away: keep saying so
-                (await self.get_state(SaveStatusState))._set("error", DatabaseUnavailable().message)
+                await set_save_status(self, "error", DatabaseUnavailable().message)
             return
         try:
             user = current_user(self)
@@ -644,8 +643,6 @@ class CertificateState(rx.State):
         waited for, and an edit it has not written yet is written here, before the action
         (a click on "Signera intyget" right after typing would otherwise sign the older
         content, or be refused as changed "av dig")."""
-        from state import autosave
-
         token = self._client_token()
         if not token:
             return
@@ -675,11 +672,11 @@ class CertificateState(rx.State):
     async def _save_succeeded(self, version: int, *, more_pending: bool = False) -> None:
         self._version = max(self._version, version)  # a late report never goes back
         if not more_pending:
-            (await self.get_state(SaveStatusState))._set("saved", "Utkastet är sparat")
+            await set_save_status(self, "saved", "Utkastet är sparat")
 
     async def _save_failed(self, exc: Exception, token: str) -> None:
         message = exc.message if isinstance(exc, WebcertError) else GENERIC_ERROR
-        (await self.get_state(SaveStatusState))._set("error", message)
+        await set_save_status(self, "error", message)
         if isinstance(exc, PuUnavailable):  # nothing can be done until PU-tjänsten answers
             await self._pu_pushed(True)  # (state.pu_watch opens the page again after it)
         if isinstance(exc, presence.NotHolder):  # priority moved on: show who has it now
@@ -687,8 +684,6 @@ class CertificateState(rx.State):
         if not isinstance(exc, WebcertError):
             log.error("saving draft failed", exc_info=exc)
         if len(self.viewers) > 1:  # others may have been shown a change that was not saved
-            from state import live_collab
-
             live_collab.schedule_saved_state(self.cert_id, exclude=token)
 
     @rx.event
@@ -788,92 +783,40 @@ class CertificateState(rx.State):
     @rx.event
     async def confirm(self):
         """The confirm button of the open dialog."""
-        action = {
-            "send": "send",
-            "renew": "renew",
-            "replace": "replace",
-            "copy": "copy",
-            "revoke": "revoke",
-            "delete": "delete",
-        }.get(self.dialog)
-        if action:
-            return await self._run(action)
+        if self.dialog in CONFIRMED_BY_DIALOG:
+            return await self._run(self.dialog)
         return None
 
-    async def _run(self, action: str):  # type: ignore[no-untyped-def]
-        if self.busy:
-            return None
-        self.busy = True
-        self.action_error = ""
+    @guarded(error="action_error", generic=GENERIC_ERROR)
+    async def _run(self, name: str):  # type: ignore[no-untyped-def]
+        """Carry out one of ACTIONS (the service decides whether this user may)."""
+        action = ACTIONS[name]
+        user = current_user(self)
+        if action.settle_autosave:
+            await self._settle_autosave(user)
         try:
-            user = current_user(self)
-            target: str | None = None
-            if action in ("sign", "mark_ready"):
-                await self._settle_autosave(user)
-            match action:
-                case "sign":
-                    try:
-                        done = await lifecycle.sign(
-                            user, self.cert_id, expected_version=self._version
-                        )
-                    except lifecycle.SignedNotSent as exc:  # signed; the sending failed
-                        await self._reopen()
-                        await self._refresh_questions()
-                        self.action_error = exc.message
-                        return None
-                    self.action_notice = (
-                        f"Intyget är signerat och skickat till {self.recipient}."
-                        if done.status.value == "SENT"
-                        else "Intyget är signerat."
-                    )
-                case "mark_ready":
-                    await lifecycle.mark_ready_for_signing(user, self.cert_id)
-                    self.action_notice = "Utkastet är markerat klart för signering."
-                case "send":
-                    await lifecycle.send(user, self.cert_id, patient_consent=True)
-                    self.action_notice = f"Intyget är skickat till {self.recipient}."
-                case "renew":
-                    target = (await lifecycle.renew(user, self.cert_id)).id
-                case "replace":
-                    target = (await lifecycle.replace(user, self.cert_id)).id
-                case "copy":
-                    target = (await lifecycle.copy_locked(user, self.cert_id)).id
-                case "revoke":
-                    await lifecycle.revoke(
-                        user,
-                        self.cert_id,
-                        reason_code=self.revoke_reason,
-                        message=self.revoke_message,
-                    )
-                    self.action_notice = ""  # the status line says it (one banner, issue 15)
-                case "delete":
-                    await lifecycle.delete_draft(user, self.cert_id)
-                    self.dialog = ""
-                    self.busy = False
-                    return [
-                        rx.toast.success("Utkastet är raderat."),
-                        rx.redirect("/"),
-                    ]
-            self.dialog = ""
-            if target:
-                self.busy = False
-                return rx.redirect(lifecycle.href(target))
+            done = await action.service(self, user)
+        except lifecycle.SignedNotSent as exc:  # signed; the sending failed
             await self._reopen()
             await self._refresh_questions()
-        except Exception as exc:  # noqa: BLE001 - shown as a Swedish message
-            self._fail(exc)
-        finally:
+            self.action_error = exc.message
+            return None
+        self.dialog = ""
+        if action.after == "home":
             self.busy = False
+            return [rx.toast.success(action.notice), rx.redirect("/")]
+        if action.after == "open_result":
+            self.busy = False
+            return rx.redirect(lifecycle.href(done.id))
+        notice = action.notice(done) if callable(action.notice) else action.notice
+        self.action_notice = notice.format(recipient=self.recipient)
+        await self._reopen()
+        await self._refresh_questions()
         return None
 
     async def _refresh_questions(self) -> None:
-        """Signing, sending or revoking changes what Ärendekommunikation offers (§6): the
-        question panel follows at once, without a reload (issue 15, item 10)."""
-        from state.questions import QuestionState
-
-        questions_state = await self.get_state(QuestionState)
-        if questions_state.q_cert_id == self.cert_id:
-            await questions_state._refresh_pushed()
+        """Signing, sending or revoking changes what Ärendekommunikation offers (§6)."""
+        await question_panel.refresh_panel(self, self.cert_id)
 
     @rx.event
     async def continue_replacement(self):
@@ -904,3 +847,97 @@ class CertificateState(rx.State):
             return None
         self.dialog = ""
         return rx.download(data=doc.data, filename=doc.filename)
+
+
+@dataclasses.dataclass(frozen=True)
+class Action:
+    """A button's action: the service call, and what the page does after it."""
+
+    service: Callable[[CertificateState, identity.SessionUser], Awaitable[Any]]
+    # "reload": the page opens the certificate again and shows ``notice`` ("{recipient}" is
+    # filled in; a function of the service's result); "open_result": the page goes to the
+    # certificate the service made; "home": the start page, ``notice`` as a toast.
+    after: str = "reload"
+    notice: str | Callable[[Any], str] = ""
+    settle_autosave: bool = False  # what is signed is what the tab shows (state.autosave)
+
+
+def _signed_notice(done: Any) -> str:
+    if done.status.value == "SENT":
+        return "Intyget är signerat och skickat till {recipient}."
+    return "Intyget är signerat."
+
+
+ACTIONS: dict[str, Action] = {
+    "sign": Action(
+        lambda cs, user: lifecycle.sign(user, cs.cert_id, expected_version=cs._version),
+        notice=_signed_notice,
+        settle_autosave=True,
+    ),
+    "mark_ready": Action(
+        lambda cs, user: lifecycle.mark_ready_for_signing(user, cs.cert_id),
+        notice="Utkastet är markerat klart för signering.",
+        settle_autosave=True,
+    ),
+    "send": Action(
+        lambda cs, user: lifecycle.send(user, cs.cert_id, patient_consent=True),
+        notice="Intyget är skickat till {recipient}.",
+    ),
+    "renew": Action(lambda cs, user: lifecycle.renew(user, cs.cert_id), after="open_result"),
+    "replace": Action(lambda cs, user: lifecycle.replace(user, cs.cert_id), after="open_result"),
+    "copy": Action(lambda cs, user: lifecycle.copy_locked(user, cs.cert_id), after="open_result"),
+    "revoke": Action(  # no notice: the status line says it (one banner, issue 15)
+        lambda cs, user: lifecycle.revoke(
+            user, cs.cert_id, reason_code=cs.revoke_reason, message=cs.revoke_message
+        )
+    ),
+    "delete": Action(
+        lambda cs, user: lifecycle.delete_draft(user, cs.cert_id),
+        after="home",
+        notice="Utkastet är raderat.",
+    ),
+}
+CONFIRMED_BY_DIALOG = frozenset({"send", "renew", "replace", "copy", "revoke", "delete"})
+
+
+# --- reports into a tab from outside its events (not event handlers: no browser calls them) ---
+async def report_save(client_token: str, cert_id: str, result: int | Exception) -> bool:
+    """The background saver (state.autosave) tells the tab how its write went: the version
+    written, or the failure. False when the tab shows another certificate now."""
+    async with runtime.modify(client_token, CertificateState) as cs:
+        if cs.cert_id != cert_id:
+            return False
+        if isinstance(result, Exception):
+            await cs._save_failed(result, client_token)
+        else:
+            await cs._save_succeeded(result, more_pending=autosave.pending(client_token))
+        return True
+
+
+async def receive_priority(client_token: str, cert_id: str, viewers: list[dict[str, str]]) -> bool:
+    """Show one tab who has the draft open and who has priority (state.live_collab pushes it).
+    False when the tab no longer shows this draft."""
+    async with runtime.modify(client_token, CertificateState) as cs:
+        if not runtime.tab_shows(cs, cs.cert_id, cert_id):
+            return False
+        await cs._collab_pushed(viewers, client_token)
+        return True
+
+
+async def receive_pu(client_token: str, cert_id: str, down: bool) -> bool:
+    """PU-tjänsten stopped or started answering (state.pu_watch pushes it): the tab's page of
+    ``cert_id`` locks itself or opens again. False when the tab shows another certificate."""
+    async with runtime.modify(client_token, CertificateState) as cs:
+        if cs.cert_id != cert_id:
+            return False
+        await cs._pu_pushed(down)
+        return True
+
+
+async def publish_values(cs: CertificateState) -> None:
+    """Show the draft's form values in the inputs again (after a change made beside the
+    handlers of CertificateState, e.g. by state.diagnosis)."""
+    await cs._publish()
+
+
+live_collab.receive_priority_with(receive_priority)

@@ -17,6 +17,7 @@ import reflex as rx
 
 from services.certificates import get_definition
 from services.certificates.formatting import format_answer
+from state import runtime
 from state.sections import Parts, publish, section_index, section_states, split
 
 SECTION_VIEWS = section_states(
@@ -69,3 +70,19 @@ class CertificateViewState(rx.State):
             return
         self._last_push = stamp
         self._published = await publish(self, SECTION_VIEWS, self._published, parts)
+
+
+async def show(state: rx.State, cert_id: str, cert_type: str, content: dict[str, Any]) -> None:
+    """Show ``content`` read-only in ``state``'s tab (opening the certificate, or the tab just
+    lost priority)."""
+    await (await state.get_state(CertificateViewState))._show(cert_id, cert_type, content)
+
+
+async def receive_push(client_token: str, cert_id: str, parts: Parts, stamp: int) -> bool:
+    """The priority holder changed the draft (pushed by state.live_collab): the tab's
+    read-only view shows ``parts``. False when the tab no longer shows the draft."""
+    async with runtime.modify(client_token, CertificateViewState) as view:
+        if not runtime.tab_shows(view, view._cert_id, cert_id):
+            return False
+        await view._pushed(parts, stamp)
+        return True

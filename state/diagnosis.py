@@ -24,7 +24,7 @@ from services.certificates import get_definition, uses_fk_diagnosis_rules
 from services.certificates.base import FieldKind, Question
 from services.certificates.form_model import diagnosis_rows
 from services.diagnoses import CodeSystem, SearchMode, lookup, order_for_fk, search
-from state.certificate import CertificateState
+from state.certificate import CertificateState, publish_values
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +58,11 @@ def chosen_codes(cs: CertificateState) -> list[str]:
 
 async def refresh_dependents(state: rx.State, cs: CertificateState) -> None:
     """Recompute the FMB panel and ICF availability from the draft's current diagnoses."""
-    from state.fmb import FmbState
-    from state.icf import IcfState
+    from state import fmb, icf
 
     codes = chosen_codes(cs)
-    fmb = await state.get_state(FmbState)
-    fmb._refresh(codes)
-    icf = await state.get_state(IcfState)
-    icf._refresh(cs, codes)
+    await fmb.follow_diagnoses(state, codes)
+    await icf.follow_diagnoses(state, cs, codes)
 
 
 def _system(cs: CertificateState, qid: str) -> CodeSystem:
@@ -221,7 +218,7 @@ class DiagnosisState(rx.State):
         if stale:
             for k, typed in stale.items():
                 cs._values[k] = typed
-            await cs._publish()
+            await publish_values(cs)
             yield
         code_key, text_key = wanted
         cs._values[code_key] = wanted[code_key]
@@ -247,7 +244,7 @@ class DiagnosisState(rx.State):
         if cs._values.get(key) != value:
             await cs.set_value(key, value)
         else:
-            await cs._publish()  # the text may have been kept in step with the code
+            await publish_values(cs)  # the text may have been kept in step with the code
         await refresh_dependents(self, cs)
 
     def _keep_text_in_step(self, cs: CertificateState, qid: str, row: int, code: str) -> None:

@@ -30,6 +30,11 @@ class SaveStatusState(rx.State):
             self.save_message = message
 
 
+async def set_save_status(state: rx.State, save_state: str, message: str = "") -> None:
+    """Set the autosave indicator of ``state``'s tab."""
+    (await state.get_state(SaveStatusState))._set(save_state, message)
+
+
 SECTION_VALUES = sections.section_states(
     "SectionValues",
     __name__,

@@ -92,3 +92,8 @@ class FmbState(rx.State):
             self.expanded = [k for k in self.expanded if k != key]
         else:
             self.expanded = [*self.expanded, key]
+
+
+async def follow_diagnoses(state: rx.State, codes: list[str]) -> None:
+    """The draft's diagnoses changed (state.diagnosis): ``state``'s tab's FMB tab follows."""
+    (await state.get_state(FmbState))._refresh(codes)

@@ -38,13 +38,13 @@ def _classes(root: Any) -> list[Any]:
 def _manager_and_connected() -> tuple[Any, set[str]] | None:
     from reflex.istate.manager.disk import StateManagerDisk
 
-    from state.live import _app
+    from state import runtime
 
-    app = _app()
+    app = runtime.app()
     if app is None:
         return None
     manager = app.state_manager
-    token_manager = getattr(getattr(app, "event_namespace", None), "_token_manager", None)
+    token_manager = runtime.token_manager()
     if not isinstance(manager, StateManagerDisk) or token_manager is None:
         return None
     return manager, set(token_manager.token_to_sid)

@@ -49,6 +49,11 @@ def _chips(cs: CertificateState, qid: str) -> list[dict[str, str]]:
     ]
 
 
+async def follow_diagnoses(state: rx.State, cs: CertificateState, codes: list[str]) -> None:
+    """The draft's diagnoses changed (state.diagnosis): "Ta hjälp av ICF" follows."""
+    (await state.get_state(IcfState))._refresh(cs, codes)
+
+
 class IcfState(rx.State):
     """ICF availability per field, the chosen categories (chips) and the open dialog."""
 

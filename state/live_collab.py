@@ -2,8 +2,9 @@
 
 services.presence keeps, per certificate, which tabs (client tokens) show it and, for a draft,
 who has priority (the last opener). This module pushes to those browser tabs with
-``app.modify_state`` — the same mechanism rx.SharedState uses for its fan-out, without linking
-a shared substate:
+``app.modify_state`` (state.runtime) — the same mechanism rx.SharedState uses for its fan-out,
+without linking a shared substate. It sits below the certificate page (state.certificate),
+which registers how one of its tabs takes a priority push (:func:`receive_priority_with`):
 
 - ``show_to_others_first``: when the holder changes the draft, the read-only rendering of the new
   content goes to every other viewer (state.certificate_view: only the per-section substates
@@ -27,33 +28,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-import reflex as rx
-
 from services import lifecycle, presence
+from state import certificate_view, runtime
 
 log = logging.getLogger(__name__)
 SWEEP_INTERVAL = 1.0  # seconds
+# Shows one tab (client token) who has the draft (id) open and who has priority; False when
+# the tab no longer shows the draft.
+PriorityReceiver = Callable[[str, str, list[dict[str, str]]], Awaitable[bool]]
+_receiver: list[PriorityReceiver] = []
 
 
-def _app() -> rx.App | None:
-    from state.live import _app as app
-
-    return app()
-
-
-def _spawn(coro: Any) -> asyncio.Task[Any] | None:
-    from state.live import spawn
-
-    return spawn(coro, "live collaboration push")
+def receive_priority_with(receiver: PriorityReceiver) -> None:
+    """The certificate page says how one of its tabs takes a priority push (at import)."""
+    _receiver[:] = [receiver]
 
 
-def _shows(state: Any, shown_id: str, cert_id: str) -> bool:
-    """The tab (``state``: any of its substates, showing ``shown_id``) still shows this draft,
-    not another page it navigated to since."""
-    path = str(state.router.url.path or "")
-    return shown_id == cert_id and (not path or path.rstrip("/").endswith(cert_id))
+def _spawn(coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any] | None:
+    return runtime.spawn(coro, "live collaboration push")
 
 
 async def _gone(token: str, cert_id: str) -> None:
@@ -65,22 +60,14 @@ async def _gone(token: str, cert_id: str) -> None:
 
 async def _push_collab(token: str, cert_id: str, viewers: list[dict[str, str]]) -> None:
     """Show one tab who has the draft open and who has priority (Reflex sends the delta)."""
-    from state.certificate import CertificateState
-
-    app = _app()
-    if app is None:
+    if not runtime.running() or not _receiver:
         return
-    shows = True
     try:
-        async with app.modify_state(rx.BaseStateToken(ident=token, cls=CertificateState)) as st:
-            cert = await st.get_state(CertificateState)
-            shows = _shows(cert, cert.cert_id, cert_id)
-            if shows:
-                await cert._collab_pushed(viewers, token)
+        still_shown = await _receiver[0](token, cert_id, viewers)
     except Exception:
         log.warning("live push of draft %s to a tab failed", cert_id, exc_info=True)
         return
-    if not shows:
+    if not still_shown:
         await _gone(token, cert_id)
 
 
@@ -102,7 +89,7 @@ async def show_to_others_first(
     holder's browser and database write competing for the machine (bench/bench_collab.py, one
     worker on a 2-core machine: p95 ratio to Reflex's floor 1.7–2.0 with 1 ms here, 1.1–1.6
     with 5 ms, 1.2–1.3 with 10 ms)."""
-    if _app() is None:
+    if not runtime.running():
         return
     push = _spawn(
         push_values(
@@ -124,32 +111,23 @@ async def push_values(
 ) -> int:
     """Update the read-only certificate of every other view of the draft: only their
     CertificateViewState and the section substates that changed are loaded and changed."""
-    from state.certificate_view import CertificateViewState, rendering
-
     # The order of the holder's changes: pushes run concurrently and may arrive out of
     # order, so a later push is recognised by its stamp.
     stamp = stamp if stamp is not None else time.time_ns()
     tokens = [t for t in presence.snapshot(cert_id).tokens() if t != exclude]
     if not tokens:
         return 0
-    parts = rendering(cert_type, content)
-    app = _app()
-    if app is None:
+    parts = certificate_view.rendering(cert_type, content)
+    if not runtime.running():
         return 0
 
     async def one(token: str) -> None:
-        shows = True
         try:
-            key = rx.BaseStateToken(ident=token, cls=CertificateViewState)
-            async with app.modify_state(key) as root:
-                view = await root.get_state(CertificateViewState)
-                shows = _shows(view, view._cert_id, cert_id)
-                if shows:
-                    await view._pushed(parts, stamp)
+            still_shown = await certificate_view.receive_push(token, cert_id, parts, stamp)
         except Exception:
             log.warning("live push of draft %s to a tab failed", cert_id, exc_info=True)
             return
-        if not shows:
+        if not still_shown:
             await _gone(token, cert_id)
 
     await asyncio.gather(*[one(t) for t in tokens])
@@ -161,7 +139,7 @@ def schedule_priority(
     cert_id: str, viewers: list[dict[str, str]], *, exclude: str | None = None
 ) -> None:
     """Tell every viewer (but ``exclude``, who already knows) who has priority now."""
-    if _app() is not None:
+    if runtime.running():
         _spawn(push_priority(cert_id, viewers, exclude=exclude))
 
 
@@ -177,9 +155,7 @@ async def push_priority(
 # --- disconnects ------------------------------------------------------------------------------
 async def sweep_once() -> int:
     """Remove viewers whose tab is no longer connected; push the change. Returns how many."""
-    app = _app()
-    namespace = getattr(app, "event_namespace", None) if app is not None else None
-    token_manager = getattr(namespace, "_token_manager", None)
+    token_manager = runtime.token_manager()
     if token_manager is None:
         return 0
     removed = 0
@@ -210,7 +186,7 @@ async def sweep_forever(interval: float = SWEEP_INTERVAL) -> None:
 
 def schedule_saved_state(cert_id: str, *, exclude: str) -> None:
     """A save that others were already shown failed: show them what is saved instead."""
-    if _app() is not None:
+    if runtime.running():
         _spawn(push_saved_state(cert_id, exclude=exclude))
 
 

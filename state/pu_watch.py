@@ -4,7 +4,7 @@ The services refuse every save and action while PU-tjänsten does not answer. So
 page shows it at once, without a reload and before the user tries something, a lifespan task
 asks PU-tjänsten every ``WATCH_INTERVAL`` seconds while some certificate page is open (one
 lookup of the patient of an open certificate) and, when the answer changes, pushes it to every
-open certificate page (``CertificateState._pu_pushed``): the page locks itself, and opens the
+open certificate page (``state.certificate.receive_pu``): the page locks itself, and opens the
 certificate again when PU-tjänsten answers again.
 
 Every worker watches; a push is idempotent, so two workers telling the same tab does no harm.
@@ -15,9 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import reflex as rx
-
 from services import lifecycle, patients, presence
+from state import certificate, runtime
 
 log = logging.getLogger(__name__)
 WATCH_INTERVAL = 2.0  # seconds
@@ -25,22 +24,14 @@ _down = False  # what this worker's watch last saw
 
 
 async def _push(down: bool) -> int:
-    from state.certificate import CertificateState
-    from state.live import _app
-
-    app = _app()
-    if app is None:
+    if not runtime.running():
         return 0
     pushed = 0
     for cert_id in presence.active_certificates():
         for token in presence.viewers(cert_id):
             try:
-                key = rx.BaseStateToken(ident=token, cls=CertificateState)
-                async with app.modify_state(key) as root:
-                    cert = await root.get_state(CertificateState)
-                    if cert.cert_id == cert_id:
-                        await cert._pu_pushed(down)
-                        pushed += 1
+                if await certificate.receive_pu(token, cert_id, down):
+                    pushed += 1
             except Exception:
                 log.warning("telling a tab about PU-tjänsten failed", exc_info=True)
     return pushed

@@ -2,7 +2,8 @@
 
 Handlers are public endpoints: they trust no argument and decide nothing; every rule is in
 services.questions. The certificate page registers its tab in services.presence, so that
-messages arriving from Försäkringskassan are pushed here live (state.live).
+messages arriving from Försäkringskassan are pushed here live (:func:`schedule_refresh`,
+through state.runtime).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from typing import Any
 
 import reflex as rx
 
-from services import identity, lifecycle, questions
-from services.errors import WebcertError
+from services import identity, lifecycle, presence, questions
+from state import runtime
+from state.handlers import error_message, guarded
 from state.session import current_user
 
 log = logging.getLogger(__name__)
@@ -167,11 +169,7 @@ class QuestionState(rx.State):
 
     # --- helpers ----------------------------------------------------------------------------
     def _fail(self, exc: Exception) -> None:
-        if isinstance(exc, WebcertError):
-            self.q_error = exc.message
-        else:
-            log.exception("question action failed", exc_info=exc)
-            self.q_error = GENERIC_ERROR
+        self.q_error = error_message(exc, GENERIC_ERROR, "question action")
 
     def _token(self) -> str:
         return str(self.router.session.client_token or "")
@@ -224,9 +222,7 @@ class QuestionState(rx.State):
     async def _after_change(self) -> None:
         """Reload here and push the change to the other open pages of the certificate."""
         await self._reload()
-        from state import live
-
-        live.schedule_refresh(self.q_cert_id, exclude=self._token())
+        schedule_refresh(self.q_cert_id, exclude=self._token())
 
     # --- loading ----------------------------------------------------------------------------
     @rx.event
@@ -259,8 +255,8 @@ class QuestionState(rx.State):
             self._fail(exc)
 
     async def _refresh_pushed(self) -> None:
-        """Called by state.live inside modify_state (not an event: not callable by a
-        browser). Reloads without counting as user activity."""
+        """A reload not asked for by this tab's user (a push, or the certificate page after
+        an action; not an event: not callable by a browser): no user activity."""
         try:
             await self._reload(touch=False)
             self.q_error = ""
@@ -306,24 +302,16 @@ class QuestionState(rx.State):
             self._fail(exc)
 
     @rx.event
+    @guarded(error="q_error", generic=GENERIC_ERROR)
     async def send_question(self):
-        if self.busy:
-            return
-        self.busy = True
-        self.q_error = ""
-        try:
-            await questions.ask(
-                current_user(self), self.q_cert_id, topic=self.ask_topic, text=self.ask_text
-            )
-            self.ask_text = ""
-            self.ask_topic = ""
-            self.ask_open = False
-            self.q_notice = "Frågan är skickad till Försäkringskassan."
-            await self._after_change()
-        except Exception as exc:  # noqa: BLE001
-            self._fail(exc)
-        finally:
-            self.busy = False
+        await questions.ask(
+            current_user(self), self.q_cert_id, topic=self.ask_topic, text=self.ask_text
+        )
+        self.ask_text = ""
+        self.ask_topic = ""
+        self.ask_open = False
+        self.q_notice = "Frågan är skickad till Försäkringskassan."
+        await self._after_change()
 
     # --- Svara (§6.3) and Hanterad (§6.2, §6.3.5) ------------------------------------------
     @rx.event
@@ -361,23 +349,17 @@ class QuestionState(rx.State):
             self._fail(exc)
 
     @rx.event
+    @guarded(error="q_error", generic=GENERIC_ERROR)
     async def send_answer(self):
-        if self.busy or not self.answering_id:
+        if not self.answering_id:
             return
-        self.busy = True
-        self.q_error = ""
-        try:
-            await questions.answer(
-                current_user(self), self.q_cert_id, self.answering_id, text=self.answer_text
-            )
-            self.answering_id = ""
-            self.answer_text = ""
-            self.q_notice = "Svaret är skickat till Försäkringskassan."
-            await self._after_change()
-        except Exception as exc:  # noqa: BLE001
-            self._fail(exc)
-        finally:
-            self.busy = False
+        await questions.answer(
+            current_user(self), self.q_cert_id, self.answering_id, text=self.answer_text
+        )
+        self.answering_id = ""
+        self.answer_text = ""
+        self.q_notice = "Svaret är skickat till Försäkringskassan."
+        await self._after_change()
 
     @rx.event
     async def set_handled(self, thread_id: Any, checked: Any):
@@ -402,21 +384,10 @@ class QuestionState(rx.State):
         return None
 
     @rx.event
+    @guarded(error="q_error", generic=GENERIC_ERROR)
     async def complement(self):
         """A. Komplettera intyg: a new draft opens (or the existing one, §6.3.2)."""
-        if self.busy:
-            return None
-        self.busy = True
-        self.q_error = ""
-        try:
-            draft = await questions.complement_with_new_certificate(
-                current_user(self), self.q_cert_id
-            )
-        except Exception as exc:  # noqa: BLE001
-            self._fail(exc)
-            return None
-        finally:
-            self.busy = False
+        draft = await questions.complement_with_new_certificate(current_user(self), self.q_cert_id)
         return rx.redirect(lifecycle.href(draft.id))
 
     @rx.event
@@ -451,32 +422,64 @@ class QuestionState(rx.State):
             await self._save_answer_draft(self._komplt_ids[0], self.cannot_text)
 
     @rx.event
+    @guarded(error="q_error", generic=GENERIC_ERROR)
     async def send_cannot(self):
         """Skicka svar: B makes a new draft with the comment, C answers with a message."""
-        if self.busy:
+        user = current_user(self)
+        if self.cannot_choice == NO_MORE_INFO:
+            draft = await questions.cannot_complement_no_more_info(
+                user, self.q_cert_id, comment=self.cannot_text
+            )
+            self.cannot_open = False
+            return rx.redirect(lifecycle.href(draft.id))
+        if self.cannot_choice == NO_ONE:
+            await questions.cannot_complement_no_one_responsible(
+                user, self.q_cert_id, message=self.cannot_text
+            )
+            self.cannot_open = False
+            self.cannot_text = ""
+            self.q_notice = "Svaret är skickat till Försäkringskassan."
+            await self._after_change()
             return None
-        self.busy = True
-        self.q_error = ""
-        try:
-            user = current_user(self)
-            if self.cannot_choice == NO_MORE_INFO:
-                draft = await questions.cannot_complement_no_more_info(
-                    user, self.q_cert_id, comment=self.cannot_text
-                )
-                self.cannot_open = False
-                return rx.redirect(lifecycle.href(draft.id))
-            if self.cannot_choice == NO_ONE:
-                await questions.cannot_complement_no_one_responsible(
-                    user, self.q_cert_id, message=self.cannot_text
-                )
-                self.cannot_open = False
-                self.cannot_text = ""
-                self.q_notice = "Svaret är skickat till Försäkringskassan."
-                await self._after_change()
-                return None
-            self.q_error = "Välj varför du inte kan komplettera."
-        except Exception as exc:  # noqa: BLE001
-            self._fail(exc)
-        finally:
-            self.busy = False
+        self.q_error = "Välj varför du inte kan komplettera."
         return None
+
+
+# --- pushes from outside this tab's events ---------------------------------------------------
+async def refresh_panel(state: rx.State, cert_id: str) -> None:
+    """Signing, sending or revoking (by ``state``'s own tab) changes what Ärendekommunikation
+    offers (§6): the question panel follows at once, without a reload (issue 15, item 10)."""
+    panel = await state.get_state(QuestionState)
+    if panel.q_cert_id == cert_id:
+        await panel._refresh_pushed()
+
+
+async def show_error(state: rx.State, message: str) -> None:
+    """Show ``message`` in ``state``'s tab's question panel (e.g. PU-tjänsten is away)."""
+    (await state.get_state(QuestionState)).q_error = message
+
+
+async def refresh_open_pages(certificate_id: str, *, exclude: str | None = None) -> int:
+    """Reload the question panel of every open page of ``certificate_id`` (services.presence
+    knows the tabs); returns how many."""
+    if not runtime.running():
+        return 0
+    pushed = 0
+    for token in presence.viewers(certificate_id):
+        if token == exclude:
+            continue
+        try:
+            async with runtime.modify(token, QuestionState) as panel:
+                if panel.q_cert_id != certificate_id:  # the tab shows something else now
+                    continue  # (its certificate page takes it out of the registry)
+                await panel._refresh_pushed()
+                pushed += 1
+        except Exception:
+            log.warning("live refresh of %s failed for a tab", certificate_id, exc_info=True)
+    return pushed
+
+
+def schedule_refresh(certificate_id: str, *, exclude: str | None = None) -> None:
+    """Push in the background (the caller, e.g. an HTTP handler, does not wait)."""
+    if runtime.running():
+        runtime.spawn(refresh_open_pages(certificate_id, exclude=exclude), "live question refresh")

@@ -375,14 +375,14 @@ async def receive_message(request: Request) -> Response:
     """Inbound message from Försäkringskassan (SendMessageToCare): a question, a reminder or
     an answer to a question from the care unit. Validated and stored by
     ``services.questions.receive_message`` (nothing is stored on an error); open pages of the
-    certificate are updated at once (state.live)."""
+    certificate are updated at once (state.questions.schedule_refresh)."""
     _require_fk(request)
     body = await json_body(request)
     from services import questions
-    from state import live
+    from state import questions as question_panel
 
     result = await asyncio.to_thread(questions.receive_message, body)
-    live.schedule_refresh(result["certificateId"])
+    question_panel.schedule_refresh(result["certificateId"])
     return JSONResponse(result, 201)
 
 

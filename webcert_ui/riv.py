@@ -52,9 +52,9 @@ async def send_message_to_care(request: Request) -> Response:
         return _xml(soap.response(inbound.OPERATION, result), 413)
     body, status, stored = await asyncio.to_thread(inbound.receive, data)
     if stored is not None:
-        from state import live
+        from state import questions as question_panel
 
-        live.schedule_refresh(stored["certificateId"])
+        question_panel.schedule_refresh(stored["certificateId"])
     return _xml(body, status)
 
 

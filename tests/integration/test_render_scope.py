@@ -11,7 +11,7 @@ import pytest
 
 from services import identity, lifecycle
 from services.certificates import all_definitions, get_definition
-from state import live_collab
+from state import runtime
 from state.certificate import CertificateState
 from state.certificate_view import SECTION_VIEWS, CertificateViewState, rendering
 from state.editor_parts import SECTION_VALUES, SaveStatusState
@@ -75,7 +75,7 @@ async def test_a_push_sends_only_the_changed_section_of_the_read_only_view(draft
     cs, root = draft_state
     view = await cs.get_state(CertificateViewState)
     content = {**cs._content, "ovrigt": "Ändrat av den som har förtur"}
-    assert live_collab._shows(view, view._cert_id, cs.cert_id)
+    assert runtime.tab_shows(view, view._cert_id, cs.cert_id)
     await view._pushed(rendering("fk7804", content), stamp=1)
     sent_delta = await delta(root)
     section = section_index("fk7804")["ovrigt"]
@@ -83,6 +83,6 @@ async def test_a_push_sends_only_the_changed_section_of_the_read_only_view(draft
     await delta(root, clean=True)
     # An older push arriving late changes nothing; a push for another draft is refused.
     await view._pushed(rendering("fk7804", cs._content), stamp=1)
-    assert live_collab._shows(view, view._cert_id, "ett-annat-utkast") is False
+    assert runtime.tab_shows(view, view._cert_id, "ett-annat-utkast") is False
     views = {cls.get_name() for cls in SECTION_VIEWS}
     assert not _names(await delta(root)) & views

@@ -11,18 +11,13 @@ import ast
 import functools
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("services", "state", "components", "webcert_ui")
 UI_LAYERS = ("reflex", "state", "components", "webcert_ui")
 
-# Circles that exist today and are being untied (issue 16, item 3). The list may only shrink:
-# test_known_circles_still_exist fails once one is gone, so that it is removed from here.
-KNOWN_CIRCLES: list[frozenset[str]] = [
-    frozenset({"state.live", "state.questions"}),
-    frozenset({"state.autosave", "state.certificate", "state.live_collab"}),
-]
+# Circles still being untied. The list may only shrink: test_known_circles_still_exist fails
+# once one is gone, so that it is removed from here. (Issue 16 untied the last ones.)
+KNOWN_CIRCLES: list[frozenset[str]] = []
 
 
 def _modules() -> dict[str, Path]:
@@ -127,11 +122,6 @@ def test_services_import_no_ui_layer() -> None:
 def test_no_import_circles() -> None:
     new = [sorted(c) for c in _circles() if c not in KNOWN_CIRCLES]
     assert new == [], "import circles: " + "; ".join(" <-> ".join(c) for c in new)
-
-
-@pytest.mark.parametrize("circle", KNOWN_CIRCLES, ids=lambda c: "+".join(sorted(c)))
-def test_known_circles_still_exist(circle: frozenset[str]) -> None:
-    assert circle in _circles(), "this circle is gone: remove it from KNOWN_CIRCLES"
 
 
 def test_the_walk_sees_late_imports() -> None:
