@@ -41,6 +41,7 @@ LAUNCH_PARAMETERS = (
     "responsibleHospName",
 )
 TOUCH_GRANULARITY = timedelta(seconds=15)
+_ended_in_process = 0  # sessions this process has ended (see ended_generation)
 _BOOLEAN_PARAMETERS = {"sjf", "inaktivEnhet", "kopieringOK", "avliden"}
 # Sessions that may hold §3.2 flags without a launch certificate: the testability login and
 # the tests' own sessions (a deep link always names its certificate; SMART carries no flags).
@@ -416,6 +417,19 @@ def end_session(token: str | None) -> None:
         if row is not None and not row.ended:
             row.ended = True
             s.add(row)
+    _count_ended()
+
+
+def _count_ended() -> None:
+    global _ended_in_process
+    _ended_in_process += 1
+
+
+def ended_generation() -> int:
+    """A number that changes whenever this process ends a session (logout, a refused launch,
+    a timeout noticed here): whoever remembers that a session was valid a moment ago (the UI
+    state binding, state.session_binding) asks the database again after a change."""
+    return _ended_in_process
 
 
 def get_session(token: str | None, *, touch: bool = True) -> SessionUser:
@@ -431,6 +445,7 @@ def get_session(token: str | None, *, touch: bool = True) -> SessionUser:
         if row.ended:
             raise SessionExpired()
         if now - row.last_seen_at > timeout:
+            _count_ended()
             row.ended = True  # ended for good: a later request cannot revive it
             s.add(row)
             s.commit()
