@@ -201,3 +201,19 @@ def test_seed_check_without_the_services(tmp_path: Path) -> None:
 )
 def test_sqlite_file(url: str, expected: Path | None) -> None:
     assert sqlite_probe.sqlite_file(url) == expected
+
+
+def test_printing_imports_no_pdf_library_until_a_print() -> None:
+    """fpdf2 + fontTools are a fifth of the app's import: the app must not pay for them at start
+    (the start-up job loads them in the background)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, services.printing, services.ehr_api, services.jobs;"
+        "print(sorted(m for m in ('fpdf', 'fontTools') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
