@@ -10,7 +10,6 @@ Role derivation follows the manual, section 2 and table 1:
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ import httpx
 
 from services import http_client
 from services.errors import HsaUnavailable
+from services.roles import Role
 from services.settings import get_settings
 
 __all__ = [
@@ -48,26 +48,6 @@ DOCTOR_GROUP_PRESCRIPTION_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("204090", "9200007"),  # med. student med vikariat
     }
 )
-
-
-class Role(enum.Enum):
-    """The three roles of Webcert (manual section 2)."""
-
-    LAKARE = "LAKARE"
-    TANDLAKARE = "TANDLAKARE"
-    VARDADMINISTRATOR = "VARDADMINISTRATOR"
-
-    @property
-    def label(self) -> str:
-        """Swedish name of the role."""
-        return _ROLE_LABELS[self]
-
-
-_ROLE_LABELS = {
-    Role.LAKARE: "Läkare",
-    Role.TANDLAKARE: "Tandläkare",
-    Role.VARDADMINISTRATOR: "Vårdadministratör",
-}
 
 
 def _norm(values: Iterable[str | None] | str | None) -> set[str]:

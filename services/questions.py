@@ -101,7 +101,7 @@ TOPICS: dict[str, str] = {
 }
 ASK_TOPICS = (AVSTMN, KONTKT, OVRIGT)  # "Administrativa frågor" to FK (§6.1)
 ANSWERABLE_TOPICS = frozenset({AVSTMN, KONTKT, OVRIGT})  # "Svara" (§6.3)
-FK_NAME = "Försäkringskassan"
+FK_NAME = Recipient.FK.label  # "Försäkringskassan"
 MAX_TEXT = 4000  # characters of one question, answer or comment
 MAX_SUBJECT = 255
 MAX_EXTERNAL_ID = 128

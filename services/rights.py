@@ -22,10 +22,12 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
+from services.certificates import all_definitions
+from services.certificates.base import Recipient
 from services.errors import Conflict, NotAuthorized, PuUnavailable, WebcertError
-from services.hsa import Role
 from services.identity import SessionUser, UnitRequired
 from services.persistence.models import CertificateStatus as S
+from services.roles import ALL_ROLES, DOCTORS, Role
 
 __all__ = [
     "FUNCTIONS_BY_ROLE",
@@ -88,43 +90,38 @@ _ACTION_LABELS = {
     Action.QUESTIONS: "hantera ärendekommunikation med Försäkringskassan",
 }
 
-# --- table 2: certificate types per role ------------------------------------------------------
-_ALL_ROLES = frozenset(Role)
-TYPES_BY_ROLE: dict[str, frozenset[Role]] = {
-    "fk7800": frozenset({Role.LAKARE, Role.VARDADMINISTRATOR}),
-    "fk7801": frozenset({Role.LAKARE, Role.VARDADMINISTRATOR}),
-    "fk7802": frozenset({Role.LAKARE, Role.VARDADMINISTRATOR}),
-    "fk7804": _ALL_ROLES,
-    "tstrk1007": frozenset({Role.LAKARE, Role.VARDADMINISTRATOR}),
-    "tstrk1031": frozenset({Role.LAKARE, Role.VARDADMINISTRATOR}),
-    "fk7263": _ALL_ROLES,  # endast visning och utskrift
-}
-TS_TYPES = frozenset({"tstrk1007", "tstrk1031"})
-FK_TYPES = frozenset({"fk7800", "fk7801", "fk7802", "fk7804", "fk7263"})
-# FK7263: "Endast visning och utskrift". Revoking and handling existing question threads stay
-# possible (§4.9: a certificate can always be revoked; §4.9.1 describes FK7263 questions).
+# --- table 2: certificate types per role, from the definitions -------------------------------
+# Each fact lives on the type's CertificateDefinition (roles, recipient, read_only); these
+# tables are derived from it once, at import.
+_DEFINITIONS = all_definitions()
+TYPES_BY_ROLE: dict[str, frozenset[Role]] = {d.type: d.roles for d in _DEFINITIONS}
+TS_TYPES = frozenset(d.type for d in _DEFINITIONS if d.recipient == Recipient.TS)
+FK_TYPES = frozenset(d.type for d in _DEFINITIONS if d.recipient == Recipient.FK)
+# A read-only type (FK7263: "Endast visning och utskrift"). Revoking and handling existing
+# question threads stay possible (§4.9: a certificate can always be revoked; §4.9.1 describes
+# FK7263 questions).
+READ_ONLY_ACTIONS = frozenset({Action.READ, Action.PRINT, Action.REVOKE, Action.QUESTIONS})
 READ_ONLY_TYPES: dict[str, frozenset[Action]] = {
-    "fk7263": frozenset({Action.READ, Action.PRINT, Action.REVOKE, Action.QUESTIONS}),
+    d.type: READ_ONLY_ACTIONS for d in _DEFINITIONS if d.read_only
 }
 
 # --- table 3: functions per role --------------------------------------------------------------
-_DOCTORS = frozenset({Role.LAKARE, Role.TANDLAKARE})
 FUNCTIONS_BY_ROLE: dict[Action, frozenset[Role]] = {
-    Action.SIGN: _DOCTORS,
-    Action.REVOKE: _DOCTORS,
-    Action.REPLACE: _DOCTORS,
-    Action.RENEW: _ALL_ROLES,
+    Action.SIGN: DOCTORS,
+    Action.REVOKE: DOCTORS,
+    Action.REPLACE: DOCTORS,
+    Action.RENEW: ALL_ROLES,
     Action.MARK_READY: frozenset({Role.VARDADMINISTRATOR}),
-    Action.EDIT: _ALL_ROLES,
-    Action.DELETE: _ALL_ROLES,
-    Action.COPY: _ALL_ROLES,
-    Action.PRINT: _ALL_ROLES,
-    Action.QUESTIONS: _ALL_ROLES,
-    Action.SEND: _ALL_ROLES,
-    Action.CREATE: _ALL_ROLES,
-    Action.READ: _ALL_ROLES,
+    Action.EDIT: ALL_ROLES,
+    Action.DELETE: ALL_ROLES,
+    Action.COPY: ALL_ROLES,
+    Action.PRINT: ALL_ROLES,
+    Action.QUESTIONS: ALL_ROLES,
+    Action.SEND: ALL_ROLES,
+    Action.CREATE: ALL_ROLES,
+    Action.READ: ALL_ROLES,
 }
-SEKRETESS_ROLES = _DOCTORS  # "Hantera sekretessmarkerad patient"
+SEKRETESS_ROLES = DOCTORS  # "Hantera sekretessmarkerad patient"
 
 # --- revocation reasons for Försäkringskassan (§4.9, figure 9) --------------------------------
 REVOKE_REASONS: dict[str, str] = {
@@ -491,7 +488,7 @@ def _decide_complement(
     decision = decide(user, cert, Action.QUESTIONS, patient, relations=relations)
     if not decision.allowed:
         return decision
-    if no_more_info and _role(user) not in _DOCTORS:
+    if no_more_info and _role(user) not in DOCTORS:
         return _deny(
             "ROLE_FUNCTION",
             "Endast läkare och tandläkare kan svara att ingen ytterligare medicinsk "

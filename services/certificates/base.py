@@ -35,6 +35,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from services.roles import Role
+
 Content = Mapping[str, Any]
 ICF_SUFFIX = "_icf"
 
@@ -208,8 +210,9 @@ class CertificateDefinition:
     form_id: str  # the form's official id: "FK7804"
     name: str  # "Läkarintyg för sjukpenning"
     version: str  # version of the type definition / text file
-    recipient: Recipient
+    recipient: Recipient  # who the certificate is sent to; FK's types have question threads
     sections: tuple[Section, ...]
+    roles: frozenset[Role] = frozenset()  # who may write it (manual table 2); none by default
     description: str = ""  # Tips & Hjälp text (§5.5)
     read_only: bool = False  # FK7263: shown and printed, never created or edited
     minimal_print: bool = False  # offers "Minimalt intyg" (§4.5.2)

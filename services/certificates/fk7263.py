@@ -22,6 +22,7 @@ from services.certificates.base import (
     Section,
     contains,
 )
+from services.roles import ALL_ROLES
 
 TEXT_VERSION = "1.0"
 
@@ -271,6 +272,7 @@ DEFINITION = CertificateDefinition(
     name="Läkarintyg FK7263",
     version=TEXT_VERSION,
     recipient=Recipient.FK,
+    roles=ALL_ROLES,  # endast visning och utskrift
     description=(
         "Det tidigare läkarintyget för sjukpenning, ersatt av FK7804. Befintliga intyg kan "
         "visas och skrivas ut men inte skapas eller ändras."

@@ -12,6 +12,7 @@ from __future__ import annotations
 from services.certificates.base import ALWAYS, CertificateDefinition, Recipient, Section
 from services.certificates.common import fk_kontakt_section, fk_text_question
 from services.certificates.lu import diagnos_question, grund_section, lu_validators, ovrigt_section
+from services.roles import Role
 
 TEXT_VERSION = "1.1"
 TEXT_SOURCE = "texterMU_LUAE_FS_v1.1.xml"
@@ -71,6 +72,7 @@ def _build() -> CertificateDefinition:
         version=TEXT_VERSION,
         text_source=TEXT_SOURCE,
         recipient=Recipient.FK,
+        roles=frozenset({Role.LAKARE, Role.VARDADMINISTRATOR}),
         description=(
             "Utlåtandet används när en ung person på grund av funktionsnedsättning behöver "
             "förlänga sin skolgång i grundskola eller gymnasium och söker aktivitetsersättning."

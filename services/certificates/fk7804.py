@@ -54,6 +54,7 @@ from services.certificates.common import (
 )
 from services.certificates.periods import parse_date
 from services.certificates.validation import diagnosis_validator
+from services.roles import ALL_ROLES
 
 TEXT_VERSION = "1.3"
 TEXT_SOURCE = "texterMU_LISJP_v1.3.xml"
@@ -583,6 +584,7 @@ DEFINITION = CertificateDefinition(
     version=TEXT_VERSION,
     text_source=TEXT_SOURCE,
     recipient=Recipient.FK,
+    roles=ALL_ROLES,
     description=(
         "Intyget används när patienten söker sjukpenning hos Försäkringskassan, och när "
         "patienten stängs av från arbetet enligt smittskyddslagen (smittbärarpenning). "

@@ -48,6 +48,7 @@ from services.certificates.common import (
 )
 from services.certificates.periods import parse_date
 from services.certificates.validation import diagnosis_validator
+from services.roles import Role
 
 UNDERLAG_ROWS = 3
 
@@ -257,6 +258,7 @@ def build_lu_definition(
         version=version,
         text_source=text_source,
         recipient=Recipient.FK,
+        roles=frozenset({Role.LAKARE, Role.VARDADMINISTRATOR}),
         description=description,
         sections=(
             grund_section(t),

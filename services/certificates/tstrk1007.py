@@ -52,6 +52,7 @@ from services.certificates.common import (
     ts_specialist_question,
     ts_yes_no,
 )
+from services.roles import Role
 
 TEXT_VERSION = "7.0"
 TEXT_SOURCE = "texterTS_TSTRK_1007_v7.0.xml"
@@ -520,6 +521,7 @@ DEFINITION = CertificateDefinition(
     version=TEXT_VERSION,
     text_source=TEXT_SOURCE,
     recipient=Recipient.TS,
+    roles=frozenset({Role.LAKARE, Role.VARDADMINISTRATOR}),
     description=(
         "Intyget används vid förlängd giltighet av högre behörighet från 45 år, vid ansökan om "
         "körkortstillstånd för grupp II och III och om taxiförarlegitimation, och när "

@@ -45,6 +45,7 @@ from services.certificates.common import (
     ts_specialist_question,
     ts_yes_no,
 )
+from services.roles import Role
 
 TEXT_VERSION = "4.2"
 TEXT_SOURCE = "texterTS_TSTRK_1031_v4.2.xml"
@@ -399,6 +400,7 @@ DEFINITION = CertificateDefinition(
     version=TEXT_VERSION,
     text_source=TEXT_SOURCE,
     recipient=Recipient.TS,
+    roles=frozenset({Role.LAKARE, Role.VARDADMINISTRATOR}),
     description=(
         "Intyget används vid diabetessjukdom. Kraven står i 6 kap. och kraven på läkarens "
         "specialistkompetens i 17 kap. i Transportstyrelsens föreskrifter (TSFS 2010:125)."

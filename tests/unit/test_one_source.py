@@ -1,0 +1,51 @@
+"""One source for each fact (issue 16 item 4): the tables other modules use are derived from the
+certificate definitions, and the shared vocabularies are one type each."""
+
+from __future__ import annotations
+
+from services import rights
+from services.certificates import all_definitions, creatable_types, get_definition
+from services.certificates.base import Recipient
+from services.roles import Role
+
+EVERY_ROLE = frozenset(Role)
+NO_DENTIST = frozenset({Role.LAKARE, Role.VARDADMINISTRATOR})
+
+# Manual §2.4 table 2, written from the manual (not from the code): who may write which type.
+TABLE_2 = {
+    "fk7804": EVERY_ROLE,
+    "fk7800": NO_DENTIST,
+    "fk7801": NO_DENTIST,
+    "fk7802": NO_DENTIST,
+    "tstrk1007": NO_DENTIST,
+    "tstrk1031": NO_DENTIST,
+    "fk7263": EVERY_ROLE,  # endast visning och utskrift
+}
+
+
+def test_every_definition_names_its_roles() -> None:
+    assert {d.type: d.roles for d in all_definitions()} == TABLE_2
+
+
+def test_types_by_role_is_what_the_definitions_say() -> None:
+    assert rights.TYPES_BY_ROLE == {d.type: d.roles for d in all_definitions()}
+
+
+def test_fk_and_ts_types_follow_the_recipient() -> None:
+    assert rights.FK_TYPES == {d.type for d in all_definitions() if d.recipient == Recipient.FK}
+    assert rights.TS_TYPES == {d.type for d in all_definitions() if d.recipient == Recipient.TS}
+    assert rights.FK_TYPES == {"fk7800", "fk7801", "fk7802", "fk7804", "fk7263"}
+    assert rights.TS_TYPES == {"tstrk1007", "tstrk1031"}
+
+
+def test_read_only_types_follow_the_definition() -> None:
+    assert set(rights.READ_ONLY_TYPES) == {d.type for d in all_definitions() if d.read_only}
+    assert set(rights.READ_ONLY_TYPES) == {"fk7263"}
+    assert set(creatable_types()) == set(rights.TYPES_BY_ROLE) - set(rights.READ_ONLY_TYPES)
+
+
+def test_a_dentist_may_write_fk7804_only() -> None:
+    """The derived table still drives decide(): table 2 for a tandläkare."""
+    writable = {t for t, roles in rights.TYPES_BY_ROLE.items() if Role.TANDLAKARE in roles}
+    assert writable - set(rights.READ_ONLY_TYPES) == {"fk7804"}
+    assert get_definition("tstrk1007").roles == NO_DENTIST
