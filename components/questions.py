@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from services.question_handling import Topic
 from state.questions import ASK_TOPIC_OPTIONS, NO_MORE_INFO, NO_ONE, ComplementRow, ThreadRow
 from state.questions import QuestionState as Q
 
@@ -77,7 +78,7 @@ def thread_card(t: ThreadRow) -> rx.Component:
             rx.hstack(
                 rx.badge(
                     t.topic_label,
-                    color_scheme=rx.cond(t.topic == "KOMPLT", "amber", "blue"),
+                    color_scheme=rx.cond(t.topic == Topic.KOMPLT.value, "amber", "blue"),
                     data_testid="thread-topic",
                 ),
                 rx.text(t.sender, size="2", weight="bold"),

@@ -9,14 +9,37 @@ the caller's transaction (``s``) so that the change and its notifications commit
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlmodel import Session, select
 
 from services import clock, notifications
 from services.persistence.models import Certificate, QuestionThread
 
-# Topics (§6): Avstämningsmöte, Komplettering, Kontakt, Övrigt, Påminnelse.
-AVSTMN, KOMPLT, KONTKT, OVRIGT, PAMINN = "AVSTMN", "KOMPLT", "KONTKT", "OVRIGT", "PAMINN"
+
+class Topic(StrEnum):
+    """The topic (ämne) of a question thread (§6), the codes of RIV-TA's KV_AMNE."""
+
+    AVSTMN = "AVSTMN"
+    KOMPLT = "KOMPLT"
+    KONTKT = "KONTKT"
+    OVRIGT = "OVRIGT"
+    PAMINN = "PAMINN"
+
+    @property
+    def label(self) -> str:
+        """The Swedish name shown in the thread: "Komplettering"."""
+        return _TOPIC_LABELS[self]
+
+
+_TOPIC_LABELS = {
+    Topic.AVSTMN: "Avstämningsmöte",
+    Topic.KOMPLT: "Komplettering",
+    Topic.KONTKT: "Kontakt",
+    Topic.OVRIGT: "Övrigt",
+    Topic.PAMINN: "Påminnelse",
+}
+
 # Directions: a question the care unit asked, a question from Försäkringskassan.
 TO_FK, FROM_FK = "TO_FK", "FROM_FK"
 
@@ -60,7 +83,7 @@ def handle_complement_requests(
     threads = s.exec(
         select(QuestionThread).where(
             QuestionThread.certificate_id == certificate_id,
-            QuestionThread.topic == KOMPLT,
+            QuestionThread.topic == Topic.KOMPLT,
             QuestionThread.handled == False,  # noqa: E712
         )
     ).all()

@@ -58,13 +58,9 @@ from services.persistence.models import (
     new_id,
 )
 from services.question_handling import (
-    AVSTMN,
     FROM_FK,
-    KOMPLT,
-    KONTKT,
-    OVRIGT,
-    PAMINN,
     TO_FK,
+    Topic,
     handle_complement_requests,
     set_handled,
 )
@@ -92,15 +88,9 @@ __all__ = [
     "save_question_draft",
 ]
 
-TOPICS: dict[str, str] = {
-    AVSTMN: "Avstämningsmöte",
-    KOMPLT: "Komplettering",
-    KONTKT: "Kontakt",
-    OVRIGT: "Övrigt",
-    PAMINN: "Påminnelse",
-}
-ASK_TOPICS = (AVSTMN, KONTKT, OVRIGT)  # "Administrativa frågor" to FK (§6.1)
-ANSWERABLE_TOPICS = frozenset({AVSTMN, KONTKT, OVRIGT})  # "Svara" (§6.3)
+TOPICS: dict[str, str] = {t.value: t.label for t in Topic}  # code → Swedish name
+ASK_TOPICS = (Topic.AVSTMN, Topic.KONTKT, Topic.OVRIGT)  # "Administrativa frågor" to FK (§6.1)
+ANSWERABLE_TOPICS = frozenset(ASK_TOPICS)  # "Svara" (§6.3): the topics one may ask about
 FK_NAME = Recipient.FK.label  # "Försäkringskassan"
 MAX_TEXT = 4000  # characters of one question, answer or comment
 MAX_SUBJECT = 255
@@ -197,7 +187,7 @@ def order_threads(threads: list[QuestionThread]) -> list[QuestionThread]:
     return sorted(
         threads,
         # a reminder handled together with its question comes after it
-        key=lambda t: (last_activity(t), t.topic != PAMINN, _aware(t.sent_at)),
+        key=lambda t: (last_activity(t), t.topic != Topic.PAMINN, _aware(t.sent_at)),
         reverse=True,
     )
 
@@ -379,7 +369,7 @@ def _open_complements(s: Session, cert: Certificate) -> list[QuestionThread]:
             select(QuestionThread)
             .where(
                 QuestionThread.certificate_id == cert.id,
-                QuestionThread.topic == KOMPLT,
+                QuestionThread.topic == Topic.KOMPLT,
                 QuestionThread.handled == False,  # noqa: E712
             )
             .order_by(col(QuestionThread.sent_at))
@@ -428,14 +418,14 @@ async def list_threads(
     views = [_thread_view(t, cert, by_id, decision.allowed) for t in order_threads(threads)]
 
     def is_complement(v: ThreadView) -> bool:
-        if v.topic == KOMPLT:
+        if v.topic == Topic.KOMPLT:
             return True
         reminded = by_id.get(v.reminder_of)
-        return v.topic == PAMINN and reminded is not None and reminded.topic == KOMPLT
+        return v.topic == Topic.PAMINN and reminded is not None and reminded.topic == Topic.KOMPLT
 
     complement_views = tuple(v for v in views if is_complement(v))
     admin_views = tuple(v for v in views if not is_complement(v))
-    open_komplt = any(v.topic == KOMPLT and not v.handled for v in complement_views)
+    open_komplt = any(v.topic == Topic.KOMPLT and not v.handled for v in complement_views)
     decision_a = rights.decide_complement(user, cert, prepared.flags, relations=prepared.relations)
     decision_b = rights.decide_complement(
         user, cert, prepared.flags, relations=prepared.relations, no_more_info=True
@@ -445,7 +435,7 @@ async def list_threads(
         dict.fromkeys(
             c.question_id
             for v in complement_views
-            if v.topic == KOMPLT and not v.handled
+            if v.topic == Topic.KOMPLT and not v.handled
             for c in v.complements
         )
     )
@@ -544,7 +534,7 @@ def save_answer_draft(user: SessionUser, certificate_id: Any, thread_id: Any, *,
     with session_scope() as s:
         cert = load_for_user(s, user, certificate_id, Action.QUESTIONS)
         thread = _get_thread(s, cert, thread_id)
-        if thread.direction != FROM_FK or thread.topic == PAMINN:
+        if thread.direction != FROM_FK or thread.topic == Topic.PAMINN:
             raise rights.InvalidState("Frågan kan inte besvaras.")
         if thread.handled:
             raise rights.InvalidState("Frågan är redan hanterad.")
@@ -616,11 +606,11 @@ async def answer(
             thread = _get_thread(s, cert, thread_id)
         if thread.direction != FROM_FK:
             raise rights.InvalidState("Det går inte att svara på en egen fråga.")
-        if thread.topic == PAMINN:
+        if thread.topic == Topic.PAMINN:
             raise rights.InvalidState(
                 "En påminnelse kan inte besvaras. Svara på frågan som påminnelsen avser."
             )
-        if thread.topic == KOMPLT:
+        if thread.topic == Topic.KOMPLT:
             raise rights.InvalidState(
                 "En kompletteringsbegäran besvaras med Komplettera intyg eller Kan ej komplettera."
             )
@@ -760,7 +750,7 @@ async def cannot_complement_no_one_responsible(
                 "inReplyTo": open_threads[-1].external_id or open_threads[-1].id,
                 "alsoAnswers": [t.external_id or t.id for t in open_threads[:-1]],
                 "certificateId": cert.id,
-                "topic": KOMPLT,
+                "topic": Topic.KOMPLT,
                 "text": text,
                 "reason": "INGEN_KAN_ANSVARA",
                 "sentAt": clock.now().isoformat(),
@@ -867,13 +857,13 @@ def receive_message(payload: Any) -> dict[str, Any]:
     subject = _in_str(payload, "subject", required=False, max_len=MAX_SUBJECT)
     reminder_ref = _in_str(payload, "reminderOf", required=False, max_len=MAX_EXTERNAL_ID)
     reply_ref = _in_str(payload, "inReplyTo", required=False, max_len=MAX_EXTERNAL_ID)
-    if topic == PAMINN and not reminder_ref:
+    if topic == Topic.PAMINN and not reminder_ref:
         raise InvalidInput(
             "En påminnelse måste ange frågan den avser (reminderOf).", field="reminderOf"
         )
-    if topic != PAMINN and reminder_ref:
+    if topic != Topic.PAMINN and reminder_ref:
         raise InvalidInput("reminderOf gäller endast ämnet Påminnelse.", field="reminderOf")
-    if topic != KOMPLT and payload.get("complements"):
+    if topic != Topic.KOMPLT and payload.get("complements"):
         raise InvalidInput("complements gäller endast ämnet Komplettering.", field="complements")
     now = clock.now()
     with session_scope() as s:
@@ -892,7 +882,7 @@ def receive_message(payload: Any) -> dict[str, Any]:
         ):
             raise Conflict("Meddelandet är redan mottaget.", code="DUPLICATE_MESSAGE")
         complements = _validated_complements(cert, payload.get("complements"))
-        if topic == KOMPLT and not complements:
+        if topic == Topic.KOMPLT and not complements:
             raise InvalidInput(
                 "En kompletteringsbegäran måste ange minst en fråga (complements).",
                 field="complements",
@@ -916,7 +906,7 @@ def receive_message(payload: Any) -> dict[str, Any]:
         reminded: QuestionThread | None = None
         if reminder_ref:
             reminded = _thread_by_reference(s, cert, reminder_ref)
-            if reminded is None or reminded.topic == PAMINN:
+            if reminded is None or reminded.topic == Topic.PAMINN:
                 raise NotFound(
                     "Frågan som påminnelsen avser finns inte.", code="QUESTION_NOT_FOUND"
                 )

@@ -16,6 +16,7 @@ from typing import Any
 import reflex as rx
 
 from services import identity, lifecycle, presence, questions
+from services.question_handling import Topic
 from state import runtime
 from state.handlers import error_message, guarded
 from state.session import current_user
@@ -23,7 +24,7 @@ from state.session import current_user
 log = logging.getLogger(__name__)
 GENERIC_ERROR = "Ett tekniskt fel uppstod. Försök igen om en stund."
 NO_MORE_INFO, NO_ONE = "NO_MORE_INFO", "NO_ONE"
-ASK_TOPIC_OPTIONS = [{"value": t, "label": questions.TOPICS[t]} for t in questions.ASK_TOPICS]
+ASK_TOPIC_OPTIONS = [{"value": t.value, "label": t.label} for t in questions.ASK_TOPICS]
 
 
 @dataclasses.dataclass
@@ -109,7 +110,7 @@ def _frame_css(view: questions.QuestionsView) -> str:
     frames them, so the editor needs no hook."""
     texts: dict[str, list[str]] = {}
     for v in view.complement_threads:
-        if v.topic != "KOMPLT" or v.handled:
+        if v.topic != Topic.KOMPLT or v.handled:
             continue
         for c in v.complements:
             if c.dom_id.replace("-", "").replace("_", "").isalnum():
@@ -203,7 +204,7 @@ class QuestionState(rx.State):
         all_views = [*view.complement_threads, *view.admin_threads]
         self._drafts = {v.id: v.answer_draft for v in all_views}
         self._komplt_ids = [
-            v.id for v in view.complement_threads if v.topic == "KOMPLT" and not v.handled
+            v.id for v in view.complement_threads if v.topic == Topic.KOMPLT and not v.handled
         ]
         self._dom_ids = {c.question_id: c.dom_id for v in all_views for c in v.complements}
         self.frame_css = _frame_css(view)

@@ -11,6 +11,7 @@ from typing import Any
 
 from services.identity import LAUNCH_PARAMETERS
 from services.persistence.models import CertificateStatus
+from services.question_handling import Topic
 from services.settings import get_settings
 
 OPENAPI_PATH = "/api/v1/openapi.json"
@@ -226,7 +227,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "id": {"type": "string", "maxLength": 128, "description": "FK:s meddelande-id"},
             "certificateId": {"type": "string", "minLength": 1, "maxLength": 64},
-            "topic": {"type": "string", "enum": ["AVSTMN", "KOMPLT", "KONTKT", "OVRIGT", "PAMINN"]},
+            "topic": {"type": "string", "enum": [t.value for t in Topic]},
             "text": {"type": "string", "minLength": 1, "maxLength": 4000},
             "subject": {"type": "string", "maxLength": 255},
             "complements": {

@@ -3,10 +3,15 @@ certificate definitions, and the shared vocabularies are one type each."""
 
 from __future__ import annotations
 
-from services import rights
+from pathlib import Path
+
+from services import questions, rights
 from services.certificates import all_definitions, creatable_types, get_definition
 from services.certificates.base import Recipient
+from services.question_handling import Topic
 from services.roles import Role
+
+ROOT = Path(__file__).resolve().parents[2]
 
 EVERY_ROLE = frozenset(Role)
 NO_DENTIST = frozenset({Role.LAKARE, Role.VARDADMINISTRATOR})
@@ -49,3 +54,21 @@ def test_a_dentist_may_write_fk7804_only() -> None:
     writable = {t for t, roles in rights.TYPES_BY_ROLE.items() if Role.TANDLAKARE in roles}
     assert writable - set(rights.READ_ONLY_TYPES) == {"fk7804"}
     assert get_definition("tstrk1007").roles == NO_DENTIST
+
+
+def test_question_topics_are_one_enum() -> None:
+    assert questions.TOPICS == {t.value: t.label for t in Topic}
+    assert [t.value for t in questions.ASK_TOPICS] == ["AVSTMN", "KONTKT", "OVRIGT"]
+    assert Topic.KOMPLT == "KOMPLT" and Topic.KOMPLT.label == "Komplettering"
+
+
+def test_no_bare_topic_codes_in_state_and_components() -> None:
+    codes = [f'"{t.value}"' for t in Topic] + [f"'{t.value}'" for t in Topic]
+    found = [
+        f"{path.relative_to(ROOT)}: {code}"
+        for layer in ("state", "components", "webcert_ui")
+        for path in (ROOT / layer).rglob("*.py")
+        for code in codes
+        if code in path.read_text(encoding="utf-8")
+    ]
+    assert found == []
