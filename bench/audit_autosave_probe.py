@@ -70,7 +70,7 @@ def main() -> None:
 
     get_settings().database_url = url
     from services import lifecycle
-    from services.identity import UnitInfo
+    from services.hsa import CareUnit
     from services.persistence.db import session_scope
     from services.persistence.migrate import upgrade
     from services.persistence.models import Certificate, CertificateStatus
@@ -79,7 +79,7 @@ def main() -> None:
     upgrade(url)
     if legacy:
         _legacy_audit(url)
-    unit = UnitInfo(
+    unit = CareUnit(
         hsa_id="BENCH-UNIT",
         name="Benchenheten",
         care_provider_id="BENCH-VG",

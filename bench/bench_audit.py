@@ -125,11 +125,11 @@ def fill(url: str, n: int, seed: int = 18) -> dict[str, list[str]]:
 
 
 def _reader(provider: str) -> object:
-    from services.identity import UnitInfo
+    from services.hsa import CareUnit
     from tests.factories import session_user
 
     unit_id = next(u for u, p in UNITS if p == provider)
-    unit = UnitInfo(hsa_id=unit_id, name="Enhet", care_provider_id=provider)
+    unit = CareUnit(hsa_id=unit_id, name="Enhet", care_provider_id=provider)
     return session_user(
         unit=unit,
         units=(unit,),

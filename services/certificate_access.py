@@ -27,7 +27,8 @@ from services import audit, clock, locks, patients, rights
 from services.certificates import get_definition
 from services.certificates.base import CertificateDefinition
 from services.errors import InvalidInput, NotFound, PuUnavailable
-from services.identity import SessionUser, UnitInfo, require_unit
+from services.hsa import CareUnit
+from services.identity import SessionUser, require_unit
 from services.persistence.db import session_scope
 from services.persistence.models import Certificate, CertificateStatus, RelationKind
 from services.rights import Action, PatientFlags, RelationFlags
@@ -209,7 +210,7 @@ def patient_snapshot(patient: patients.Patient) -> dict[str, Any]:
 
 def new_certificate(
     user: SessionUser,
-    unit: UnitInfo,
+    unit: CareUnit,
     definition: CertificateDefinition,
     *,
     patient_id: str,

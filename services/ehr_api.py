@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from services import audit, identity, notifications
+from services import audit, hsa, identity, notifications
 from services.certificate_summary import certificate_detail, certificate_summary
 from services.errors import InvalidInput, NotAuthorized, NotFound
 from services.persistence.db import session_scope
@@ -58,7 +58,7 @@ def system_actor(system: EhrSystem, unit_id: str, care_provider_id: str = "") ->
         hsa_id=f"system:{system.name}"[:64],
         name=system.name,
         role="JOURNALSYSTEM",
-        unit=identity.UnitInfo(hsa_id=unit_id, name="", care_provider_id=care_provider_id),
+        unit=hsa.CareUnit(hsa_id=unit_id, name="", care_provider_id=care_provider_id),
     )
 
 

@@ -87,19 +87,6 @@ class LaunchClaims:
 
 
 @dataclass(frozen=True)
-class UnitInfo:
-    hsa_id: str
-    name: str
-    care_provider_id: str = ""
-    care_provider_name: str = ""
-    address: str = ""
-    postal_code: str = ""
-    city: str = ""
-    phone: str = ""
-    workplace_code: str = ""
-
-
-@dataclass(frozen=True)
 class SessionUser:
     """The logged-in user as services see it: who, in which role, on which care unit."""
 
@@ -113,8 +100,8 @@ class SessionUser:
     prescription_code: str
     sekretess: bool  # the user is themselves sekretessmarkerad (§4.10)
     sekretess_accepted: bool
-    units: tuple[UnitInfo, ...]
-    unit: UnitInfo | None  # None until a unit is chosen
+    units: tuple[hsa.CareUnit, ...]
+    unit: hsa.CareUnit | None  # None until a unit is chosen
     params: dict[str, Any] = field(default_factory=dict)  # the launch's signed parameters
     origin: str = "DEV"
     system_roles: tuple[str, ...] = ()  # HSA system roles (the PDL log right, services.rights)
@@ -249,20 +236,6 @@ def token_hash(token: str) -> str:
     return _hash(token)
 
 
-def _unit_info(unit: hsa.CareUnit) -> UnitInfo:
-    return UnitInfo(
-        hsa_id=unit.hsa_id,
-        name=unit.name,
-        care_provider_id=unit.care_provider_id,
-        care_provider_name=unit.care_provider_name,
-        address=unit.address,
-        postal_code=unit.postal_code,
-        city=unit.city,
-        phone=unit.phone,
-        workplace_code=unit.workplace_code,
-    )
-
-
 async def login(
     hsa_id: str,
     unit_id: str | None,
@@ -287,8 +260,8 @@ async def login(
             "Du saknar behörighet att använda Webcert. Det krävs ett medarbetaruppdrag med "
             "ändamål ”Vård och behandling” i HSA."
         )
-    units = tuple(_unit_info(u) for u in user.units)
-    chosen: UnitInfo | None = None
+    units = user.units
+    chosen: hsa.CareUnit | None = None
     if unit_id:
         chosen = next((u for u in units if u.hsa_id == unit_id), None)
         if chosen is None:
@@ -348,7 +321,7 @@ async def login(
 
 def _to_user(row: ServerSession) -> SessionUser:
     snap = row.params.get("user", {})
-    units = tuple(UnitInfo(**u) for u in snap.get("units", []))
+    units = tuple(hsa.CareUnit(**u) for u in snap.get("units", []))
     unit = next((u for u in units if u.hsa_id == row.unit_id), None)
     return SessionUser(
         token_hash=row.token_hash,
@@ -482,7 +455,7 @@ def accept_sekretess(token: str | None) -> SessionUser:
     return get_session(token)
 
 
-def require_unit(user: SessionUser) -> UnitInfo:
+def require_unit(user: SessionUser) -> hsa.CareUnit:
     if user.unit is None:
         raise UnitRequired()
     return user.unit
@@ -512,7 +485,7 @@ async def acting_user(
     user = await hsa.get_user(hsa_id)
     if user is None or user.role is None:
         raise NotAuthorized("Användaren saknar behörighet att använda Webcert.")
-    units = tuple(_unit_info(u) for u in user.units)
+    units = user.units
     unit = next((u for u in units if u.hsa_id == unit_id), None)
     if unit is None:
         raise NotAuthorized("Användaren har inget medarbetaruppdrag på vårdenheten.")

@@ -12,7 +12,8 @@ from typing import Any
 from services import audit, certificate_views
 from services.certificates import get_definition
 from services.errors import InvalidInput
-from services.identity import SessionUser, UnitInfo
+from services.hsa import CareUnit
+from services.identity import SessionUser
 from services.pdf import PrintableCertificate, PrintIssuer, PrintPatient, render_pdf_async
 from services.persistence.db import session_scope
 from services.persistence.models import Certificate, CertificateStatus
@@ -37,7 +38,7 @@ _ISSUER_KEYS = {
 }
 
 
-def _issuer(cert: Certificate, unit: UnitInfo | None) -> PrintIssuer:
+def _issuer(cert: Certificate, unit: CareUnit | None) -> PrintIssuer:
     """Intygsutfärdaren: the snapshot taken at signing; the care unit's address and phone
     from HSA (``unit``, the unit the certificate is written on) when it lacks them."""
     known = {f.name for f in dataclasses.fields(PrintIssuer)}
@@ -65,7 +66,7 @@ def _issuer(cert: Certificate, unit: UnitInfo | None) -> PrintIssuer:
     return PrintIssuer(**kwargs)
 
 
-def printable(cert: Certificate, unit: UnitInfo | None = None) -> PrintableCertificate:
+def printable(cert: Certificate, unit: CareUnit | None = None) -> PrintableCertificate:
     """Map a certificate row to the PDF renderer's input (``unit``: the printing user's care
     unit, for the unit's address and phone of a certificate without an issuer snapshot)."""
     status = {

@@ -368,11 +368,11 @@ def record_refusal(
     patient_id: str | None = None,
 ) -> None:
     """The audit record of a refused SMART launch (code, reason, EHR, who if known)."""
-    from services.identity import UnitInfo
+    from services.hsa import CareUnit
 
     actor = _Actor(
         hsa_id=hsa_id or "okänd",
-        unit=UnitInfo(hsa_id=unit_id, name="") if unit_id else None,
+        unit=CareUnit(hsa_id=unit_id, name="") if unit_id else None,
     )
     audit.refused(
         actor,

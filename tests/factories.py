@@ -22,7 +22,8 @@ from sqlmodel import select
 
 from services import clock, identity, lifecycle
 from services.certificates import get_definition
-from services.identity import SessionUser, UnitInfo
+from services.hsa import CareUnit
+from services.identity import SessionUser
 from services.interop import register, samples
 from services.persistence.db import session_scope
 from services.persistence.models import (
@@ -63,15 +64,15 @@ def luhn_digit(nine: str) -> str:
 
 
 # --- in-memory objects for the pure rules (no database, no HSA) -------------------------------
-UNIT_INFO = UnitInfo(hsa_id=UNIT, name="Alfa Vårdcentral")
+UNIT_INFO = CareUnit(hsa_id=UNIT, name="Alfa Vårdcentral")
 ROLE_LAKARE, ROLE_TANDLAKARE, ROLE_ADMIN = "LAKARE", "TANDLAKARE", "VARDADMINISTRATOR"
 
 
 def session_user(
     role: str = ROLE_LAKARE,
     *,
-    unit: UnitInfo | None = UNIT_INFO,
-    units: tuple[UnitInfo, ...] = (UNIT_INFO,),
+    unit: CareUnit | None = UNIT_INFO,
+    units: tuple[CareUnit, ...] = (UNIT_INFO,),
     hsa_id: str = "",
     name: str = "",
     sekretess: bool = False,

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
-from services import audit, identity, pdl_log, rights
+from services import audit, hsa, identity, pdl_log, rights
 from services.errors import InvalidInput, NotAuthorized
 from services.persistence.db import session_scope
 from services.persistence.models import AuditRecord
@@ -52,7 +52,7 @@ def _foreign_access(patient: str = TOLVAN, *, of_alfa: bool = False) -> None:
         hsa_id="IFV-DOC",
         name="Främmande Läkare",
         role="LAKARE",
-        unit=identity.UnitInfo(
+        unit=hsa.CareUnit(
             hsa_id="IFV1239877878-1042",
             name="WebCert-Enhet1",
             care_provider_id="IFV1239877878-1041",

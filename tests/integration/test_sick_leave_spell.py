@@ -12,7 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.identity import SessionUser, UnitInfo
+from services.hsa import CareUnit
+from services.identity import SessionUser
 from services.persistence.db import session_scope
 from services.persistence.models import Certificate, CertificateStatus, RelationKind
 from services.sick_leave import earlier_periods, length_check
@@ -28,7 +29,7 @@ D = date(2026, 3, 2)
 
 
 def _user(**params: object) -> SessionUser:
-    unit = UnitInfo(UNIT, "Alfa Vårdcentral", PROVIDER, "Alfa Regionen")
+    unit = CareUnit(UNIT, "Alfa Vårdcentral", PROVIDER, "Alfa Regionen")
     return session_user(unit=unit, units=(unit,), hsa_id=DOCTOR, name="Ajla Doktor", params=params)
 
 

@@ -6,23 +6,24 @@ import pytest
 
 from services import rights
 from services.errors import NotAuthorized
-from services.identity import SessionUser, UnitInfo
+from services.hsa import CareUnit
+from services.identity import SessionUser
 from tests.factories import session_user
 
-ALVC = UnitInfo(
+ALVC = CareUnit(
     hsa_id="TSTNMT2321000156-ALVC",
     name="Alfa Vårdcentral",
     care_provider_id="TSTNMT2321000156-ALFA",
     care_provider_name="Alfa Regionen",
 )
-ALMC = UnitInfo(
+ALMC = CareUnit(
     hsa_id="TSTNMT2321000156-ALMC",
     name="Alfa Medicincentrum",
     care_provider_id="TSTNMT2321000156-ALFA",
 )
 
 
-def user(*roles: str, unit: UnitInfo | None = ALVC, **kw: bool) -> SessionUser:
+def user(*roles: str, unit: CareUnit | None = ALVC, **kw: bool) -> SessionUser:
     return session_user(unit=unit, units=(ALVC, ALMC), system_roles=roles, **kw)
 
 

@@ -72,3 +72,14 @@ def test_no_bare_topic_codes_in_state_and_components() -> None:
         if code in path.read_text(encoding="utf-8")
     ]
     assert found == []
+
+
+def test_a_session_unit_is_the_hsa_care_unit() -> None:
+    """identity's unit of a session is hsa.CareUnit itself (no copy type to keep in step)."""
+    import typing
+
+    from services import hsa, identity
+
+    assert not hasattr(identity, "UnitInfo")
+    hints = typing.get_type_hints(identity.SessionUser, vars(identity))
+    assert hints["unit"] == hsa.CareUnit | None
