@@ -21,6 +21,9 @@ def to_local(ts: datetime) -> datetime:
     return ts.astimezone(SWEDEN)
 
 
-def format_datetime(ts: datetime | None) -> str:
-    """ "2026-07-01 14:11" in Swedish local time; "" for no time."""
-    return to_local(ts).strftime("%Y-%m-%d %H:%M") if isinstance(ts, datetime) else ""
+def format_datetime(ts: datetime | None, *, seconds: bool = False) -> str:
+    """ "2026-07-01 14:11" in Swedish local time ("2026-07-01 14:11:05" with ``seconds``);
+    "" for no time."""
+    if not isinstance(ts, datetime):
+        return ""
+    return to_local(ts).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")

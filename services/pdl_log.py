@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from services import audit, clock, hsa, personnummer, rights
 from services.errors import InvalidInput
 from services.identity import SessionUser
+from services.localtime import format_datetime
 from services.persistence.db import session_scope
 from services.persistence.models import AuditRecord, AuditWriteWindow
 
@@ -208,11 +209,10 @@ def _row(record: AuditRecord, saves: int | None = None) -> dict[str, str]:
         label = audit.AuditAction(record.action).label
     except ValueError:
         label = record.action
-    at = record.at.astimezone(clock.SWEDEN)
     count = saves if saves is not None else record.count
     return {
         "id": str(record.id),
-        "time": at.strftime("%Y-%m-%d %H:%M:%S"),
+        "time": format_datetime(record.at, seconds=True),
         "activity_type": record.activity_type,
         "action": record.action,
         "action_label": label,
@@ -418,7 +418,7 @@ def render_extract(
     pdf.set_font(FAMILY, "B", 15)
     pdf.cell(0, 9, "Loggutdrag ur Webcerts PDL-logg", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, "", 10)
-    now = clock.now().astimezone(clock.SWEDEN).strftime("%Y-%m-%d %H:%M")
+    now = format_datetime(clock.now())
     for line in (
         f"Patient: {_pnr(patient_id)}",
         f"Vårdgivare: {provider}",

@@ -35,7 +35,6 @@ from services import (
     clock,
     derived,
     drafts,
-    localtime,
     locks,
     notifications,
     recipients,
@@ -48,6 +47,7 @@ from services.certificates.base import Recipient
 from services.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from services.identity import SessionUser, require_unit
 from services.interop import messages as interop_messages
+from services.localtime import format_datetime
 from services.persistence.db import session_scope
 from services.persistence.models import (
     Certificate,
@@ -166,10 +166,6 @@ class QuestionsView:
     complements_certificate_id: str = ""
 
 
-def _fmt(ts: datetime | None) -> str:
-    return localtime.format_datetime(ts)
-
-
 def _aware(ts: datetime | None) -> datetime | None:
     if ts is None:
         return None
@@ -244,17 +240,17 @@ def _thread_view(
         sender=FK_NAME if t.direction == FROM_FK else (t.author_name or "Vården"),
         subject=t.subject,
         message=t.message,
-        sent_at=_fmt(t.sent_at),
+        sent_at=format_datetime(t.sent_at),
         answer=t.answer or "",
-        answered_at=_fmt(t.answered_at),
+        answered_at=format_datetime(t.answered_at),
         answered_by=t.answered_by_name or "",
         answer_draft=t.answer_draft or "",
         handled=bool(t.handled),
-        handled_at=_fmt(t.handled_at),
+        handled_at=format_datetime(t.handled_at),
         complements=_complement_refs(cert.type, t.complements),
         reminder_of=t.reminder_of or "",
         reminder_of_label=(
-            f"{TOPICS.get(reminded.topic, reminded.topic)}, {_fmt(reminded.sent_at)}"
+            f"{TOPICS.get(reminded.topic, reminded.topic)}, {format_datetime(reminded.sent_at)}"
             if reminded
             else ""
         ),

@@ -20,7 +20,6 @@ from services import (
     identity,
     launch,
     lifecycle,
-    localtime,
     presence,
     printing,
     rights,
@@ -35,6 +34,7 @@ from services.certificates.validation import (
     validate,
 )
 from services.errors import DatabaseUnavailable, PuUnavailable, WebcertError
+from services.localtime import format_datetime
 from services.rights import REVOKE_REASONS
 from state import (
     autosave,
@@ -62,10 +62,6 @@ DIALOGS = {
     "print",
     "print_sekretess",
 }
-
-
-def _fmt(ts: Any) -> str:
-    return localtime.format_datetime(ts)
 
 
 class CertificateState(rx.State):
@@ -305,13 +301,13 @@ class CertificateState(rx.State):
                     "kopieras, skrivas ut eller makuleras."
                 )
             case "SIGNED":
-                return f"Intyget är signerat {_fmt(cert.signed_at)} av {cert.signed_by_name}."
+                signed = format_datetime(cert.signed_at)
+                return f"Intyget är signerat {signed} av {cert.signed_by_name}."
             case "SENT":
-                return (
-                    f"Intyget är signerat och skickat till {self.recipient} {_fmt(cert.sent_at)}."
-                )
+                sent = format_datetime(cert.sent_at)
+                return f"Intyget är signerat och skickat till {self.recipient} {sent}."
             case "REVOKED":
-                return f"Intyget är makulerat {_fmt(cert.revoked_at)}."
+                return f"Intyget är makulerat {format_datetime(cert.revoked_at)}."
         return ""
 
     # --- loading and editing ------------------------------------------------------------

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from fpdf import FPDF
 
@@ -103,10 +102,6 @@ def _kind_color(kind: PrintKind) -> tuple[int, int, int]:
     if kind in (PrintKind.DRAFT, PrintKind.LOCKED_DRAFT):
         return (170, 90, 0)
     return SIGNED_OK
-
-
-def _fmt_datetime(value: datetime | None) -> str:
-    return format_datetime(value)  # Swedish local time, as on the screen
 
 
 # --- text layout -----------------------------------------------------------------------
@@ -231,7 +226,7 @@ class _CertificatePDF(FPDF):
         self.style(7.5, color=MUTED)
         self.put(MARGIN_X + 6, 25.8, f"Intygs-id: {cert.certificate_id}", 7.5)
         if self.kind.is_valid_certificate and cert.signed_at is not None:
-            signed = f"Signerat {_fmt_datetime(cert.signed_at)}"
+            signed = f"Signerat {format_datetime(cert.signed_at)}"
             self.put(MARGIN_X + CONTENT_W - 4 - text_width(signed, 7.5) * MM_PER_PT,
                      25.8, signed, 7.5)  # fmt: skip
 
@@ -470,11 +465,11 @@ def issuer_rows(
     if kind in unsigned:
         unit.append(("Signerat", "Ej signerat"))
     elif cert.signed_at is not None:
-        unit.append(("Datum", _fmt_datetime(cert.signed_at)))
+        unit.append(("Datum", format_datetime(cert.signed_at)))
     if cert.sent_at is not None and kind is not PrintKind.SIGNED_MINIMAL:
-        unit.append(("Skickat", _fmt_datetime(cert.sent_at)))
+        unit.append(("Skickat", format_datetime(cert.sent_at)))
     if cert.revoked_at is not None:
-        unit.append(("Makulerat", _fmt_datetime(cert.revoked_at)))
+        unit.append(("Makulerat", format_datetime(cert.revoked_at)))
     return [(k, v) for k, v in person if v], [(k, v) for k, v in unit if v]
 
 

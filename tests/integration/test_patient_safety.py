@@ -62,9 +62,10 @@ async def test_signing_time_and_issuer_unit_on_paper(
             doctor.unit.phone,
         ):
             assert expected and expected in text, (minimal, expected)
-    from state.certificate import _fmt  # the page's status text uses the same time
+    # the page's status text uses the same formatter (services.localtime, the only one)
+    from services.localtime import format_datetime
 
-    assert _fmt(load(cert.id).signed_at) == local
+    assert format_datetime(load(cert.id).signed_at) == local
 
 
 async def test_unit_address_for_a_certificate_without_issuer_snapshot(migrated_db, sim) -> None:

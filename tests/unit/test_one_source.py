@@ -83,3 +83,23 @@ def test_a_session_unit_is_the_hsa_care_unit() -> None:
     assert not hasattr(identity, "UnitInfo")
     hints = typing.get_type_hints(identity.SessionUser, vars(identity))
     assert hints["unit"] == hsa.CareUnit | None
+
+
+def test_one_date_time_formatter() -> None:
+    """Every time shown to a person goes through localtime.format_datetime: no local copies."""
+    from datetime import UTC, datetime
+
+    from services.localtime import format_datetime
+
+    copies = [
+        str(path.relative_to(ROOT))
+        for layer in ("services", "state", "components", "webcert_ui")
+        for path in (ROOT / layer).rglob("*.py")
+        if "def _fmt" in path.read_text(encoding="utf-8")
+    ]
+    assert copies == []
+    summer = datetime(2026, 7, 1, 12, 11, 5, tzinfo=UTC)
+    assert format_datetime(summer) == "2026-07-01 14:11"
+    assert format_datetime(summer, seconds=True) == "2026-07-01 14:11:05"
+    assert format_datetime(summer.replace(tzinfo=None)) == "2026-07-01 14:11"  # stored: UTC
+    assert format_datetime(None) == ""
