@@ -384,7 +384,7 @@ def status_bar() -> rx.Component:
                     r["text"],
                     " ",
                     rx.link(
-                        r["link_text"],
+                        rx.cond(r["draft"] != "", "Öppna utkastet", "Öppna intyget"),
                         href=r["href"],
                         data_testid="relation-link-" + r["kind"].lower(),
                     ),

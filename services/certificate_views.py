@@ -38,15 +38,19 @@ TEXT_COPY_OF = "Utkastet är en kopia av ett låst utkast."
 
 @dataclass(frozen=True)
 class RelationLink:
-    """One relation shown on the certificate page: a text and a link to the other certificate."""
+    """One relation shown on the certificate page: a text and the other certificate's id (the
+    page links to it, "Öppna utkastet" when that one is an unsigned draft)."""
 
     kind: str  # RelationKind value
     direction: str  # "CHILD" (made from this one) or "PARENT" (this one was made from it)
     certificate_id: str
     status: str  # CertificateStatus value of the other certificate
     text: str
-    link_text: str
-    href: str
+
+    @property
+    def is_draft(self) -> bool:
+        """The other certificate is an unsigned draft (a replacing draft, a copy)."""
+        return self.status in DRAFT_STATUSES
 
 
 @dataclass(frozen=True)
@@ -64,10 +68,6 @@ class CertificateView:
     patient: PatientFlags
     actions: set[Action]
     relations: RelationsView
-
-
-def href(certificate_id: str) -> str:
-    return f"/intyg/{certificate_id}"
 
 
 def get_certificate(user: SessionUser, certificate_id: str) -> Certificate:
@@ -127,7 +127,6 @@ def list_for_unit(user: SessionUser, *, limit: int = 200) -> list[dict[str, str]
                     "patient": f"{c.patient_id[:8]}-{c.patient_id[8:]}",
                     "status": c.status.label,
                     "updated": localtime.format_datetime(c.updated_at),
-                    "href": href(c.id),
                     "sekretess": "true" if flags.sekretess else "",
                 }
             )
@@ -156,18 +155,17 @@ def _relations_view(s: Session, cert: Certificate) -> RelationsView:
         kind = child.relation_kind
         signed = child.status in SIGNED_STATUSES
         text = ""
-        link_text = "Öppna intyget"
         if kind == RelationKind.REPLACE and signed:
             text = TEXT_REPLACED_BY
         elif kind == RelationKind.REPLACE and child.status in DRAFT_STATUSES:
             replacement_draft_id = child.id
-            text, link_text = TEXT_REPLACEMENT_DRAFT, "Öppna utkastet"
+            text = TEXT_REPLACEMENT_DRAFT
         elif kind == RelationKind.COMPLEMENT and signed:
             text = TEXT_COMPLEMENTED_BY
         elif kind == RelationKind.RENEW and signed:
             text = TEXT_RENEWED_BY
         elif kind == RelationKind.COPY and child.status in DRAFT_STATUSES:
-            text, link_text = TEXT_COPIED_BY, "Öppna utkastet"
+            text = TEXT_COPIED_BY
         if text:
             links.append(
                 RelationLink(
@@ -176,8 +174,6 @@ def _relations_view(s: Session, cert: Certificate) -> RelationsView:
                     certificate_id=child.id,
                     status=child.status.value,
                     text=text,
-                    link_text=link_text,
-                    href=href(child.id),
                 )
             )
     if cert.parent_id and cert.relation_kind:
@@ -209,8 +205,6 @@ def _relations_view(s: Session, cert: Certificate) -> RelationsView:
                     certificate_id=parent.id,
                     status=parent.status.value,
                     text=text,
-                    link_text="Öppna intyget",
-                    href=href(parent.id),
                 )
             )
     return RelationsView(

@@ -41,7 +41,6 @@ from services import (
     rights,
 )
 from services.certificate_access import Prepared, fetch, load_for_user, prepare, record
-from services.certificate_views import href
 from services.certificates import get_definition
 from services.certificates.base import Recipient
 from services.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
@@ -134,7 +133,6 @@ class ThreadView:
     reminder_of: str
     reminder_of_label: str
     answered_with_certificate_id: str
-    answered_with_href: str
     can_answer: bool  # "Svara" (§6.3)
     can_mark_handled: bool  # the "Hanterad" box (§6.2, §6.3.5)
     last_activity: datetime
@@ -255,9 +253,6 @@ def _thread_view(
             else ""
         ),
         answered_with_certificate_id=t.answered_with_certificate_id or "",
-        answered_with_href=(
-            href(t.answered_with_certificate_id) if t.answered_with_certificate_id else ""
-        ),
         can_answer=(
             allowed
             and t.direction == FROM_FK

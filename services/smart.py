@@ -36,6 +36,7 @@ from services import audit, clock, http_client, personnummer
 from services.errors import WebcertError
 from services.persistence.db import session_scope
 from services.persistence.models import UsedLaunchToken
+from services.routes import SMART_CALLBACK
 from services.settings import get_settings
 
 PNR_SYSTEMS = ("urn:oid:1.2.752.129.2.1.3.1", "urn:oid:1.2.752.129.2.1.3.3")  # pnr, samordn.
@@ -43,7 +44,7 @@ HSA_SYSTEM = "urn:oid:1.2.752.129.2.1.4.1"
 SCOPE = "launch openid fhirUser patient/*.read patient/DocumentReference.write"
 COOKIE_NAME = "webcert_smart"
 COOKIE_TTL_SECONDS = 300
-CALLBACK_PATH = "/smart/callback"
+CALLBACK_PATH = SMART_CALLBACK  # the redirect_uri path
 ORIGIN = "SMART"
 
 

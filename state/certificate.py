@@ -23,6 +23,7 @@ from services import (
     presence,
     printing,
     rights,
+    routes,
     sick_leave,
 )
 from services.certificates import form_model, get_definition, shows_fmb
@@ -269,7 +270,12 @@ class CertificateState(rx.State):
         self.patient_deceased = bool(view.patient.deceased)
         self.actions = sorted(a.value for a in view.actions)
         self.relation_links = [
-            {"text": r.text, "link_text": r.link_text, "href": r.href, "kind": r.kind}
+            {
+                "text": r.text,
+                "href": routes.certificate(r.certificate_id),
+                "kind": r.kind,
+                "draft": "true" if r.is_draft else "",
+            }
             for r in view.relations.links
         ]
         self.previous_period = view.relations.previous_period or ""
@@ -803,7 +809,7 @@ class CertificateState(rx.State):
             return [rx.toast.success(action.notice), rx.redirect("/")]
         if action.after == "open_result":
             self.busy = False
-            return rx.redirect(lifecycle.href(done.id))
+            return rx.redirect(routes.certificate(done.id))
         notice = action.notice(done) if callable(action.notice) else action.notice
         self.action_notice = notice.format(recipient=self.recipient)
         await self._reopen()
@@ -817,7 +823,7 @@ class CertificateState(rx.State):
     @rx.event
     async def continue_replacement(self):
         if self.replacement_draft_id:
-            return rx.redirect(lifecycle.href(self.replacement_draft_id))
+            return rx.redirect(routes.certificate(self.replacement_draft_id))
         return None
 
     @rx.event

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 
-from services import lifecycle
+from services import lifecycle, routes
 from services.errors import WebcertError
 from state.session import current_user
+
+
+def _linked(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The listed certificates with the link to each one's page."""
+    return [{**r, "href": routes.certificate(r["id"])} for r in rows]
 
 
 class UnitListState(rx.State):
@@ -16,7 +21,7 @@ class UnitListState(rx.State):
     @rx.event
     def load(self):
         try:
-            self.rows = lifecycle.list_for_unit(current_user(self))
+            self.rows = _linked(lifecycle.list_for_unit(current_user(self)))
             self.error = ""
         except WebcertError as exc:
             self.rows = []
@@ -42,14 +47,13 @@ class LaunchedPatientState(rx.State):
             self.patient, self.rows, self.types, self.error = "", [], [], exc.message
             return
         self.patient = overview["patient"]
-        self.rows = overview["rows"]
+        self.rows = _linked(overview["rows"])
         self.types = overview["types"]
         self.error = ""
 
     @rx.event
     async def create(self, cert_type: str):
         from services import smart
-        from webcert_ui import routes
 
         try:
             cert_id = await smart.create_for_launched_patient(current_user(self), cert_type)

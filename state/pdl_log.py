@@ -9,10 +9,9 @@ import asyncio
 
 import reflex as rx
 
-from services import pdl_log
+from services import pdl_log, routes
 from services.errors import InvalidInput, WebcertError
 from state.session import current_user
-from webcert_ui import routes
 
 FIELDS = ("patient", "user", "action", "date_from", "date_to")
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import reflex as rx
 
-from services import identity, lifecycle, presence, questions
+from services import identity, presence, questions, routes
 from services.question_handling import Topic
 from state import runtime
 from state.handlers import error_message, guarded
@@ -59,6 +59,11 @@ class ThreadRow:
     complements: list[ComplementRow] = dataclasses.field(default_factory=list)
 
 
+def _href(certificate_id: str | None) -> str:
+    """The certificate page of ``certificate_id``; "" for none (no link shown)."""
+    return routes.certificate(certificate_id) if certificate_id else ""
+
+
 def _row(v: questions.ThreadView) -> ThreadRow:
     return ThreadRow(
         id=v.id,
@@ -75,7 +80,7 @@ def _row(v: questions.ThreadView) -> ThreadRow:
         handled=v.handled,
         handled_at=v.handled_at,
         reminder_of_label=v.reminder_of_label,
-        answered_with_href=v.answered_with_href,
+        answered_with_href=_href(v.answered_with_certificate_id),
         can_answer=v.can_answer,
         can_mark_handled=v.can_mark_handled,
         complements=[
@@ -190,17 +195,9 @@ class QuestionState(rx.State):
         self.can_no_more_info = view.can_no_more_info
         self.no_more_info_refusal = view.no_more_info_refusal
         self.can_cannot_complement = view.can_cannot_complement
-        self.open_complement_draft_href = (
-            lifecycle.href(view.open_complement_draft_id) if view.open_complement_draft_id else ""
-        )
-        self.complemented_by_href = (
-            lifecycle.href(view.complemented_by_id) if view.complemented_by_id else ""
-        )
-        self.complements_href = (
-            lifecycle.href(view.complements_certificate_id)
-            if view.complements_certificate_id
-            else ""
-        )
+        self.open_complement_draft_href = _href(view.open_complement_draft_id)
+        self.complemented_by_href = _href(view.complemented_by_id)
+        self.complements_href = _href(view.complements_certificate_id)
         all_views = [*view.complement_threads, *view.admin_threads]
         self._drafts = {v.id: v.answer_draft for v in all_views}
         self._komplt_ids = [
@@ -389,7 +386,7 @@ class QuestionState(rx.State):
     async def complement(self):
         """A. Komplettera intyg: a new draft opens (or the existing one, §6.3.2)."""
         draft = await questions.complement_with_new_certificate(current_user(self), self.q_cert_id)
-        return rx.redirect(lifecycle.href(draft.id))
+        return rx.redirect(routes.certificate(draft.id))
 
     @rx.event
     def open_complement_draft(self):
@@ -432,7 +429,7 @@ class QuestionState(rx.State):
                 user, self.q_cert_id, comment=self.cannot_text
             )
             self.cannot_open = False
-            return rx.redirect(lifecycle.href(draft.id))
+            return rx.redirect(routes.certificate(draft.id))
         if self.cannot_choice == NO_ONE:
             await questions.cannot_complement_no_one_responsible(
                 user, self.q_cert_id, message=self.cannot_text

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from services import hsa, identity, rights
+from services import hsa, identity, rights, routes
 from services.errors import WebcertError
 from services.settings import get_settings
-from webcert_ui import routes
 
 
 def current_user(state: rx.State, *, touch: bool = True) -> identity.SessionUser:

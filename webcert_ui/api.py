@@ -20,13 +20,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Match, Route
 
-from services import clock, ehr_api, identity, lifecycle, text
+from services import clock, ehr_api, identity, lifecycle, routes, text
 from services import personnummer as pnr
 from services.certificates import creatable_types, get_definition
 from services.errors import InvalidInput, NotAuthorized, NotFound, WebcertError
 from services.persistence.models import CertificateStatus
 from services.settings import EhrSystem, get_settings
-from webcert_ui import routes
 from webcert_ui.http_helpers import api, body_str, error_body, json_body, set_session_cookie
 
 HSA_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_.]{0,63}")

@@ -17,6 +17,7 @@ from components.fmb import fmb_panel
 from components.layout import error_callout, page_frame
 from components.pdl_log import pdl_log_view
 from components.questions import question_panel
+from services import routes
 from state.certificate import CertificateState as C
 from state.diagnosis import DiagnosisState
 from state.editor_parts import SaveStatusState as SaveStatus
@@ -24,7 +25,6 @@ from state.lists import LaunchedPatientState, UnitListState
 from state.pdl_log import PdlLogState
 from state.questions import QuestionState
 from state.session import DevLoginState, SessionState
-from webcert_ui import routes
 
 
 def not_logged_in() -> rx.Component:

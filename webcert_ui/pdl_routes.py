@@ -11,9 +11,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from services import identity, pdl_log
+from services import identity, pdl_log, routes
 from services.errors import InvalidInput, NotAuthorized, WebcertError
-from webcert_ui import routes
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from services import identity, smart
+from services import identity, routes, smart
 from services.errors import NotAuthorized, WebcertError
 from services.settings import get_settings
-from webcert_ui import routes
 from webcert_ui.http_helpers import set_session_cookie
 
 log = logging.getLogger(__name__)

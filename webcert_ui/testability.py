@@ -16,10 +16,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from services import clock, identity, testdata
+from services import clock, identity, routes, testdata
 from services.errors import InvalidInput, NotAuthorized
 from services.settings import get_settings
-from webcert_ui import routes
 from webcert_ui.http_helpers import api, body_str, json_body, set_session_cookie
 
 

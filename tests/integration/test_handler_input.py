@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import reflex as rx
 
-from services import identity, lifecycle
+from services import identity, lifecycle, routes
 from state import (  # noqa: F401  (every state module, so that every handler is found)
     certificate,
     certificate_view,
@@ -142,7 +142,7 @@ async def test_no_handler_raises_on_bad_arguments(doctor_token: str, opened: boo
         user = identity.get_session(doctor_token)
         cert = await lifecycle.create_draft(user, cert_type="fk7804", personnummer=TOLVAN)
         lifecycle.save_draft(user, cert.id, content=complete_fk7804(), expected_version=1)
-        path = lifecycle.href(cert.id)
+        path = routes.certificate(cert.id)
     failures = []
     cs: Any = None
     for cls, name, handler in HANDLERS:

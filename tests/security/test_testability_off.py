@@ -8,10 +8,11 @@ import pytest
 
 os.environ.setdefault("PYTEST_CURRENT_TEST", "testability-off")  # states outside the app
 
+from services import routes
 from services.settings import get_settings
 from state.session import DevLoginState
 from tests.reflex_harness import fn, state_for
-from webcert_ui import routes, testability
+from webcert_ui import testability
 
 TESTABILITY_CALLS = [
     (route.path, {"hsa_id": "TSTNMT2321000156-DRAA"}) for route in testability.build_routes()

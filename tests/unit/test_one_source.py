@@ -103,3 +103,18 @@ def test_one_date_time_formatter() -> None:
     assert format_datetime(summer, seconds=True) == "2026-07-01 14:11:05"
     assert format_datetime(summer.replace(tzinfo=None)) == "2026-07-01 14:11"  # stored: UTC
     assert format_datetime(None) == ""
+
+
+def test_services_return_ids_not_certificate_urls() -> None:
+    """The certificate page's path is built in one place (services.routes), above the services."""
+    builders = [
+        str(path.relative_to(ROOT))
+        for layer in ("services", "state", "components", "webcert_ui")
+        for path in (ROOT / layer).rglob("*.py")
+        if '"/intyg/' in path.read_text(encoding="utf-8")
+        and path != ROOT / "services" / "routes.py"
+    ]
+    assert builders == []
+    from services import certificate_views, lifecycle
+
+    assert not hasattr(lifecycle, "href") and not hasattr(certificate_views, "href")

@@ -1,4 +1,10 @@
-"""Route constants and URL builders (one place for every path of the app)."""
+"""Route constants and URL builders: one place for every path of the app.
+
+A leaf module (it imports nothing of the app), so every layer may import it: the pages and
+backend routes register these paths, state and components build links with the builders.
+Services return certificate ids, not URLs; the one path a service needs is the SMART
+redirect_uri (:data:`SMART_CALLBACK`).
+"""
 
 from __future__ import annotations
 
