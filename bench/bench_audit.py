@@ -257,10 +257,11 @@ def _probe(url: str, mode: str, n: int, threads: int, audit_mode: str, pu_url: s
 
 
 def autosave(n: int, rounds: int) -> dict[str, float]:
+    from scripts.run_simulators import config_from_settings
     from simulators.runner import start_simulators
 
     out: dict[str, float] = {}
-    with start_simulators() as sims:
+    with start_simulators(config=config_from_settings()) as sims:
         pu_url = sims.url("pu")
         for mode, threads in (("same", 1), ("spread", 1), ("same", 4)):
             p95: dict[str, list[float]] = {"before": [], "after": []}

@@ -268,6 +268,7 @@ async def measure(
 async def run(url: str, runs: int, n: int) -> list[dict[str, Any]]:
     import httpx
 
+    from scripts.run_simulators import config_from_settings
     from services import certificate_views, identity, notifications
     from services.persistence.db import engine_for
     from services.settings import get_settings
@@ -281,7 +282,7 @@ async def run(url: str, runs: int, n: int) -> list[dict[str, Any]]:
     settings.rate_limit_api = "1000000/minute"  # the benchmark's own calls are not an attack
     capture = Capture(engine_for(url))
     results = []
-    with start_simulators() as sims:
+    with start_simulators(config=config_from_settings()) as sims:
         for name in ("hsa", "pu", "fk", "ts", "ehr"):
             setattr(settings, f"{name}_url", sims.url(name))
         user = await identity.acting_user(DOCTOR, UNIT, origin="BENCH")

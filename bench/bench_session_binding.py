@@ -29,6 +29,7 @@ import reflex as rx
 from reflex.istate.data import RouterData
 
 import state
+from scripts.run_simulators import config_from_settings
 from services import identity
 from services.persistence.migrate import upgrade
 from services.settings import get_settings
@@ -79,7 +80,7 @@ def main() -> None:
     url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-binding-')) / 'b.db'}"
     get_settings().database_url = url
     upgrade(url)
-    with start_simulators() as sims:
+    with start_simulators(config=config_from_settings()) as sims:
         for name in ("hsa", "pu", "fk", "ts", "ehr"):
             setattr(get_settings(), f"{name}_url", sims.url(name))
         asyncio.run(run(args.n))

@@ -28,6 +28,7 @@ if str(ROOT) not in sys.path:
 
 import httpx  # noqa: E402
 
+from scripts.run_simulators import config_from_settings  # noqa: E402
 from services.persistence.migrate import upgrade  # noqa: E402
 from services.settings import get_settings  # noqa: E402
 from simulators.runner import start_simulators  # noqa: E402
@@ -78,7 +79,10 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=20)
     args = parser.parse_args()
     settings = get_settings()
-    with tempfile.TemporaryDirectory() as tmp, start_simulators() as sims:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        start_simulators(config=config_from_settings()) as sims,
+    ):
         settings.database_url = f"sqlite:///{tmp}/bench.db"
         settings.rate_limit_launch = "100000/minute"
         upgrade(settings.database_url)

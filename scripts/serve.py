@@ -124,7 +124,7 @@ def start(
         if sim_base_port is not None:
             sim_log = open(log_dir / f"simulators-{port}.log", "w")
             sims = subprocess.Popen(
-                [sys.executable, "-m", "simulators", "--log-level", "warning"],
+                [sys.executable, "-m", "scripts.run_simulators", "--log-level", "warning"],
                 cwd=ROOT,
                 env=env,
                 stdout=sim_log,

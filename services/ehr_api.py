@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from services import audit, hsa, identity, notifications
 from services.certificate_summary import certificate_detail, certificate_summary
+from services.certificates import all_definitions
 from services.errors import InvalidInput, NotAuthorized, NotFound
 from services.persistence.db import session_scope
 from services.persistence.models import Certificate, CertificateStatus
@@ -31,6 +32,22 @@ class UnitNotAllowed(NotAuthorized):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         self.field = field
         super().__init__(message)
+
+
+def certificate_types() -> list[dict[str, Any]]:
+    """The types an EHR may create drafts of (all but the read-only FK7263), with their form
+    id, name, recipient and the roles that may write them (manual table 2)."""
+    return [
+        {
+            "type": d.type,
+            "formId": d.form_id,
+            "name": d.name,
+            "recipient": d.recipient.value,
+            "roles": sorted(r.value for r in d.roles),
+        }
+        for d in all_definitions()
+        if not d.read_only
+    ]
 
 
 def system_for_key(key: str) -> EhrSystem:

@@ -17,8 +17,10 @@ POST /riv/CertificateStatusUpdateForCare/3
 GET  /status-updates   JSON list of the CertificateStatusUpdateForCare messages received
 The page shows both kinds in one list, each with the contract it came in.
 
-Webcert's address and the API key come from settings (public_url, the "demo-ehr" system);
-tests may pass them, and an httpx transport, to :func:`create_app`.
+Webcert's address, the API key and the notification secret come from the runner
+(:class:`simulators.config.SimulatorConfig`); tests may pass them, and an httpx transport,
+to :func:`create_app`. The certificate types offered are the ones Webcert's API lists
+(``GET /api/v1/certificate-types``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ import hashlib
 import hmac
 import html
 import json
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -49,6 +50,7 @@ from simulators.common import (
     now_iso,
     read_body,
 )
+from simulators.config import Value, resolve
 
 SYSTEM_NAME = "demo-ehr"
 VOB = "Vård och behandling"
@@ -61,27 +63,6 @@ class EhrState(SimulatorState):
         self.notifications: list[dict[str, Any]] = []
         self.status_updates: list[dict[str, Any]] = []  # CertificateStatusUpdateForCare v3
         self.drafts: list[dict[str, Any]] = []
-
-
-def _settings() -> Any:
-    from services.settings import get_settings
-
-    return get_settings()
-
-
-def _default_webcert_url() -> str:
-    return _settings().public_url
-
-
-def _default_api_key() -> str:
-    system = _settings().ehr_system(SYSTEM_NAME)
-    return system.api_key if system else ""
-
-
-def _default_secret() -> str:
-    settings = _settings()
-    system = settings.ehr_system(SYSTEM_NAME)
-    return (system.hmac_secret if system else None) or settings.notification_hmac_secret
 
 
 def signature_ok(body: bytes, header: str | None, secret: str) -> bool:
@@ -124,12 +105,6 @@ def _users() -> list[dict[str, str]]:
     return pairs
 
 
-def _types() -> list[tuple[str, str]]:
-    from services.certificates import all_definitions
-
-    return [(d.type, f"{d.form_id} – {d.name}") for d in all_definitions() if not d.read_only]
-
-
 def _esc(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
@@ -157,6 +132,8 @@ def _page(
     request: Request,
     unit_listing: str = "",
     smart_state: smart.SmartState | None = None,
+    types: list[tuple[str, str]] | None = None,
+    types_error: str = "",
 ) -> str:
     users = _users()
     user_items = [(u["value"], u["label"]) for u in users]
@@ -239,6 +216,7 @@ def _page(
         for kind, n in reversed(received)
     )
     unit_items = sorted({(u["unit_id"], u["label"].split(" – ")[-1]) for u in users})
+    types_note = f'<p class="msg err">{_esc(types_error)}</p>' if types_error else ""
     return f"""<!doctype html><html lang="sv"><head><meta charset="utf-8">
 <title>Demo-journalsystem</title><style>{_STYLE}</style></head><body>
 <h1>Demo-journalsystem</h1>
@@ -250,7 +228,7 @@ def _page(
 <p><label>Patient <select name="patient">{_options(patient_items, TOLVAN)}</select></label></p>
 <p><label>Användare och vårdenhet <select name="user">{_options(user_items, default_user)}
 </select></label></p>
-<p><label>Intygstyp <select name="type">{_options(_types())}</select></label></p>
+<p><label>Intygstyp <select name="type">{_options(types or [])}</select></label></p>{types_note}
 <p><label>Referens (valfri) <input name="ref" maxlength="200"></label></p>
 <p><button type="submit">Skapa utkast</button></p>
 </form></section>
@@ -359,23 +337,22 @@ def _api_error(response: httpx.Response) -> str:
 
 def create_app(
     *,
-    webcert_url: str | Callable[[], str] | None = None,
-    api_key: str | Callable[[], str] | None = None,
-    hmac_secret: str | Callable[[], str] | None = None,
+    webcert_url: Value = "",
+    api_key: Value = "",
+    hmac_secret: Value = "",
+    smart_client_secret: Value = "",
     webcert_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
+    """The demo EHR: ``webcert_url`` where Webcert runs, ``api_key`` the demo system's key for
+    its API, ``hmac_secret`` the key Webcert signs notifications with, ``smart_client_secret``
+    Webcert's secret at the SMART server (each a string or a function, read per use)."""
     state = EhrState()
     smart_state = smart.SmartState()
 
-    def value(v: str | Callable[[], str] | None, default: Callable[[], str]) -> str:
-        if v is None:
-            return default()
-        return v() if callable(v) else v
-
     def client() -> httpx.AsyncClient:
         return httpx.AsyncClient(
-            base_url=value(webcert_url, _default_webcert_url),
-            headers={"X-Api-Key": value(api_key, _default_api_key)},
+            base_url=resolve(webcert_url),
+            headers={"X-Api-Key": resolve(api_key)},
             transport=webcert_transport,
             timeout=10.0,
         )
@@ -391,7 +368,7 @@ def create_app(
         ok = signature_ok(
             raw,
             request.headers.get("x-webcert-signature"),
-            value(hmac_secret, _default_secret),
+            resolve(hmac_secret),
         )
         if not ok:  # an unsigned or forged notification is refused, never stored
             return error(401, "Notifieringens signatur (X-Webcert-Signature) stämmer inte.")
@@ -425,7 +402,7 @@ def create_app(
             signature_ok=signature_ok(
                 raw,
                 request.headers.get("x-webcert-signature"),
-                value(hmac_secret, _default_secret),
+                resolve(hmac_secret),
             ),
             delivery=request.headers.get("x-webcert-delivery"),
         )
@@ -436,7 +413,24 @@ def create_app(
     async def list_status_updates(request: Request) -> Response:
         return JSONResponse(state.status_updates)
 
+    known_types: list[tuple[str, str]] = []
+
+    async def certificate_types() -> tuple[list[tuple[str, str]], str]:
+        """The types Webcert lets this system create (asked once, then remembered)."""
+        if known_types:
+            return known_types, ""
+        try:
+            async with client() as c:
+                r = await c.get("/api/v1/certificate-types")
+        except httpx.HTTPError as exc:
+            return [], f"Webcert svarar inte, intygstyperna saknas: {exc}"
+        if not r.is_success:
+            return [], _api_error(r)
+        known_types.extend((t["type"], f"{t['formId']} – {t['name']}") for t in r.json()["types"])
+        return known_types, ""
+
     async def index(request: Request) -> Response:
+        types, types_error = await certificate_types()
         listing = ""
         unit_id = request.query_params.get("enhet")
         if unit_id:
@@ -450,7 +444,7 @@ def create_app(
                 )
             except httpx.HTTPError as exc:
                 listing = f'<p class="msg err">Webcert svarar inte: {_esc(exc)}</p>'
-        return HTMLResponse(_page(state, request, listing, smart_state))
+        return HTMLResponse(_page(state, request, listing, smart_state, types, types_error))
 
     async def create_draft(request: Request) -> Response:
         form = await _form(request)
@@ -515,7 +509,9 @@ def create_app(
             Route("/open", open_in_webcert, methods=["POST"]),
             Route("/", index, methods=["GET"]),
             *smart.create_routes(
-                smart_state, webcert_url=lambda: value(webcert_url, _default_webcert_url)
+                smart_state,
+                webcert_url=lambda: resolve(webcert_url),
+                client_secret=lambda: resolve(smart_client_secret),
             ),
         ],
         on_reset=smart_state.reset,

@@ -24,7 +24,7 @@ schematron and Webcert's own rules; a refusal is a RIV-TA ERROR result and nothi
 FK's admin calls above take ``"transport": "soap"`` to deliver as SendMessageToCare v2 to
 Webcert's SOAP endpoint (``/services/SendMessageToCare/2``) instead of the JSON one.
 
-Messages to Webcert carry Webcert's FK credential (settings.fk_api_key) as X-Api-Key.
+Messages to Webcert carry Webcert's FK credential (the runner's ``fk_api_key``) as X-Api-Key.
 
 The certificate id is taken from the body ("id", "certificate_id" or "certificateId");
 a missing id gets a generated one.
@@ -32,7 +32,6 @@ a missing id gets a generated one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -45,7 +44,6 @@ from starlette.routing import Route
 from services import interop
 from services.interop import messages as interop_messages
 from services.interop import soap
-from services.settings import get_settings
 from simulators.common import (
     SimulatorState,
     build_app,
@@ -55,6 +53,7 @@ from simulators.common import (
     read_body,
     read_json,
 )
+from simulators.config import Value, resolve
 
 DEFAULT_INBOUND_PATH = "/api/v1/messages"
 SOAP_INBOUND_PATH = "/services/SendMessageToCare/2"
@@ -116,11 +115,13 @@ def create_app(
     name: str,
     *,
     with_questions: bool = False,
-    webcert_url: str | Callable[[], str] | None = None,
+    webcert_url: Value = "",
+    api_key: Value = "",
     accepted_types: tuple[str, ...] = (),
 ) -> Starlette:
-    """A recipient simulator. ``webcert_url`` is Webcert's public base URL (FK only);
-    ``accepted_types`` the certificate types it takes over RIV-TA."""
+    """A recipient simulator. ``webcert_url`` is Webcert's public base URL and ``api_key`` the
+    credential its messages to Webcert carry (FK only); ``accepted_types`` the certificate
+    types it takes over RIV-TA."""
     state = RecipientState()
 
     async def receive_certificate(request: Request) -> Response:
@@ -341,7 +342,7 @@ def create_app(
         as_soap = body.get("transport") == "soap"
         target = body.get("target_url")
         if not target:
-            base = webcert_url() if callable(webcert_url) else webcert_url
+            base = resolve(webcert_url)
             if not base:
                 return error(400, "Ingen mottagare (target_url) angiven.")
             target = base.rstrip("/") + (SOAP_INBOUND_PATH if as_soap else DEFAULT_INBOUND_PATH)
@@ -354,7 +355,7 @@ def create_app(
         message.setdefault("sender", "FKASSA")
         message.setdefault("sent_at", now_iso())
         outcome: dict[str, Any] = {"message": message, "target_url": target}
-        headers = {"X-Api-Key": get_settings().fk_api_key}
+        headers = {"X-Api-Key": resolve(api_key)}
         try:
             async with httpx.AsyncClient(timeout=10.0) as client:
                 if as_soap:
@@ -410,16 +411,14 @@ def create_app(
     return build_app(name, state, routes)
 
 
-def _settings_public_url() -> str:
-    return get_settings().public_url
-
-
-def create_fk_app(webcert_url: str | Callable[[], str] | None = None) -> Starlette:
-    """Försäkringskassan. ``webcert_url`` defaults to settings.public_url (read per request)."""
+def create_fk_app(webcert_url: Value = "", *, api_key: Value = "") -> Starlette:
+    """Försäkringskassan: ``webcert_url`` where its messages go, ``api_key`` their credential
+    (both from the runner, read per request)."""
     return create_app(
         "fk",
         with_questions=True,
-        webcert_url=webcert_url or _settings_public_url,
+        webcert_url=webcert_url,
+        api_key=api_key,
         accepted_types=("fk7804", "fk7800", "fk7801", "fk7802"),
     )
 

@@ -2,10 +2,12 @@
 
 For tests::
 
-    with start_simulators() as sims:          # free ports on 127.0.0.1
+    with start_simulators(config=config) as sims:          # free ports on 127.0.0.1
         user = await hsa.get_user("...", base_url=sims.hsa_url)
 
-``python -m simulators`` uses ``serve_forever`` with the ports from settings.
+``scripts/run_simulators.py`` (``make run``) uses ``serve_forever``. Whoever runs the
+simulators hands them their configuration (:class:`simulators.config.SimulatorConfig`:
+Webcert's address and the shared credentials) and their ports; they read no Webcert settings.
 """
 
 from __future__ import annotations
@@ -16,41 +18,34 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import uvicorn
 from starlette.applications import Starlette
 
 from simulators import ehr, hsa, pu, recipients
+from simulators.config import SimulatorConfig
 
 SIMULATOR_NAMES: tuple[str, ...] = ("hsa", "pu", "fk", "ts", "ehr")
 
 
-def create_apps(*, webcert_url: str | Callable[[], str] | None = None) -> dict[str, Starlette]:
-    """A fresh app (fresh in-memory state) per simulator. ``webcert_url``: where FK sends to."""
+def create_apps(config: SimulatorConfig) -> dict[str, Starlette]:
+    """A fresh app (fresh in-memory state) per simulator."""
     return {
         "hsa": hsa.create_app(),
         "pu": pu.create_app(),
-        "fk": recipients.create_fk_app(webcert_url),
+        "fk": recipients.create_fk_app(config.webcert_url, api_key=config.fk_api_key),
         "ts": recipients.create_ts_app(),
-        "ehr": ehr.create_app(),
+        "ehr": ehr.create_app(
+            webcert_url=config.webcert_url,
+            api_key=config.ehr_api_key,
+            hmac_secret=config.ehr_hmac_secret,
+            smart_client_secret=config.smart_client_secret,
+        ),
     }
-
-
-def ports_from_settings() -> dict[str, int]:
-    """The ports of hsa_url, pu_url, fk_url, ts_url and ehr_url in settings."""
-    from services.settings import get_settings
-
-    settings = get_settings()
-    ports = {}
-    for name in SIMULATOR_NAMES:
-        url = urlsplit(getattr(settings, f"{name}_url"))
-        ports[name] = url.port or (443 if url.scheme == "https" else 80)
-    return ports
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -121,13 +116,14 @@ def start_simulators(
     ports: Mapping[str, int] | None = None,
     *,
     host: str = "127.0.0.1",
-    webcert_url: str | Callable[[], str] | None = None,
+    config: SimulatorConfig | None = None,
     log_level: str = "warning",
     startup_timeout: float = 10.0,
 ) -> Iterator[RunningSimulators]:
-    """Run all simulators in a background thread; ports default to free ones (0)."""
+    """Run all simulators in a background thread; ports default to free ones (0).
+    ``config``: what they know about Webcert (none: no Webcert to talk to)."""
     ports = {name: 0 for name in SIMULATOR_NAMES} | dict(ports or {})
-    apps = create_apps(webcert_url=webcert_url)
+    apps = create_apps(config or SimulatorConfig())
     sockets: dict[str, socket.socket] = {}
     try:
         for name in SIMULATOR_NAMES:
@@ -173,15 +169,15 @@ def start_simulators(
 
 
 def serve_forever(
-    ports: Mapping[str, int] | None = None,
+    config: SimulatorConfig,
+    ports: Mapping[str, int],
     *,
     host: str = "127.0.0.1",
     only: tuple[str, ...] = SIMULATOR_NAMES,
     log_level: str = "info",
 ) -> None:
     """Run the simulators in the foreground until SIGINT/SIGTERM."""
-    ports = ports_from_settings() | dict(ports or {})
-    apps = {n: a for n, a in create_apps().items() if n in only}
+    apps = {n: a for n, a in create_apps(config).items() if n in only}
     sockets = {name: _bind(host, ports[name]) for name in apps}
     servers = _make_servers(apps, sockets, log_level)
 

@@ -194,16 +194,10 @@ def create_routes(
     state: SmartState,
     *,
     webcert_url: Callable[[], str],
-    client_secret: Callable[[], str] | None = None,
+    client_secret: Callable[[], str],
 ) -> list[Route]:
     """The SMART and FHIR routes of the demo EHR (``webcert_url()``: where Webcert runs;
-    ``client_secret()``: Webcert's secret for client_credentials, default from settings)."""
-    if client_secret is None:
-
-        def client_secret() -> str:
-            from services.settings import get_settings
-
-            return get_settings().smart_client_secret
+    ``client_secret()``: Webcert's secret for client_credentials, from the runner)."""
 
     def base(request: Request) -> str:
         return str(request.base_url).rstrip("/")

@@ -94,9 +94,10 @@ def migrated_db(
 
 @pytest.fixture(scope="session")
 def simulators_session():
+    from scripts.run_simulators import config_from_settings
     from simulators.runner import start_simulators
 
-    with start_simulators() as running:
+    with start_simulators(config=config_from_settings()) as running:
         yield running
 
 

@@ -189,6 +189,14 @@ def _with_url(summary: dict[str, Any]) -> dict[str, Any]:
 
 # --- endpoints -------------------------------------------------------------------------------
 @api
+async def list_certificate_types(request: Request) -> Response:
+    """The certificate types an EHR may create drafts of (its "Intygstyp" choice)."""
+    _api_system(request)
+    _only_query(request)
+    return JSONResponse({"types": ehr_api.certificate_types()})
+
+
+@api
 async def create_certificate(request: Request) -> Response:
     """Create a draft (the counterpart of CreateDraftCertificate v3)."""
     system = _api_system(request)
@@ -399,6 +407,7 @@ def _api_routes() -> list[Route]:
     p = routes.API_PREFIX
     return [
         Route(p + "/openapi.json", openapi_document, methods=["GET"]),
+        Route(p + "/certificate-types", list_certificate_types, methods=["GET"]),
         Route(p + "/certificates", create_certificate, methods=["POST"]),
         Route(p + "/certificates/{cert_id}", get_certificate, methods=["GET"]),
         Route(p + "/certificates/{cert_id}/pdf", get_certificate_pdf, methods=["GET"]),

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.certificates.base import Recipient
 from services.identity import LAUNCH_PARAMETERS
 from services.persistence.models import CertificateStatus
 from services.question_handling import Topic
+from services.roles import Role
 from services.settings import get_settings
 
 OPENAPI_PATH = "/api/v1/openapi.json"
@@ -186,6 +188,29 @@ SCHEMAS: dict[str, Any] = {
         "required": list(_SUMMARY_PROPS),
         "properties": _SUMMARY_PROPS,
     },
+    "CertificateTypeList": {
+        "type": "object",
+        "required": ["types"],
+        "properties": {
+            "types": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["type", "formId", "name", "recipient", "roles"],
+                    "properties": {
+                        "type": {"type": "string", "example": "fk7804"},
+                        "formId": {"type": "string", "example": "FK7804"},
+                        "name": _STR,
+                        "recipient": {"type": "string", "enum": [r.value for r in Recipient]},
+                        "roles": {
+                            "type": "array",
+                            "items": {"type": "string", "enum": [r.value for r in Role]},
+                        },
+                    },
+                },
+            }
+        },
+    },
     "CertificateList": {
         "type": "object",
         "required": ["unitId", "certificates"],
@@ -291,6 +316,20 @@ def build_openapi() -> dict[str, Any]:
         },
         "security": [{"ApiKey": []}],
         "paths": {
+            "/api/v1/certificate-types": {
+                "get": {
+                    "operationId": "listCertificateTypes",
+                    "summary": "Intygstyper som journalsystemet kan skapa utkast av",
+                    "responses": {
+                        "200": _json(
+                            "Intygstyperna, med mottagare och roller.", "CertificateTypeList"
+                        ),
+                        "400": _E400,
+                        "401": _E401,
+                        "503": _E503,
+                    },
+                }
+            },
             "/api/v1/certificates": {
                 "post": {
                     "operationId": "createDraft",

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from scripts.run_simulators import config_from_settings
 from services import clock, lifecycle
 from services.persistence.db import session_scope
 from services.persistence.models import (
@@ -471,6 +472,7 @@ async def test_openapi_document_is_served_without_a_key(client) -> None:
     doc = r.json()
     assert doc["openapi"].startswith("3.")
     assert set(doc["paths"]) == {
+        "/api/v1/certificate-types",
         "/api/v1/certificates",
         "/api/v1/launch-tokens",
         "/api/v1/units/{unit_id}/certificates",
@@ -495,18 +497,48 @@ def test_legacy_ehr_api_keys_still_configure_systems(monkeypatch) -> None:
         settings.ehr_system_list()
 
 
+# --------------------------------------------------------------------- certificate types
+async def test_certificate_types_are_the_creatable_definitions(client) -> None:
+    from services.certificates import all_definitions
+
+    assert_error(await client.get("/api/v1/certificate-types"), 401)
+    r = await client.get("/api/v1/certificate-types", headers=KEY)
+    assert r.status_code == 200
+    listed = {t["type"]: t for t in r.json()["types"]}
+    assert set(listed) == {d.type for d in all_definitions() if not d.read_only}
+    assert "fk7263" not in listed  # read-only: shown and printed, never created
+    assert listed["fk7804"] == {
+        "type": "fk7804",
+        "formId": "FK7804",
+        "name": "Läkarintyg för sjukpenning",
+        "recipient": "FK",
+        "roles": ["LAKARE", "TANDLAKARE", "VARDADMINISTRATOR"],
+    }
+    assert listed["tstrk1007"]["recipient"] == "TS"
+    assert "TANDLAKARE" not in listed["tstrk1007"]["roles"]
+    assert_error(await client.get("/api/v1/certificate-types?x=1", headers=KEY), 400)
+
+
 # --------------------------------------------------------------------- the demo EHR
 async def test_demo_ehr_creates_a_draft_and_deep_links_a_chosen_user(client, monkeypatch) -> None:
     from services import notifications
 
     webcert = httpx.ASGITransport(app=make_api())
-    demo = ehr.create_app(webcert_url=BASE, api_key="demo-ehr-key", webcert_transport=webcert)
+    demo = ehr.create_app(
+        webcert_url=BASE,
+        api_key="demo-ehr-key",
+        hmac_secret=config_from_settings().ehr_hmac_secret,  # the runner's: Webcert's secret
+        webcert_transport=webcert,
+    )
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=demo), base_url="http://ehr.test"
     ) as browser:
         page = await browser.get("/")
         assert page.status_code == 200 and "Skapa utkast" in page.text
         assert "19121212-1212" in page.text  # the patient list
+        # the types offered come from Webcert's API (GET /api/v1/certificate-types)
+        assert '<option value="fk7804">FK7804 – Läkarintyg för sjukpenning</option>' in page.text
+        assert 'value="fk7263"' not in page.text
         r = await browser.post(
             "/drafts",
             data={"patient": "191212121212", "user": f"{DOCTOR}|{UNIT}", "type": "fk7804"},

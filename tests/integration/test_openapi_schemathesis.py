@@ -17,6 +17,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from scripts.run_simulators import config_from_settings
 from services.persistence.db import create_all, engine_for
 from services.settings import get_settings
 from simulators.runner import RunningSimulators, start_simulators
@@ -33,7 +34,10 @@ def api_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
     """Simulators, a fresh database and the demo EHR system, for the whole module."""
     url = f"sqlite:///{tmp_path_factory.mktemp('schemathesis') / 'api.db'}"
     settings_obj = get_settings()
-    with start_simulators() as sims, pytest.MonkeyPatch.context() as mp:
+    with (
+        start_simulators(config=config_from_settings()) as sims,
+        pytest.MonkeyPatch.context() as mp,
+    ):
         sims_: RunningSimulators = sims
         mp.setattr(settings_obj, "database_url", url)
         mp.setattr(settings_obj, "ehr_systems", "")

@@ -23,6 +23,7 @@ from services import hsa, notifications, patients
 from services.errors import HsaUnavailable, PuUnavailable, ServiceUnavailable
 from services.hsa import Role
 from services.personnummer import InvalidPersonnummer
+from simulators.config import SimulatorConfig
 from simulators.runner import start_simulators
 from tests.factories import MAJ_SEKRETESS, TOD_DECEASED, TOLVAN
 
@@ -367,7 +368,7 @@ async def test_fk_send_question_posts_to_the_target(sim):
 
 def test_fk_default_target_is_webcert_inbound_api():
     base = _closed_url()
-    with start_simulators(webcert_url=base) as running:
+    with start_simulators(config=SimulatorConfig(webcert_url=base)) as running:
         r = httpx.post(
             running.fk_url + "/admin/send-question",
             json={"certificateId": "i", "topic": "OVRIGT", "text": "Hej"},
@@ -442,12 +443,12 @@ def test_runner_on_given_port():
         httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
 
 
-def test_python_m_simulators_starts_all_five():
+def test_the_runner_script_starts_all_five():
     ports = {name: _free_port() for name in ("hsa", "pu", "fk", "ts", "ehr")}
     env = dict(os.environ)
     env.update({f"WEBCERT_{n.upper()}_URL": f"http://127.0.0.1:{p}" for n, p in ports.items()})
     proc = subprocess.Popen(
-        [sys.executable, "-m", "simulators", "--log-level", "warning"],
+        [sys.executable, "-m", "scripts.run_simulators", "--log-level", "warning"],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.PIPE,

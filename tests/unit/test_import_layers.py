@@ -146,3 +146,39 @@ def test_the_walk_sees_late_imports() -> None:
 def test_the_circle_finder_finds_a_circle() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert sorted(map(sorted, _strongly_connected(graph))) == [["a", "b", "c"], ["d"]]
+
+
+def _imports_of(path: Path) -> set[str]:
+    """What a file imports, as dotted names (``from a import b`` counts as ``a.b``)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+    return found
+
+
+def _outside(package: str, allowed: str) -> list[str]:
+    """Imports of Webcert's own code (and its scripts) in ``package`` that leave ``allowed``."""
+    return sorted(
+        f"{path.relative_to(ROOT)} imports {target}"
+        for path in (ROOT / package).rglob("*.py")
+        for target in _imports_of(path)
+        if target.split(".")[0] in (*PACKAGES, "scripts")
+        and target != allowed
+        and not target.startswith(allowed + ".")
+    )
+
+
+def test_simulators_take_nothing_of_webcert_but_the_shared_formats() -> None:
+    """The simulators stand for outside systems: of Webcert's code they use only the RIV-TA
+    formats (services.interop), never its settings, rules or certificate definitions (their
+    configuration comes from their runner, the certificate types from Webcert's API)."""
+    assert _outside("simulators", "services.interop") == []
+
+
+def test_the_import_check_sees_a_settings_import(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text("def f():\n    from services.settings import get_settings\n")
+    assert _imports_of(probe) == {"services.settings.get_settings"}
