@@ -9,36 +9,23 @@ the caller's transaction (``s``) so that the change and its notifications commit
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlmodel import Session, select
 
 from services import clock, notifications
+from services.labelled import LabelledEnum
 from services.persistence.models import Certificate, QuestionThread
 
 
-class Topic(StrEnum):
-    """The topic (ämne) of a question thread (§6), the codes of RIV-TA's KV_AMNE."""
+class Topic(LabelledEnum):
+    """The topic (ämne) of a question thread (§6): RIV-TA's KV_AMNE code and its name."""
 
-    AVSTMN = "AVSTMN"
-    KOMPLT = "KOMPLT"
-    KONTKT = "KONTKT"
-    OVRIGT = "OVRIGT"
-    PAMINN = "PAMINN"
+    AVSTMN = "AVSTMN", "Avstämningsmöte"
+    KOMPLT = "KOMPLT", "Komplettering"
+    KONTKT = "KONTKT", "Kontakt"
+    OVRIGT = "OVRIGT", "Övrigt"
+    PAMINN = "PAMINN", "Påminnelse"
 
-    @property
-    def label(self) -> str:
-        """The Swedish name shown in the thread: "Komplettering"."""
-        return _TOPIC_LABELS[self]
-
-
-_TOPIC_LABELS = {
-    Topic.AVSTMN: "Avstämningsmöte",
-    Topic.KOMPLT: "Komplettering",
-    Topic.KONTKT: "Kontakt",
-    Topic.OVRIGT: "Övrigt",
-    Topic.PAMINN: "Påminnelse",
-}
 
 # Directions: a question the care unit asked, a question from Försäkringskassan.
 TO_FK, FROM_FK = "TO_FK", "FROM_FK"

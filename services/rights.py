@@ -19,13 +19,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from typing import Any, Protocol
 
 from services.certificates import all_definitions
 from services.certificates.base import Recipient
 from services.errors import Conflict, NotAuthorized, PuUnavailable, WebcertError
 from services.identity import SessionUser, UnitRequired
+from services.labelled import LabelledEnum
 from services.persistence.models import CertificateStatus as S
 from services.roles import ALL_ROLES, DOCTORS, Role
 
@@ -54,41 +54,23 @@ class InvalidState(Conflict):
     default_message = "Åtgärden går inte att utföra på intyget i dess nuvarande status."
 
 
-class Action(StrEnum):
-    CREATE = "CREATE"  # Skapa utkast
-    READ = "READ"  # Öppna / visa
-    EDIT = "EDIT"  # Redigera utkast
-    DELETE = "DELETE"  # Radera utkast
-    SIGN = "SIGN"  # Signera intyget
-    MARK_READY = "MARK_READY"  # Markera klart för signering
-    SEND = "SEND"  # Skicka till mottagaren
-    RENEW = "RENEW"  # Förnya
-    REPLACE = "REPLACE"  # Ersätt
-    COPY = "COPY"  # Kopiera låst utkast
-    REVOKE = "REVOKE"  # Makulera
-    PRINT = "PRINT"  # Skriv ut
-    QUESTIONS = "QUESTIONS"  # Ärendekommunikation med Försäkringskassan
+class Action(LabelledEnum):
+    """What a user does with a certificate, and the words a refusal names it with."""
 
-    @property
-    def label(self) -> str:
-        return _ACTION_LABELS[self]
+    CREATE = "CREATE", "skapa intyg"  # Skapa utkast
+    READ = "READ", "öppna intyget"  # Öppna / visa
+    EDIT = "EDIT", "redigera utkast"
+    DELETE = "DELETE", "radera utkast"
+    SIGN = "SIGN", "signera intyg"
+    MARK_READY = "MARK_READY", "markera klart för signering"
+    SEND = "SEND", "skicka intyg till mottagare"
+    RENEW = "RENEW", "förnya intyg"  # Förnya
+    REPLACE = "REPLACE", "ersätta intyg"  # Ersätt
+    COPY = "COPY", "kopiera låst utkast"
+    REVOKE = "REVOKE", "makulera intyg eller låst utkast"  # Makulera
+    PRINT = "PRINT", "skriva ut intyg"
+    QUESTIONS = "QUESTIONS", "hantera ärendekommunikation med Försäkringskassan"
 
-
-_ACTION_LABELS = {
-    Action.CREATE: "skapa intyg",
-    Action.READ: "öppna intyget",
-    Action.EDIT: "redigera utkast",
-    Action.DELETE: "radera utkast",
-    Action.SIGN: "signera intyg",
-    Action.MARK_READY: "markera klart för signering",
-    Action.SEND: "skicka intyg till mottagare",
-    Action.RENEW: "förnya intyg",
-    Action.REPLACE: "ersätta intyg",
-    Action.COPY: "kopiera låst utkast",
-    Action.REVOKE: "makulera intyg eller låst utkast",
-    Action.PRINT: "skriva ut intyg",
-    Action.QUESTIONS: "hantera ärendekommunikation med Försäkringskassan",
-}
 
 # --- table 2: certificate types per role, from the definitions -------------------------------
 # Each fact lives on the type's CertificateDefinition (roles, recipient, read_only); these

@@ -7,29 +7,18 @@ says which roles may use each function (table 3).
 
 from __future__ import annotations
 
-import enum
+from services.labelled import LabelledEnum
 
 __all__ = ["ALL_ROLES", "DOCTORS", "Role"]
 
 
-class Role(enum.Enum):
-    """The three roles of Webcert (manual section 2)."""
+class Role(LabelledEnum):
+    """The three roles of Webcert (manual section 2), with their Swedish names."""
 
-    LAKARE = "LAKARE"
-    TANDLAKARE = "TANDLAKARE"
-    VARDADMINISTRATOR = "VARDADMINISTRATOR"
+    LAKARE = "LAKARE", "Läkare"
+    TANDLAKARE = "TANDLAKARE", "Tandläkare"
+    VARDADMINISTRATOR = "VARDADMINISTRATOR", "Vårdadministratör"
 
-    @property
-    def label(self) -> str:
-        """Swedish name of the role."""
-        return _ROLE_LABELS[self]
-
-
-_ROLE_LABELS = {
-    Role.LAKARE: "Läkare",
-    Role.TANDLAKARE: "Tandläkare",
-    Role.VARDADMINISTRATOR: "Vårdadministratör",
-}
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
 DOCTORS: frozenset[Role] = frozenset({Role.LAKARE, Role.TANDLAKARE})  # läkare and tandläkare

@@ -35,6 +35,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from services.labelled import LabelledEnum
 from services.roles import Role
 
 Content = Mapping[str, Any]
@@ -55,13 +56,11 @@ class FieldKind(StrEnum):
     SICK_LEAVE = "sick_leave"
 
 
-class Recipient(StrEnum):
-    FK = "FK"
-    TS = "TS"
+class Recipient(LabelledEnum):
+    """Who a certificate is sent to."""
 
-    @property
-    def label(self) -> str:
-        return {"FK": "Försäkringskassan", "TS": "Transportstyrelsen"}[self.value]
+    FK = "FK", "Försäkringskassan"
+    TS = "TS", "Transportstyrelsen"
 
 
 class Severity(StrEnum):

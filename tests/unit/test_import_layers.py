@@ -16,8 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("services", "state", "components", "webcert_ui")
 UI_LAYERS = ("reflex", "state", "components", "webcert_ui")
-# Leaf modules any layer may import: they import no module of the app.
-LEAVES = ("services.routes", "services.roles", "services.localtime")
+# Leaf modules any layer may import: they import no module of the app but other leaves.
+LEAVES = ("services.routes", "services.roles", "services.localtime", "services.labelled")
 
 # Circles still being untied. The list may only shrink: test_known_circles_still_exist fails
 # once one is gone, so that it is removed from here. (Issue 16 untied the last ones.)
@@ -126,7 +126,7 @@ def test_services_import_no_ui_layer() -> None:
 @pytest.mark.parametrize("leaf", LEAVES)
 def test_leaves_import_no_app_module(leaf: str) -> None:
     graph, _ = _graph()
-    assert graph[leaf] == set()
+    assert graph[leaf] <= set(LEAVES)
     source = (ROOT / (leaf.replace(".", "/") + ".py")).read_text(encoding="utf-8")
     assert "import reflex" not in source
 

@@ -12,6 +12,7 @@ from services.question_handling import Topic
 from services.roles import Role
 
 ROOT = Path(__file__).resolve().parents[2]
+APP_LAYERS = ("services", "state", "components", "webcert_ui")
 
 EVERY_ROLE = frozenset(Role)
 NO_DENTIST = frozenset({Role.LAKARE, Role.VARDADMINISTRATOR})
@@ -62,16 +63,19 @@ def test_question_topics_are_one_enum() -> None:
     assert Topic.KOMPLT == "KOMPLT" and Topic.KOMPLT.label == "Komplettering"
 
 
-def test_no_bare_topic_codes_in_state_and_components() -> None:
-    codes = [f'"{t.value}"' for t in Topic] + [f"'{t.value}'" for t in Topic]
-    found = [
-        f"{path.relative_to(ROOT)}: {code}"
-        for layer in ("state", "components", "webcert_ui")
+def _files_with(text: str, layers: tuple[str, ...] = APP_LAYERS) -> list[str]:
+    """The app's source files (in ``layers``) that contain ``text``."""
+    return [
+        str(path.relative_to(ROOT))
+        for layer in layers
         for path in (ROOT / layer).rglob("*.py")
-        for code in codes
-        if code in path.read_text(encoding="utf-8")
+        if text in path.read_text(encoding="utf-8")
     ]
-    assert found == []
+
+
+def test_no_bare_topic_codes_in_state_and_components() -> None:
+    ui = ("state", "components", "webcert_ui")
+    assert [f for t in Topic for q in "\"'" for f in _files_with(f"{q}{t.value}{q}", ui)] == []
 
 
 def test_a_session_unit_is_the_hsa_care_unit() -> None:
@@ -91,13 +95,7 @@ def test_one_date_time_formatter() -> None:
 
     from services.localtime import format_datetime
 
-    copies = [
-        str(path.relative_to(ROOT))
-        for layer in ("services", "state", "components", "webcert_ui")
-        for path in (ROOT / layer).rglob("*.py")
-        if "def _fmt" in path.read_text(encoding="utf-8")
-    ]
-    assert copies == []
+    assert _files_with("def _fmt") == []
     summer = datetime(2026, 7, 1, 12, 11, 5, tzinfo=UTC)
     assert format_datetime(summer) == "2026-07-01 14:11"
     assert format_datetime(summer, seconds=True) == "2026-07-01 14:11:05"
@@ -107,14 +105,7 @@ def test_one_date_time_formatter() -> None:
 
 def test_services_return_ids_not_certificate_urls() -> None:
     """The certificate page's path is built in one place (services.routes), above the services."""
-    builders = [
-        str(path.relative_to(ROOT))
-        for layer in ("services", "state", "components", "webcert_ui")
-        for path in (ROOT / layer).rglob("*.py")
-        if '"/intyg/' in path.read_text(encoding="utf-8")
-        and path != ROOT / "services" / "routes.py"
-    ]
-    assert builders == []
+    assert _files_with('"/intyg/') == ["services/routes.py"]
     from services import certificate_views, lifecycle
 
     assert not hasattr(lifecycle, "href") and not hasattr(certificate_views, "href")
