@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import reflex as rx
 
-from services.fmb import PANEL_HEADING
+from services import fmb
 from state.fmb import FmbState as F
+
+PANEL_HEADING = "Diagnosspecifik information"
+SECTION_HEADINGS: dict[str, str] = {
+    fmb.SECTION_SJUKSKRIVNING: "Sjukskrivningsrekommendation",
+    fmb.SECTION_FUNKTIONSNEDSATTNING: "Om funktionsnedsättning",
+    fmb.SECTION_AKTIVITETSBEGRANSNING: "Om aktivitetsbegränsning",
+    fmb.SECTION_GENERELL: "Generell information",
+    fmb.SECTION_SYMTOM: "Symtom, prognos och behandling",
+    fmb.SECTION_REHABILITERING: "Information om rehabilitering",
+}
 
 
 def _choice(option: rx.Var) -> rx.Component:
@@ -25,7 +35,12 @@ def _section(section: rx.Var) -> rx.Component:
     key = section["key"].to(str)
     open_ = F.expanded.contains(section["key"])
     return rx.box(
-        rx.heading(section["heading"], as_="h4", size="2", margin_bottom="0.25em"),
+        rx.heading(
+            rx.match(section["key"], *SECTION_HEADINGS.items(), ""),
+            as_="h4",
+            size="2",
+            margin_bottom="0.25em",
+        ),
         rx.text(
             rx.cond(open_, section["full"], section["preview"]),
             size="2",

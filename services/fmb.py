@@ -24,24 +24,13 @@ from .diagnoses.codes import DATA_DIR, CodeSystem, lookup
 MIN_FMB_CODE_LENGTH = 3
 PREVIEW_CHARS = 200
 
-# Section keys and the headings Webcert shows, in display order.
+# Section keys, in display order (their headings are the panel's words: components/fmb.py).
 SECTION_SJUKSKRIVNING = "SJUKSKRIVNINGSREKOMMENDATION"
 SECTION_FUNKTIONSNEDSATTNING = "FUNKTIONSNEDSATTNING"
 SECTION_AKTIVITETSBEGRANSNING = "AKTIVITETSBEGRANSNING"
 SECTION_GENERELL = "GENERELL_INFORMATION"
 SECTION_SYMTOM = "SYMTOM_PROGNOS_BEHANDLING"
 SECTION_REHABILITERING = "INFORMATION_OM_REHABILITERING"
-
-SECTION_HEADINGS: dict[str, str] = {
-    SECTION_SJUKSKRIVNING: "Sjukskrivningsrekommendation",
-    SECTION_FUNKTIONSNEDSATTNING: "Om funktionsnedsättning",
-    SECTION_AKTIVITETSBEGRANSNING: "Om aktivitetsbegränsning",
-    SECTION_GENERELL: "Generell information",
-    SECTION_SYMTOM: "Symtom, prognos och behandling",
-    SECTION_REHABILITERING: "Information om rehabilitering",
-}
-
-PANEL_HEADING = "Diagnosspecifik information"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +45,7 @@ class FmbBlock:
 class FmbSection:
     """A section of the FMB panel with its full text and a preview for "Visa mer"."""
 
-    key: str
-    heading: str
+    key: str  # SECTION_*
     blocks: tuple[FmbBlock, ...]
     preview: str
     full_text: str
@@ -186,7 +174,7 @@ def _section(key: str, blocks: tuple[FmbBlock, ...]) -> FmbSection | None:
     if not blocks:
         return None
     full_text = "\n".join(block.text for block in blocks)
-    return FmbSection(key, SECTION_HEADINGS[key], blocks, make_preview(full_text), full_text)
+    return FmbSection(key, blocks, make_preview(full_text), full_text)
 
 
 def fmb_for_code(code: str) -> FmbInfo | None:

@@ -22,7 +22,7 @@ class FmbState(rx.State):
     selected: str = ""  # code of the diagnosis whose FMB is shown
     title: str = ""
     diagnosis: str = ""  # "J209 – Akut bronkit, ospecificerad"
-    sections: list[dict[str, str]] = []  # {"key","heading","preview","full","has_more"}
+    sections: list[dict[str, str]] = []  # {"key","preview","full","has_more"}
     references: list[dict[str, str]] = []  # {"text","url"}
     expanded: list[str] = []  # section keys shown in full
     _codes: list[str] = []
@@ -62,7 +62,6 @@ class FmbState(rx.State):
         self.sections = [
             {
                 "key": section.key,
-                "heading": section.heading,
                 "preview": section.preview,
                 "full": "\n".join(
                     ("• " if block.kind == "bullet" else "") + block.text
