@@ -4,16 +4,17 @@ Each helper returns plain :mod:`services.certificates.base` objects, so a type m
 declarative list of sections and questions. Labels always come from the type's own text table
 (``texts``, the ``_T`` dictionary copied from FK's or TS's text file), never from here.
 
-* all types: :func:`code_options`, ``TEXT_MAX``;
+* all types: :func:`code_options`, :func:`form_label`, :func:`form_question`, ``TEXT_MAX``;
 * Försäkringskassan's forms: :func:`fk_text_question`, :func:`fk_grund_annat_question`,
   :func:`fk_diagnoses_question`, :func:`fk_kontakt_section`;
-* Transportstyrelsen's forms: :func:`ts_label`, :func:`ts_yes_no`, :func:`ts_details`,
+* Transportstyrelsen's forms: :func:`ts_yes_no`, :func:`ts_details`,
   :func:`ts_identity_section`, :func:`ts_specialist_question`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from services.certificates.base import (
     ALWAYS,
@@ -47,6 +48,16 @@ def code_options(
         for code in codes
         if not skip_missing or f"{codesystem}.{code}.RBK" in texts
     )
+
+
+def form_label(texts: Texts, ref: str) -> str:
+    """The form's text for question ``ref``: FRG_n for a question, DFR_n.m for a part of one."""
+    return texts[f"DFR_{ref}.RBK" if "." in ref else f"FRG_{ref}.RBK"]
+
+
+def form_question(texts: Texts, qid: str, ref: str, kind: FieldKind, **extra: Any) -> Question:
+    """Question ``ref`` of the form, labelled with the form's text for it (:func:`form_label`)."""
+    return Question(id=qid, ref=ref, label=form_label(texts, ref), kind=kind, **extra)
 
 
 # --- Försäkringskassan -------------------------------------------------------------------------
@@ -117,11 +128,11 @@ def fk_kontakt_section(texts: Texts, kat: str, *, follows_on_renew: bool = True)
                 help="Handläggaren kontaktar dig när underlaget har kommit in.",
                 follows_on_renew=follows_on_renew,
             ),
-            Question(
-                id="kontakt_fk_anledning",
-                ref="26.2",
-                label=texts["DFR_26.2.RBK"],
-                kind=FieldKind.TEXTAREA,
+            form_question(
+                texts,
+                "kontakt_fk_anledning",
+                "26.2",
+                FieldKind.TEXTAREA,
                 visible=equals("kontakt_fk", True),
                 max_length=FK_TEXTAREA_MAX,
                 follows_on_renew=follows_on_renew,
@@ -131,23 +142,11 @@ def fk_kontakt_section(texts: Texts, kat: str, *, follows_on_renew: bool = True)
 
 
 # --- Transportstyrelsen ------------------------------------------------------------------------
-def ts_label(texts: Texts, ref: str) -> str:
-    """TS's text for question ``ref``: FRG_n for a question, DFR_n.m for a part of one."""
-    return texts[f"DFR_{ref}.RBK" if "." in ref else f"FRG_{ref}.RBK"]
-
-
 def ts_yes_no(
     texts: Texts, qid: str, ref: str, *, mandatory: Rule = ALWAYS, **extra: object
 ) -> Question:
     """A Ja/Nej question; TS asks every one of them unless the form says otherwise."""
-    return Question(
-        id=qid,
-        ref=ref,
-        label=ts_label(texts, ref),
-        kind=FieldKind.BOOLEAN,
-        mandatory=mandatory,
-        **extra,  # type: ignore[arg-type]
-    )
+    return form_question(texts, qid, ref, FieldKind.BOOLEAN, mandatory=mandatory, **extra)
 
 
 def ts_details(
@@ -160,14 +159,8 @@ def ts_details(
     max_length: int = TEXT_MAX,
 ) -> Question:
     """A one-line text that details an answer: asked (and by default required) when visible."""
-    return Question(
-        id=qid,
-        ref=ref,
-        label=ts_label(texts, ref),
-        kind=FieldKind.TEXT,
-        visible=visible,
-        mandatory=mandatory,
-        max_length=max_length,
+    return form_question(
+        texts, qid, ref, FieldKind.TEXT, visible=visible, mandatory=mandatory, max_length=max_length
     )
 
 
@@ -177,11 +170,11 @@ def ts_identity_section(texts: Texts, kat: str) -> Section:
         id="identitet",
         title=texts[f"{kat}.RBK"],
         questions=(
-            Question(
-                id="identitet",
-                ref="2",
-                label=texts["FRG_2.RBK"],
-                kind=FieldKind.RADIO,
+            form_question(
+                texts,
+                "identitet",
+                "2",
+                FieldKind.RADIO,
                 options=code_options(texts, "KV_ID_KONTROLL", (f"IDK{n}" for n in range(1, 7))),
                 help="Hur du har kontrollerat patientens identitet.",
                 mandatory=ALWAYS,

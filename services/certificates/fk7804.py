@@ -51,6 +51,7 @@ from services.certificates.common import (
     fk_grund_annat_question,
     fk_kontakt_section,
     fk_text_question,
+    form_question,
 )
 from services.certificates.periods import parse_date
 from services.certificates.validation import diagnosis_validator
@@ -240,11 +241,11 @@ SMITTA_SECTION = Section(
     id="smittbararpenning",
     title=_T["KAT_10.RBK"],
     questions=(
-        Question(
-            id=SMITTA,
-            ref="27",
-            label=_T["FRG_27.RBK"],
-            kind=FieldKind.CHECKBOX,
+        form_question(
+            _T,
+            SMITTA,
+            "27",
+            FieldKind.CHECKBOX,
             help=(
                 "Kryssa i om patienten måste avstå från arbetet enligt smittskyddslagen. Då "
                 "behöver bara diagnos och nedsättning av arbetsförmåga fyllas i."
@@ -257,11 +258,11 @@ GRUND_SECTION = Section(
     id="grund_for_mu",
     title=_T["KAT_1.RBK"],
     questions=(
-        Question(
-            id=GRUND,
-            ref="1",
-            label=_T["FRG_1.RBK"],
-            kind=FieldKind.DATE_CHECKBOXES,
+        form_question(
+            _T,
+            GRUND,
+            "1",
+            FieldKind.DATE_CHECKBOXES,
             options=code_options(
                 _T, "KV_FKMU_0001", ("UNDERSOKNING", "TELEFONKONTAKT", "JOURNALUPPGIFTER", "ANNAT")
             ),
@@ -282,11 +283,11 @@ SYSSELSATTNING_SECTION = Section(
     id="sysselsattning",
     title=_T["KAT_2.RBK"],
     questions=(
-        Question(
-            id=SYSSELSATTNING,
-            ref="28",
-            label=_T["FRG_28.RBK"],
-            kind=FieldKind.CHECKBOXES,
+        form_question(
+            _T,
+            SYSSELSATTNING,
+            "28",
+            FieldKind.CHECKBOXES,
             options=code_options(
                 _T,
                 "KV_FKMU_0002",
@@ -395,11 +396,11 @@ BEDOMNING_SECTION = Section(
             min_value=1,
             max_value=168,
         ),
-        Question(
-            id=SJUKSKRIVNINGAR,
-            ref="32",
-            label=_T["FRG_32.RBK"],
-            kind=FieldKind.SICK_LEAVE,
+        form_question(
+            _T,
+            SJUKSKRIVNINGAR,
+            "32",
+            FieldKind.SICK_LEAVE,
             options=code_options(_T, "KV_FKMU_0003", GRADE_CODES),
             help=(
                 "Bedöm nedsättningen mot patientens normala arbetstid. Ange en till fyra "
@@ -425,38 +426,38 @@ BEDOMNING_SECTION = Section(
             # than FMB's maximum for the main diagnosis (services.sick_leave).
             visible=filled(MOTIVERING_FMB),
         ),
-        Question(
-            id=ARBETSTIDSFORLAGGNING,
-            ref="33",
-            label=_T["FRG_33.RBK"],
-            kind=FieldKind.BOOLEAN,
+        form_question(
+            _T,
+            ARBETSTIDSFORLAGGNING,
+            "33",
+            FieldKind.BOOLEAN,
             help="Besvaras bara när arbetsförmågan är delvis nedsatt (under 100 procent).",
             visible=has_partial_period,
             mandatory=not_smitta,
             minimal_print=True,
         ),
-        Question(
-            id=ARBETSTIDSFORLAGGNING_MOTIVERING,
-            ref="33.2",
-            label=_T["DFR_33.2.RBK"],
-            kind=FieldKind.TEXTAREA,
+        form_question(
+            _T,
+            ARBETSTIDSFORLAGGNING_MOTIVERING,
+            "33.2",
+            FieldKind.TEXTAREA,
             visible=all_(has_partial_period, equals(ARBETSTIDSFORLAGGNING, True)),
             mandatory=ALWAYS,
             max_length=FK_TEXTAREA_MAX,
         ),
-        Question(
-            id=ARBETSRESOR,
-            ref="34",
-            label=_T["FRG_34.RBK"],
-            kind=FieldKind.CHECKBOX,
+        form_question(
+            _T,
+            ARBETSRESOR,
+            "34",
+            FieldKind.CHECKBOX,
             help="Kryssa i om resor med annat färdmedel kan göra det möjligt att arbeta.",
             minimal_print=True,
         ),
-        Question(
-            id=PROGNOS,
-            ref="39",
-            label=_T["FRG_39.RBK"],
-            kind=FieldKind.RADIO,
+        form_question(
+            _T,
+            PROGNOS,
+            "39",
+            FieldKind.RADIO,
             options=code_options(_T, "KV_FKMU_0006", PROGNOS_CODES),
             help="Din bedömning av när patienten kan återgå i sin sysselsättning.",
             mandatory=not_smitta,
@@ -479,11 +480,11 @@ ATGARDER_SECTION = Section(
     id="atgarder",
     title=_T["KAT_7.RBK"],
     questions=(
-        Question(
-            id=ATGARDER,
-            ref="40",
-            label=_T["FRG_40.RBK"],
-            kind=FieldKind.CHECKBOXES,
+        form_question(
+            _T,
+            ATGARDER,
+            "40",
+            FieldKind.CHECKBOXES,
             options=code_options(_T, "KV_FKMU_0004", ATGARD_CODES),
             help="Välj åtgärder som kan underlätta återgång i arbete, eller Inte aktuellt.",
             mandatory=not_smitta,

@@ -45,6 +45,7 @@ from services.certificates.common import (
     fk_grund_annat_question,
     fk_kontakt_section,
     fk_text_question,
+    form_question,
 )
 from services.certificates.periods import parse_date
 from services.certificates.validation import diagnosis_validator
@@ -115,11 +116,11 @@ def _underlag_row(texts: Texts, row: int, visible: Rule) -> list[Question]:
             mandatory=required,
             no_future_date=True,
         ),
-        Question(
-            id=kalla,
-            ref="4.3",
-            label=texts["DFR_4.3.RBK"],
-            kind=FieldKind.TEXT,
+        form_question(
+            texts,
+            kalla,
+            "4.3",
+            FieldKind.TEXT,
             help="T.ex. vilken klinik på vilket sjukhus, eller annan vårdgivare.",
             visible=visible,
             mandatory=required,
@@ -132,11 +133,11 @@ def grund_section(texts: Texts) -> Section:
     """Grund för medicinskt underlag: 1, 1.3, 2, 3 and up to three underlag (4)."""
     has_underlag = equals(UNDERLAG_FINNS, True)
     questions = [
-        Question(
-            id=GRUND,
-            ref="1",
-            label=texts["FRG_1.RBK"],
-            kind=FieldKind.DATE_CHECKBOXES,
+        form_question(
+            texts,
+            GRUND,
+            "1",
+            FieldKind.DATE_CHECKBOXES,
             options=code_options(
                 texts, "KV_FKMU_0001", ("UNDERSOKNING", "JOURNALUPPGIFTER", "ANHORIG", "ANNAT")
             ),
@@ -145,20 +146,20 @@ def grund_section(texts: Texts) -> Section:
             no_future_date=True,
         ),
         fk_grund_annat_question(texts),
-        Question(
-            id=KANNEDOM,
-            ref="2",
-            label=texts["FRG_2.RBK"],
-            kind=FieldKind.DATE,
+        form_question(
+            texts,
+            KANNEDOM,
+            "2",
+            FieldKind.DATE,
             help="Datum då du först fick kännedom om patienten, t.ex. första besöket.",
             mandatory=ALWAYS,
             no_future_date=True,
         ),
-        Question(
-            id=UNDERLAG_FINNS,
-            ref="3",
-            label=texts["FRG_3.RBK"],
-            kind=FieldKind.BOOLEAN,
+        form_question(
+            texts,
+            UNDERLAG_FINNS,
+            "3",
+            FieldKind.BOOLEAN,
             help="Svara ja om det finns utredningar eller underlag som FK bör känna till.",
             mandatory=ALWAYS,
         ),
@@ -287,19 +288,19 @@ def build_lu_definition(
                         help="När och var diagnoserna ställdes, och på vilket underlag.",
                         mandatory=ALWAYS,
                     ),
-                    Question(
-                        id="ny_bedomning_diagnos",
-                        ref="45",
-                        label=t["FRG_45.RBK"],
-                        kind=FieldKind.BOOLEAN,
+                    form_question(
+                        t,
+                        "ny_bedomning_diagnos",
+                        "45",
+                        FieldKind.BOOLEAN,
                         help="T.ex. om utredningen är gammal eller symtombilden har ändrats.",
                         mandatory=ALWAYS,
                     ),
-                    Question(
-                        id="ny_bedomning_diagnos_beskrivning",
-                        ref="45.2",
-                        label=t["DFR_45.2.RBK"],
-                        kind=FieldKind.TEXTAREA,
+                    form_question(
+                        t,
+                        "ny_bedomning_diagnos_beskrivning",
+                        "45.2",
+                        FieldKind.TEXTAREA,
                         visible=equals("ny_bedomning_diagnos", True),
                         mandatory=ALWAYS,
                         max_length=FK_TEXTAREA_MAX,

@@ -45,9 +45,10 @@ from services.certificates.base import (
 from services.certificates.common import (
     TS_TEXTAREA_MAX,
     code_options,
+    form_label,
+    form_question,
     ts_details,
     ts_identity_section,
-    ts_label,
     ts_section,
     ts_specialist_question,
     ts_yes_no,
@@ -284,7 +285,7 @@ def _acuity_question(qid: str, ref: str, *, mandatory: Rule) -> Question:
     return Question(
         id=qid,
         ref=ref,
-        label=ts_label(_T, ref),
+        label=form_label(_T, ref),
         kind=FieldKind.TEXT,
         help="Decimaltal 0,0–2,0. Är synskärpan sämre än 0,1 anges 0,0.",
         placeholder="0,0",
@@ -295,18 +296,18 @@ def _acuity_question(qid: str, ref: str, *, mandatory: Rule) -> Question:
 
 
 def _checkbox(qid: str, ref: str, **extra: object) -> Question:
-    return Question(id=qid, ref=ref, label=ts_label(_T, ref), kind=FieldKind.CHECKBOX, **extra)  # type: ignore[arg-type]
+    return Question(id=qid, ref=ref, label=form_label(_T, ref), kind=FieldKind.CHECKBOX, **extra)  # type: ignore[arg-type]
 
 
 SECTIONS = (
     _section(
         "intyget_avser",
         "KAT_99",
-        Question(
-            id=INTYGET_AVSER,
-            ref="1",
-            label=_T["FRG_1.RBK"],
-            kind=FieldKind.CHECKBOXES,
+        form_question(
+            _T,
+            INTYGET_AVSER,
+            "1",
+            FieldKind.CHECKBOXES,
             options=code_options(_T, "KV_INTYGET_AVSER", AVSER_CODES),
             help=(
                 "Grupp II: AM–CE, grupp III: AM–DE. Taxi avser taxiförarlegitimation. Välj "
@@ -371,20 +372,20 @@ SECTIONS = (
         "diabetes",
         "KAT_5",
         _yes_no("har_diabetes", "17"),
-        Question(
-            id="diabetes_typ",
-            ref="18",
-            label=_T["FRG_18.RBK"],
-            kind=FieldKind.RADIO,
+        form_question(
+            _T,
+            "diabetes_typ",
+            "18",
+            FieldKind.RADIO,
             options=(Option("DIABETES_TYP_1", "Typ 1"), Option("DIABETES_TYP_2", "Typ 2")),
             visible=equals("har_diabetes", True),
             mandatory=ALWAYS,
         ),
-        Question(
-            id="diabetes_behandling",
-            ref="19",
-            label=_T["FRG_19.RBK"],
-            kind=FieldKind.CHECKBOXES,
+        form_question(
+            _T,
+            "diabetes_behandling",
+            "19",
+            FieldKind.CHECKBOXES,
             options=(
                 Option("KOST", _T["DFR_19.1.RBK"]),
                 Option("TABLETTER", _T["DFR_19.2.RBK"]),
@@ -444,22 +445,22 @@ SECTIONS = (
     _section(
         "ovrig_kommentar",
         "KAT_16",
-        Question(
-            id="ovrig_kommentar",
-            ref="32",
-            label=_T["FRG_32.RBK"],
-            kind=FieldKind.TEXTAREA,
+        form_question(
+            _T,
+            "ovrig_kommentar",
+            "32",
+            FieldKind.TEXTAREA,
             max_length=TS_TEXTAREA_MAX,
         ),
     ),
     _section(
         "bedomning",
         "KAT_101",
-        Question(
-            id=BEDOMNING,
-            ref="33",
-            label=_T["FRG_33.RBK"],
-            kind=FieldKind.CHECKBOXES,
+        form_question(
+            _T,
+            BEDOMNING,
+            "33",
+            FieldKind.CHECKBOXES,
             options=code_options(_T, "KV_KORKORTSBEHORIGHET", BEDOMNING_CODES),
             help="Välj de behörigheter patienten uppfyller kraven för, eller Kan inte ta "
             "ställning.",

@@ -38,9 +38,10 @@ from services.certificates.base import (
 )
 from services.certificates.common import (
     code_options,
+    form_label,
+    form_question,
     ts_details,
     ts_identity_section,
-    ts_label,
     ts_section,
     ts_specialist_question,
     ts_yes_no,
@@ -184,7 +185,7 @@ def _date(qid: str, ref: str, visible: Rule) -> Question:
     return Question(
         id=qid,
         ref=ref,
-        label=ts_label(_T, ref),
+        label=form_label(_T, ref),
         kind=FieldKind.DATE,
         visible=visible,
         mandatory=ALWAYS,
@@ -209,11 +210,11 @@ SECTIONS = (
     _section(
         "intyget_avser",
         "KAT_1",
-        Question(
-            id=INTYGET_AVSER,
-            ref="1",
-            label=_T["FRG_1.RBK"],
-            kind=FieldKind.CHECKBOXES,
+        form_question(
+            _T,
+            INTYGET_AVSER,
+            "1",
+            FieldKind.CHECKBOXES,
             options=_behorigheter(BEHORIGHET_CODES),
             help="Markera både de behörigheter patienten har och dem patienten söker.",
             mandatory=ALWAYS,
@@ -223,11 +224,11 @@ SECTIONS = (
     _section(
         "allmant",
         "KAT_3",
-        Question(
-            id="vardniva",
-            ref="205",
-            label=_T["FRG_205.RBK"],
-            kind=FieldKind.RADIO,
+        form_question(
+            _T,
+            "vardniva",
+            "205",
+            FieldKind.RADIO,
             options=(
                 Option("VN1", _T["KV_VARDNIVA_VN1.RBK"]),
                 Option("VN2", _T["KV_VARDNIVA_VN2.RBK"]),
@@ -238,21 +239,21 @@ SECTIONS = (
             ),
             mandatory=ALWAYS,
         ),
-        Question(
-            id="diagnos_ar",
-            ref="35",
-            label=_T["FRG_35.RBK"],
-            kind=FieldKind.NUMBER,
+        form_question(
+            _T,
+            "diagnos_ar",
+            "35",
+            FieldKind.NUMBER,
             placeholder="åååå",
             mandatory=ALWAYS,
             min_value=1900,
             max_value=2100,
         ),
-        Question(
-            id="diabetes_typ",
-            ref="18",
-            label=_T["FRG_18.RBK"],
-            kind=FieldKind.RADIO,
+        form_question(
+            _T,
+            "diabetes_typ",
+            "18",
+            FieldKind.RADIO,
             options=(
                 Option("E10", _T["SVAR_TYP1.RBK"]),
                 Option("E11", _T["SVAR_TYP2.RBK"]),
@@ -269,11 +270,11 @@ SECTIONS = (
             help="T.ex. insulin och vissa tabletter (sulfonylurea, glinider).",
             visible=equals(MEDICINERING, True),
         ),
-        Question(
-            id="behandling",
-            ref="209",
-            label=_T["FRG_209.RBK"],
-            kind=FieldKind.CHECKBOXES,
+        form_question(
+            _T,
+            "behandling",
+            "209",
+            FieldKind.CHECKBOXES,
             options=(
                 Option("INSULIN", _T["DFR_209.1.RBK"]),
                 Option("TABLETTER", _T["DFR_209.2.RBK"]),
@@ -325,11 +326,11 @@ SECTIONS = (
         "ovrigt",
         "KAT_6",
         _yes_no("komplikationer", "206"),
-        Question(
-            id="komplikationer_beskrivning",
-            ref="206.2",
-            label=_T["DFR_206.2.RBK"],
-            kind=FieldKind.TEXTAREA,
+        form_question(
+            _T,
+            "komplikationer_beskrivning",
+            "206.2",
+            FieldKind.TEXTAREA,
             help="T.ex. synpåverkan, neuropati eller hjärt-kärlsjukdom.",
             visible=equals("komplikationer", True),
             mandatory=ALWAYS,
@@ -340,21 +341,21 @@ SECTIONS = (
     _section(
         "bedomning",
         "KAT_7",
-        Question(
-            id=BEDOMNING,
-            ref="33",
-            label=_T["FRG_33.RBK"],
-            kind=FieldKind.CHECKBOXES,
+        form_question(
+            _T,
+            BEDOMNING,
+            "33",
+            FieldKind.CHECKBOXES,
             options=_behorigheter((*BEHORIGHET_CODES, "VAR11")),
             help="Välj de behörigheter kraven är uppfyllda för, eller Kan inte ta ställning.",
             mandatory=ALWAYS,
             exclusive_options=("VAR11",),
         ),
-        Question(
-            id="ovriga_kommentarer",
-            ref="32",
-            label=_T["FRG_32.RBK"],
-            kind=FieldKind.TEXTAREA,
+        form_question(
+            _T,
+            "ovriga_kommentarer",
+            "32",
+            FieldKind.TEXTAREA,
             max_length=LONG_MAX,
         ),
     ),
