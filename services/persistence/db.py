@@ -14,6 +14,8 @@ from sqlmodel import Session, SQLModel, create_engine
 
 from services.settings import get_settings
 
+CONNECT_TIMEOUT = 5  # seconds (PostgreSQL)
+
 
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
@@ -35,7 +37,11 @@ def _make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # A database that hangs instead of refusing (a dead host, a dropped route) must not hold
+    # a worker until TCP gives up: connecting fails after CONNECT_TIMEOUT seconds and counts as
+    # the database being away (is_unavailable: the autosave retries, the UI says so).
+    connect_args = {"connect_timeout": CONNECT_TIMEOUT} if url.startswith("postgresql") else {}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def is_unavailable(exc: BaseException) -> bool:
