@@ -70,6 +70,34 @@ class CertificateView:
     relations: RelationsView
 
 
+def status_text(cert: Certificate) -> str:
+    """The status line of the certificate page: what the certificate's status means now."""
+    match cert.status:
+        case CertificateStatus.DRAFT:
+            return "Utkastet sparas automatiskt."
+        case CertificateStatus.READY_FOR_SIGNING:
+            return "Utkastet är klart för signering."
+        case CertificateStatus.LOCKED:
+            return (
+                "Utkastet är låst. Det har inte signerats inom 14 dagar och kan endast "
+                "kopieras, skrivas ut eller makuleras."
+            )
+        case CertificateStatus.SIGNED:
+            return (
+                f"Intyget är signerat {localtime.format_datetime(cert.signed_at)} "
+                f"av {cert.signed_by_name}."
+            )
+        case CertificateStatus.SENT:
+            recipient = get_definition(cert.type).recipient.label
+            return (
+                f"Intyget är signerat och skickat till {recipient} "
+                f"{localtime.format_datetime(cert.sent_at)}."
+            )
+        case CertificateStatus.REVOKED:
+            return f"Intyget är makulerat {localtime.format_datetime(cert.revoked_at)}."
+    return ""
+
+
 def get_certificate(user: SessionUser, certificate_id: str) -> Certificate:
     """Read a certificate the user may open (audited as a read of patient data).
 

@@ -26,8 +26,9 @@ from services import (
     routes,
     sick_leave,
 )
-from services.certificates import form_model, get_definition, shows_fmb
-from services.certificates.base import FieldKind, Severity
+from services.certificate_views import status_text
+from services.certificates import form_model, get_definition, periods, shows_fmb
+from services.certificates.base import Severity
 from services.certificates.validation import (
     NEWLY_REQUIRED_TEXT,
     missing_fields,
@@ -35,7 +36,6 @@ from services.certificates.validation import (
     validate,
 )
 from services.errors import DatabaseUnavailable, PuUnavailable, WebcertError
-from services.localtime import format_datetime
 from services.rights import REVOKE_REASONS
 from state import (
     autosave,
@@ -105,7 +105,7 @@ class CertificateState(rx.State):
     signs_and_sends: bool = False  # "Signera och skicka" (§6.3.1): lifecycle.sends_when_signed
     actions: list[str] = []
     relation_links: list[dict[str, str]] = []
-    replacement_draft_id: str = ""
+    _replacement_draft_id: str = ""
     dialog: str = ""
     busy: bool = False
     action_error: str = ""
@@ -154,7 +154,7 @@ class CertificateState(rx.State):
             target = {Severity.ERROR: errors, Severity.WARNING: warnings}.get(m.severity, missing)
             target.setdefault(m.question_id, m.message)
         missing_all = set(missing)
-        self._assign("working_time", self._working_time(definition, content))
+        self._assign("working_time", periods.working_times(definition, content))
         check = (
             sick_leave.length_check(
                 self.cert_type, content, sick_leave.from_json(self._earlier_periods)
@@ -190,36 +190,6 @@ class CertificateState(rx.State):
             "appeared",
             {qid: NEWLY_REQUIRED_TEXT for qid in self._appeared} if self.editable else {},
         )
-
-    def _working_time(self, definition, content: dict[str, Any]) -> dict[str, str]:  # type: ignore[no-untyped-def]
-        """Resulting working time per reduced period (§5.8), from the services."""
-        from services.certificates import periods
-
-        result: dict[str, str] = {}
-        for section in definition.sections:
-            leave = [q for q in section.questions if q.kind == FieldKind.SICK_LEAVE]
-            hours = [q for q in section.questions if q.kind == FieldKind.NUMBER]
-            if not leave or not hours:
-                continue
-            raw_hours = content.get(hours[0].id)
-            if isinstance(raw_hours, str):
-                try:
-                    raw_hours = float(raw_hours.replace(",", "."))
-                except ValueError:
-                    continue
-            if not isinstance(raw_hours, int | float) or raw_hours <= 0:
-                continue
-            for code, period in (content.get(leave[0].id) or {}).items():
-                if not isinstance(period, dict):
-                    continue
-                start = periods.parse_date(str(period.get("from") or ""))
-                end = periods.parse_date(str(period.get("to") or ""))
-                if start and end and end >= start:
-                    try:
-                        result[code] = periods.working_time(float(raw_hours), code, start, end).text
-                    except (ValueError, KeyError):
-                        continue
-        return result
 
     def _fail(self, exc: Exception) -> None:
         self.action_error = error_message(exc, GENERIC_ERROR, "certificate action")
@@ -279,8 +249,8 @@ class CertificateState(rx.State):
             for r in view.relations.links
         ]
         self.previous_period = view.relations.previous_period or ""
-        self.replacement_draft_id = view.relations.replacement_draft_id or ""
-        self.status_text = self._status_text(cert)
+        self._replacement_draft_id = view.relations.replacement_draft_id or ""
+        self.status_text = status_text(cert)
         self._earlier_periods = await self._load_earlier_periods(user, cert)
         self._recompute()
 
@@ -294,27 +264,6 @@ class CertificateState(rx.State):
             log.exception("earlier sick-leave periods could not be read")
             return []
         return sick_leave.to_json(found)
-
-    def _status_text(self, cert) -> str:  # type: ignore[no-untyped-def]
-        match cert.status.value:
-            case "DRAFT":
-                return "Utkastet sparas automatiskt."
-            case "READY_FOR_SIGNING":
-                return "Utkastet är klart för signering."
-            case "LOCKED":
-                return (
-                    "Utkastet är låst. Det har inte signerats inom 14 dagar och kan endast "
-                    "kopieras, skrivas ut eller makuleras."
-                )
-            case "SIGNED":
-                signed = format_datetime(cert.signed_at)
-                return f"Intyget är signerat {signed} av {cert.signed_by_name}."
-            case "SENT":
-                sent = format_datetime(cert.sent_at)
-                return f"Intyget är signerat och skickat till {self.recipient} {sent}."
-            case "REVOKED":
-                return f"Intyget är makulerat {format_datetime(cert.revoked_at)}."
-        return ""
 
     # --- loading and editing ------------------------------------------------------------
     @rx.event
@@ -691,8 +640,6 @@ class CertificateState(rx.State):
     @rx.event
     async def apply_end_date_shortcut(self, base: str):
         """§5.7: "d90", "4v", "m3" ... in the t.o.m. field sets the end date on leaving it."""
-        from services.certificates import periods
-
         if not self.editable or not isinstance(base, str) or base + ".to" not in self._values:
             return
         raw = self._values[base + ".to"].strip()
@@ -735,7 +682,7 @@ class CertificateState(rx.State):
         if not isinstance(name, str) or name not in DIALOGS or self._refused("open_dialog"):
             return
         self.action_error = ""
-        if name == "replace" and self.replacement_draft_id:
+        if name == "replace" and self._replacement_draft_id:
             name = "replace_existing"
         if name == "revoke":
             self.revoke_reason = ""
@@ -822,8 +769,8 @@ class CertificateState(rx.State):
 
     @rx.event
     async def continue_replacement(self):
-        if self.replacement_draft_id:
-            return rx.redirect(routes.certificate(self.replacement_draft_id))
+        if self._replacement_draft_id:
+            return rx.redirect(routes.certificate(self._replacement_draft_id))
         return None
 
     @rx.event

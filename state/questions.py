@@ -136,18 +136,16 @@ def _frame_css(view: questions.QuestionsView) -> str:
 class QuestionState(rx.State):
     """The Ärendekommunikation tab of the open certificate."""
 
-    q_cert_id: str = ""
+    _q_cert_id: str = ""
     q_loaded: bool = False
     q_error: str = ""
     q_notice: str = ""
     available: bool = False
     unavailable_text: str = ""
     allowed: bool = False
-    refusal: str = ""
     complement_threads: list[ThreadRow] = []
     admin_threads: list[ThreadRow] = []
     unhandled: int = 0
-    framed_fields: list[str] = []
     # Administrativa frågor (§6.1)
     ask_open: bool = False
     ask_topic: str = ""
@@ -182,15 +180,13 @@ class QuestionState(rx.State):
 
     async def _reload(self, *, audit_read: bool = False, touch: bool = True) -> None:
         user = current_user(self, touch=touch)
-        view = await questions.list_threads(user, self.q_cert_id, audit_read=audit_read)
+        view = await questions.list_threads(user, self._q_cert_id, audit_read=audit_read)
         self.available = view.available
         self.unavailable_text = view.unavailable_text
         self.allowed = view.allowed
-        self.refusal = view.refusal
         self.complement_threads = [_row(v) for v in view.complement_threads]
         self.admin_threads = [_row(v) for v in view.admin_threads]
         self.unhandled = view.unhandled
-        self.framed_fields = list(view.framed_fields)
         self.can_complement = view.can_complement
         self.can_no_more_info = view.can_no_more_info
         self.no_more_info_refusal = view.no_more_info_refusal
@@ -220,7 +216,7 @@ class QuestionState(rx.State):
     async def _after_change(self) -> None:
         """Reload here and push the change to the other open pages of the certificate."""
         await self._reload()
-        schedule_refresh(self.q_cert_id, exclude=self._token())
+        schedule_refresh(self._q_cert_id, exclude=self._token())
 
     # --- loading ----------------------------------------------------------------------------
     @rx.event
@@ -232,14 +228,14 @@ class QuestionState(rx.State):
     async def load(self):
         """on_load of the certificate page: register the tab and load the threads."""
         cert_id = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1][:64]
-        if self.q_cert_id != cert_id:
+        if self._q_cert_id != cert_id:
             self.ask_open = False
             self.ask_topic = ""
             self.ask_text = ""
             self.cannot_open = False
             self.answering_id = ""
             self.answer_text = ""
-        self.q_cert_id = cert_id
+        self._q_cert_id = cert_id
         self.q_error = ""
         self.q_notice = ""
         self.q_loaded = False
@@ -287,7 +283,7 @@ class QuestionState(rx.State):
 
     async def _save_question_draft(self) -> None:
         """Autosave of the question being written, off the event loop (one write per change)."""
-        cookie, cert_id = self.router.headers.cookie, self.q_cert_id
+        cookie, cert_id = self.router.headers.cookie, self._q_cert_id
         topic, text = self.ask_topic, self.ask_text
 
         def save() -> None:
@@ -303,7 +299,7 @@ class QuestionState(rx.State):
     @guarded(error="q_error", generic=GENERIC_ERROR)
     async def send_question(self):
         await questions.ask(
-            current_user(self), self.q_cert_id, topic=self.ask_topic, text=self.ask_text
+            current_user(self), self._q_cert_id, topic=self.ask_topic, text=self.ask_text
         )
         self.ask_text = ""
         self.ask_topic = ""
@@ -334,7 +330,7 @@ class QuestionState(rx.State):
 
     async def _save_answer_draft(self, thread_id: str, text: str) -> None:
         """Autosave of an answer being written, off the event loop (one write per change)."""
-        cookie, cert_id = self.router.headers.cookie, self.q_cert_id
+        cookie, cert_id = self.router.headers.cookie, self._q_cert_id
 
         def save() -> None:
             user = identity.get_session(identity.token_from_cookie_header(cookie))
@@ -352,7 +348,7 @@ class QuestionState(rx.State):
         if not self.answering_id:
             return
         await questions.answer(
-            current_user(self), self.q_cert_id, self.answering_id, text=self.answer_text
+            current_user(self), self._q_cert_id, self.answering_id, text=self.answer_text
         )
         self.answering_id = ""
         self.answer_text = ""
@@ -366,7 +362,7 @@ class QuestionState(rx.State):
         self.q_error = ""
         try:
             await questions.mark_handled(
-                current_user(self), self.q_cert_id, thread_id, handled=checked is True
+                current_user(self), self._q_cert_id, thread_id, handled=checked is True
             )
             await self._after_change()
         except Exception as exc:  # noqa: BLE001
@@ -385,7 +381,7 @@ class QuestionState(rx.State):
     @guarded(error="q_error", generic=GENERIC_ERROR)
     async def complement(self):
         """A. Komplettera intyg: a new draft opens (or the existing one, §6.3.2)."""
-        draft = await questions.complement_with_new_certificate(current_user(self), self.q_cert_id)
+        draft = await questions.complement_with_new_certificate(current_user(self), self._q_cert_id)
         return rx.redirect(routes.certificate(draft.id))
 
     @rx.event
@@ -426,13 +422,13 @@ class QuestionState(rx.State):
         user = current_user(self)
         if self.cannot_choice == NO_MORE_INFO:
             draft = await questions.cannot_complement_no_more_info(
-                user, self.q_cert_id, comment=self.cannot_text
+                user, self._q_cert_id, comment=self.cannot_text
             )
             self.cannot_open = False
             return rx.redirect(routes.certificate(draft.id))
         if self.cannot_choice == NO_ONE:
             await questions.cannot_complement_no_one_responsible(
-                user, self.q_cert_id, message=self.cannot_text
+                user, self._q_cert_id, message=self.cannot_text
             )
             self.cannot_open = False
             self.cannot_text = ""
@@ -448,7 +444,7 @@ async def refresh_panel(state: rx.State, cert_id: str) -> None:
     """Signing, sending or revoking (by ``state``'s own tab) changes what Ärendekommunikation
     offers (§6): the question panel follows at once, without a reload (issue 15, item 10)."""
     panel = await state.get_state(QuestionState)
-    if panel.q_cert_id == cert_id:
+    if panel._q_cert_id == cert_id:
         await panel._refresh_pushed()
 
 
@@ -468,7 +464,7 @@ async def refresh_open_pages(certificate_id: str, *, exclude: str | None = None)
             continue
         try:
             async with runtime.modify(token, QuestionState) as panel:
-                if panel.q_cert_id != certificate_id:  # the tab shows something else now
+                if panel._q_cert_id != certificate_id:  # the tab shows something else now
                     continue  # (its certificate page takes it out of the registry)
                 await panel._refresh_pushed()
                 pushed += 1

@@ -20,8 +20,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
+
+from services.certificates.base import CertificateDefinition, FieldKind
 
 __all__ = [
     "GRADES",
@@ -149,3 +152,34 @@ def working_time(hours_per_week: float, grade_code: str, start: date, end: date)
         days=period_days(start, end),
         remaining_hours_per_week=remaining,
     )
+
+
+def working_times(definition: CertificateDefinition, content: dict[str, Any]) -> dict[str, str]:
+    """The resulting working time of each reduced sick-leave period of ``content`` (§5.8), by
+    grade code: for every section with a sick-leave field and a number field (hours per
+    week). A period without valid dates, or without hours, has none."""
+    result: dict[str, str] = {}
+    for section in definition.sections:
+        leave = [q for q in section.questions if q.kind == FieldKind.SICK_LEAVE]
+        hours = [q for q in section.questions if q.kind == FieldKind.NUMBER]
+        if not leave or not hours:
+            continue
+        raw_hours = content.get(hours[0].id)
+        if isinstance(raw_hours, str):
+            try:
+                raw_hours = float(raw_hours.replace(",", "."))
+            except ValueError:
+                continue
+        if not isinstance(raw_hours, int | float) or raw_hours <= 0:
+            continue
+        for code, period in (content.get(leave[0].id) or {}).items():
+            if not isinstance(period, dict):
+                continue
+            start = parse_date(str(period.get("from") or ""))
+            end = parse_date(str(period.get("to") or ""))
+            if start and end and end >= start:
+                try:
+                    result[code] = working_time(float(raw_hours), code, start, end).text
+                except (ValueError, KeyError):
+                    continue
+    return result

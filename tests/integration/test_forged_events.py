@@ -126,7 +126,7 @@ async def test_questions_on_another_units_certificate_are_refused(doctor_token, 
 
     cert = await _other_unit_sent_certificate()
     st = state_for(QuestionState, doctor_token)
-    st.q_cert_id = cert.id  # forged
+    st._q_cert_id = cert.id  # forged
     st.ask_topic, st.ask_text = "OVRIGT", "Fråga från fel vårdenhet"
     await fn(QuestionState.send_question)(st)
     assert "annan vårdenhet" in st.q_error

@@ -295,7 +295,7 @@ async def _owners_tab(world: dict[str, Any]) -> Any:
 
 def _forge_pointing_at(root: Any, victim: Victim) -> None:
     for st in _substates(root):
-        for attr in ("cert_id", "q_cert_id", "_cert_id"):
+        for attr in ("cert_id", "_q_cert_id", "_cert_id"):
             if hasattr(st, attr) and isinstance(getattr(st, attr), str):
                 setattr(st, attr, victim.draft_id)
     cs = root.get_substate(CertificateState.get_full_name().split("."))
