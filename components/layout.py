@@ -1,6 +1,11 @@
-"""Page frame: header with user, role and care unit; sekretess information dialog."""
+"""Page frame: header with user, role and care unit; sekretess information dialog; the page
+decorator every page of webcert_ui/pages.py is registered with."""
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
 
@@ -129,3 +134,63 @@ def error_callout(message: rx.Var, testid: str = "error-message") -> rx.Componen
         data_testid=testid,
         width="100%",
     )
+
+
+def message_card(heading: str, *body: rx.Component, max_width: str = "40em") -> rx.Component:
+    """A card with a heading and a few lines (error pages, choosing a care unit)."""
+    return rx.card(
+        rx.vstack(rx.heading(heading, size="5"), *body, spacing="3"), max_width=max_width
+    )
+
+
+def data_table(
+    headings: list[str], rows: rx.Var, cells: Callable[[Any], list[Any]], **props: Any
+) -> rx.Component:
+    """A full-width table: a header row of ``headings``, then one row per item of ``rows``
+    with the cells ``cells(item)`` returns (components or vars)."""
+    return rx.table.root(
+        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headings])),
+        rx.table.body(
+            rx.foreach(rows, lambda item: rx.table.row(*[rx.table.cell(c) for c in cells(item)]))
+        ),
+        width="100%",
+        **props,
+    )
+
+
+def not_logged_in() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Du är inte inloggad", size="6"),
+        rx.text(SessionState.session_error, data_testid="session-error"),
+        spacing="3",
+    )
+
+
+def logged_in_frame(*children: rx.Component) -> rx.Component:
+    """The page frame around ``children`` when a user is logged in, else "Du är inte inloggad"."""
+    return page_frame(rx.cond(SessionState.logged_in, rx.fragment(*children), not_logged_in()))
+
+
+Content = Callable[[], rx.Component]
+
+
+def page(
+    route: str,
+    title: str,
+    on_load: Any = None,
+    *,
+    frame: Callable[..., rx.Component] = page_frame,
+) -> Callable[[Content], Content]:
+    """Register a page (``rx.page``) at ``route`` with ``title`` and its ``on_load`` events;
+    the page function returns its content, which ``frame`` surrounds (the header, the main
+    region; ``logged_in_frame`` for a page only a logged-in user sees)."""
+
+    def register(content: Content) -> Content:
+        @functools.wraps(content)
+        def framed() -> rx.Component:
+            return frame(content())
+
+        rx.page(route=route, title=title, on_load=on_load)(framed)
+        return framed
+
+    return register
