@@ -301,11 +301,8 @@ class CertificateState(rx.State):
             self.action_notice = notice
             if unsaved is not None:
                 await self._keep_unsaved(*unsaved)
-        except WebcertError as exc:
-            self.page_error = exc.message
-        except Exception:
-            log.exception("loading certificate failed")
-            self.page_error = GENERIC_ERROR
+        except Exception as exc:  # noqa: BLE001 - shown as a Swedish message
+            self.page_error = error_message(exc, GENERIC_ERROR, "loading certificate")
         if self.page_error:
             self._leave(previous)
             self.cert_id = ""
@@ -423,18 +420,19 @@ class CertificateState(rx.State):
         if was_editable != self.editable:
             self._recompute()
 
-    async def _reopen(self, *, rejoin: bool = False) -> None:
-        """Open the certificate again (after an action, or when a push says it changed)."""
+    async def _reopen(self, *, rejoin: bool = False) -> bool:
+        """Open the certificate again (after an action, when a push says it changed, or to
+        take priority back); False, with the page's error shown, when it cannot be opened."""
+        opened = False
         try:
             await self._open(self.cert_id)
             self._join(rejoin=rejoin)
-        except WebcertError as exc:
-            self.page_error = exc.message
-        except Exception:
-            log.exception("reopening certificate failed")
-            self.page_error = GENERIC_ERROR
+            opened = True
+        except Exception as exc:  # noqa: BLE001 - shown as a Swedish message
+            self.page_error = error_message(exc, GENERIC_ERROR, "reopening certificate")
         if not self.editable:
             await set_save_status(self, "")
+        return opened
 
     # --- PU-tjänsten outage (§4.10.2) -------------------------------------------------------
     async def _pu_pushed(self, down: bool) -> None:
@@ -480,17 +478,8 @@ class CertificateState(rx.State):
         if not self.cert_id or self.loading:
             return
         self.action_error = ""
-        try:
-            await self._open(self.cert_id)
-            self._join()
-        except WebcertError as exc:
-            self.page_error = exc.message
-            return
-        except Exception:
-            log.exception("reopening certificate failed")
-            self.page_error = GENERIC_ERROR
-            return
-        await set_save_status(self, "")
+        if await self._reopen():
+            await set_save_status(self, "")
 
     @rx.event
     async def set_value(self, key: str, value: Any):
@@ -711,23 +700,21 @@ class CertificateState(rx.State):
     @rx.event
     async def sign(self):
         """Signera intyget: shows what is missing (§5.6), otherwise signs (§4.2)."""
-        if self.busy or self._refused("sign"):
-            return
-        self.show_missing = True
-        self._recompute()
-        if self.missing_sections:
-            return
-        await self._run("sign")
+        await self._run_when_complete("sign")
 
     @rx.event
     async def mark_ready(self):
-        if self.busy or self._refused("mark_ready"):
+        """Markera klart för signering (§4.2.1), also only when nothing is missing."""
+        await self._run_when_complete("mark_ready")
+
+    async def _run_when_complete(self, name: str) -> None:
+        """Show what is missing (§5.6); when nothing is, carry out the action."""
+        if self.busy or self._refused(name):
             return
         self.show_missing = True
         self._recompute()
-        if self.missing_sections:
-            return
-        await self._run("mark_ready")
+        if not self.missing_sections:
+            await self._run(name)
 
     @rx.event
     async def confirm(self):

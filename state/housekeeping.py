@@ -22,6 +22,8 @@ import logging
 import time
 from typing import Any
 
+from state import runtime
+
 log = logging.getLogger(__name__)
 EVICT_AFTER = 60.0  # seconds disconnected
 INTERVAL = 15.0
@@ -37,8 +39,6 @@ def _classes(root: Any) -> list[Any]:
 
 def _manager_and_connected() -> tuple[Any, set[str]] | None:
     from reflex.istate.manager.disk import StateManagerDisk
-
-    from state import runtime
 
     app = runtime.app()
     if app is None:
@@ -91,15 +91,12 @@ async def evict_once(now: float | None = None) -> int:
     return len(gone)
 
 
+async def _evict_and_tell() -> None:
+    evicted = await evict_once()
+    if evicted:
+        log.info("evicted the states of %d closed tabs", evicted)
+
+
 async def evict_forever(interval: float = INTERVAL) -> None:
     """Lifespan task (one worker, disk state manager)."""
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            evicted = await evict_once()
-            if evicted:
-                log.info("evicted the states of %d closed tabs", evicted)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.warning("evicting closed tabs' states failed", exc_info=True)
+    await runtime.repeat(interval, _evict_and_tell, "evicting closed tabs' states")

@@ -174,14 +174,7 @@ async def sweep_once() -> int:
 
 async def sweep_forever(interval: float = SWEEP_INTERVAL) -> None:
     """Lifespan task: prune disconnected viewers of drafts that have viewers."""
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await sweep_once()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.warning("sweeping disconnected draft viewers failed", exc_info=True)
+    await runtime.repeat(interval, sweep_once, "sweeping disconnected draft viewers")
 
 
 def schedule_saved_state(cert_id: str, *, exclude: str) -> None:

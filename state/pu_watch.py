@@ -62,11 +62,4 @@ async def check_once() -> bool | None:
 
 async def watch_forever(interval: float = WATCH_INTERVAL) -> None:
     """Lifespan task: watch PU-tjänsten while certificate pages are open."""
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await check_once()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.warning("watching PU-tjänsten failed", exc_info=True)
+    await runtime.repeat(interval, check_once, "watching PU-tjänsten")

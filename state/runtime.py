@@ -6,7 +6,7 @@ uses it without importing the states it pushes to:
 
 - :func:`app`: the app of this process (None in plain service or API tests);
 - :func:`spawn`: run a coroutine as a background task that is kept referenced and whose
-  failure is logged;
+  failure is logged; :func:`repeat`: the loop of a lifespan task;
 - :func:`modify`: one tab's substate, changed out of band with ``app.modify_state``
   (Reflex sends the changed vars over that tab's websocket). With Redis any worker may
   modify any tab's state; Reflex's Redis token manager relays the delta to the worker that
@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 import reflex as rx
@@ -77,6 +77,19 @@ def tab_shows(state: rx.State, shown_id: str, cert_id: str) -> bool:
     certificate ``cert_id``, not another page it navigated to since."""
     path = str(state.router.url.path or "")
     return shown_id == cert_id and (not path or path.rstrip("/").endswith(cert_id))
+
+
+async def repeat(interval: float, step: Callable[[], Awaitable[Any]], what: str) -> None:
+    """A lifespan task's loop: ``step()`` every ``interval`` seconds, for ever; a failure is
+    logged ("``what`` failed") and the next round comes as usual."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await step()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("%s failed", what, exc_info=True)
 
 
 @contextlib.asynccontextmanager
