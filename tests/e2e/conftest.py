@@ -70,6 +70,10 @@ class App:
         assert r.status_code == 200, r.text
         return r.json()["url"]
 
+    def ehr_get(self, path: str, **params: str) -> httpx.Response:
+        """A GET on Webcert's EHR API, as the demo EHR system (its API key)."""
+        return self.api.get(path, params=params, headers=self.ehr_headers)
+
     def testability(self, path: str, body: dict) -> httpx.Response:
         return self.api.post("/testability" + path, json=body)
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.factories import DOCTOR, TOLVAN, UNIT, full_fk7804
 
@@ -58,17 +59,47 @@ def fill_complete_fk7804(page: Page, *, today: date | None = None) -> None:
     wait_saved(page)
 
 
-def certificate(app_server: Any, status: str, pnr: str = TOLVAN) -> str:
-    """A complete FK7804 put directly into ``status`` through the testability API; its id."""
+def sign_the_opened_draft(page: Page) -> str:
+    """The editor has just opened a new FK7804 draft: fill it completely, sign it; its id."""
+    expect(page).to_have_url(re.compile(r"/intyg/[0-9a-f-]+$"))
+    cert_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    fill_complete_fk7804(page)
+    page.get_by_test_id("action-sign").click()
+    expect(page.get_by_test_id("certificate-status")).to_have_text("Signerat")
+    return cert_id
+
+
+def reload_until_shown(page: Page, found: Locator, seconds: int = 30) -> None:
+    """Reload the (EHR's) page until ``found`` is there: the outbox worker delivers within a
+    few seconds. The caller's expectation on ``found`` follows."""
+    for _ in range(seconds):
+        if found.count():
+            break
+        page.wait_for_timeout(1000)
+        page.reload()
+
+
+def certificate(
+    app_server: Any,
+    status: str,
+    pnr: str = TOLVAN,
+    *,
+    cert_type: str = "fk7804",
+    content: dict[str, Any] | None = None,
+    **extra: Any,
+) -> str:
+    """A certificate put directly into ``status`` through the testability API (by default a
+    complete FK7804; ``extra``: more of the API's fields, e.g. ``created_days_ago``); its id."""
     r = app_server.testability(
         "/certificates",
         {
-            "type": "fk7804",
+            "type": cert_type,
             "personnummer": pnr,
             "hsa_id": DOCTOR,
             "unit_id": UNIT,
             "status": status,
-            "content": full_fk7804(),
+            "content": full_fk7804() if content is None else content,
+            **extra,
         },
     )
     assert r.status_code == 201, r.text

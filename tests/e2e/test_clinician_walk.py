@@ -10,6 +10,7 @@ import re
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
+from tests.e2e.helpers import certificate
 from tests.factories import DOCTOR, SEKRETESS_DOCTOR, UNIT
 
 
@@ -17,23 +18,6 @@ def _login(app_server, page: Page, hsa_id: str, unit_id: str | None = None) -> N
     body = {"hsa_id": hsa_id, **({"unit_id": unit_id} if unit_id else {})}
     r = page.request.post(app_server.base_url + "/testability/login", data=body)
     assert r.ok, r.text()
-
-
-def _certificate(app_server, status: str, cert_type: str = "fk7804", **extra) -> str:
-    r = app_server.testability(
-        "/certificates",
-        {
-            "status": status,
-            "type": cert_type,
-            "personnummer": "191212121212",
-            "hsa_id": DOCTOR,
-            "unit_id": UNIT,
-            "content": {"funktionsnedsattning": "Hosta"},
-            **extra,
-        },
-    )
-    assert r.status_code == 201, r.text
-    return r.json()["id"]
 
 
 # --- item 16 ----------------------------------------------------------------------------------
@@ -96,7 +80,7 @@ def test_item19_accessible_names_and_one_revoked_banner(app_server, page: Page, 
     expect(page.get_by_test_id("field-aktivitetsbegransning-help")).to_be_visible()
 
     # revoking shows one banner saying "makulerat", not two
-    signed = _certificate(app_server, "SIGNED")
+    signed = certificate(app_server, "SIGNED", content={"funktionsnedsattning": "Hosta"})
     page.goto(app_server.deep_link(signed))
     page.get_by_test_id("action-revoke").click()
     page.get_by_test_id("revoke-reason-FELAKTIG_PATIENT").click()
@@ -151,7 +135,7 @@ def test_item10_question_panel_follows_sending_and_shows_an_unsent_question(
     from tests.factories import complete_fk7804
 
     content = complete_fk7804(ovrigt="Patienten mår bättre.")
-    cert_id = _certificate(app_server, "SIGNED", content=content)  # complete: FK takes it
+    cert_id = certificate(app_server, "SIGNED", content=content)  # complete: FK takes it
     page.goto(app_server.deep_link(cert_id))
     panel = page.get_by_test_id("question-panel")
     expect(panel).to_contain_text("Ärendekommunikation finns när intyget är signerat och skickat")
@@ -175,7 +159,7 @@ def test_item10_question_panel_follows_sending_and_shows_an_unsent_question(
 
 # --- item 18 ----------------------------------------------------------------------------------
 def test_item18_fk7263_is_viewed_and_printed(app_server, page: Page, shot, tmp_path) -> None:
-    cert_id = _certificate(app_server, "SENT", cert_type="fk7263", content={})
+    cert_id = certificate(app_server, "SENT", cert_type="fk7263", content={})
     page.goto(app_server.deep_link(cert_id))
     expect(page.get_by_test_id("certificate-title")).to_have_text("Läkarintyg FK7263")
     expect(page.get_by_test_id("certificate-status")).to_have_text("Skickat")

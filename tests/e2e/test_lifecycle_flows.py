@@ -9,7 +9,7 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from tests.e2e.helpers import FK_OFFSET, certificate, fill_complete_fk7804
-from tests.factories import ADMIN, DOCTOR, MAJ_SEKRETESS, TOLVAN, UNIT, full_fk7804
+from tests.factories import ADMIN, MAJ_SEKRETESS, full_fk7804
 
 
 def test_doctor_signs_and_sends(app_server, page: Page, shot) -> None:
@@ -129,19 +129,7 @@ def test_a_recipients_refusal_is_shown_and_the_certificate_stays_unsent(
     simulator refuses the RegisterCertificate with its rule text; the user reads it in Swedish
     and the certificate stays Signerat."""
     broken = {k: v for k, v in full_fk7804().items() if k != "diagnoser"}
-    r = app_server.testability(
-        "/certificates",
-        {
-            "type": "fk7804",
-            "personnummer": TOLVAN,
-            "hsa_id": DOCTOR,
-            "unit_id": UNIT,
-            "status": "SIGNED",
-            "content": broken,
-        },
-    )
-    assert r.status_code == 201, r.text
-    cert_id = r.json()["id"]
+    cert_id = certificate(app_server, "SIGNED", content=broken)
     page.goto(app_server.deep_link(cert_id))
     page.get_by_test_id("action-send").click()
     page.get_by_test_id("dialog-confirm-send").click()

@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.helpers import certificate, fill_complete_fk7804, tid, wait_saved
-from tests.factories import DOCTOR, TOLVAN, UNIT
+from tests.factories import DOCTOR, UNIT
 
 ZANDOR = "TSTNMT2321000156-TLZR"  # Zandor Tandläkare
 ZETA = "TSTNMT2321000156-ZEVC"  # Zeta Vårdcentral
@@ -56,20 +56,10 @@ def test_badge_names_only_who_has_this_draft_open(app_server, page: Page) -> Non
 def test_draft_older_than_14_days_opens_locked(app_server, page: Page) -> None:
     """Item 3: a draft created 15 days ago is locked the moment it is opened, not when the
     background job comes round."""
-    r = app_server.testability(
-        "/certificates",
-        {
-            "type": "fk7804",
-            "personnummer": TOLVAN,
-            "hsa_id": DOCTOR,
-            "unit_id": UNIT,
-            "status": "DRAFT",
-            "content": {"ovrigt": "Gammalt utkast"},
-            "created_days_ago": 15,
-        },
+    draft = certificate(
+        app_server, "DRAFT", content={"ovrigt": "Gammalt utkast"}, created_days_ago=15
     )
-    assert r.status_code == 201, r.text
-    _open(page, app_server.deep_link(r.json()["id"]))
+    _open(page, app_server.deep_link(draft))
     expect(page.get_by_test_id("certificate-status")).to_have_text("Låst utkast")
     expect(page.get_by_test_id(tid("ovrigt"))).to_have_count(0)
     expect(page.get_by_test_id("action-sign")).to_have_count(0)

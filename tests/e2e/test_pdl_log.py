@@ -41,25 +41,14 @@ def test_pdl_ansvarig_filters_by_patient_and_downloads_csv_and_pdf(
     page.get_by_test_id(tid("ovrigt")).press("Tab")
     wait_saved(page)
     performed.append(("WRITE", DOCTOR))
-    r = app_server.api.get(
-        f"/api/v1/certificates/{cert_id}/pdf",
-        params={"user_hsa_id": DOCTOR},
-        headers=app_server.ehr_headers,
-    )
+    r = app_server.ehr_get(f"/api/v1/certificates/{cert_id}/pdf", user_hsa_id=DOCTOR)
     assert r.status_code == 200
     performed.append(("PRINT", DOCTOR))
-    r = app_server.api.get(
-        f"/api/v1/units/{UNIT}/certificates",
-        params={"patient": ATHENA},
-        headers=app_server.ehr_headers,
-    )
+    r = app_server.ehr_get(f"/api/v1/units/{UNIT}/certificates", patient=ATHENA)
     assert r.status_code == 200
     performed.append(("LIST", "system:demo-ehr"))
-    r = app_server.api.get(  # a person without a commission on the unit: refused, logged
-        f"/api/v1/certificates/{cert_id}",
-        params={"user_hsa_id": "TSTNMT2321000156-1079"},
-        headers=app_server.ehr_headers,
-    )
+    # a person without a commission on the unit: refused, logged
+    r = app_server.ehr_get(f"/api/v1/certificates/{cert_id}", user_hsa_id="TSTNMT2321000156-1079")
     assert r.status_code == 403
     performed.append(("READ", "system:demo-ehr"))
 

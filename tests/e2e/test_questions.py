@@ -13,8 +13,8 @@ from urllib.parse import urlparse
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import FK_OFFSET
-from tests.factories import ADMIN, DOCTOR, TOLVAN, UNIT
+from tests.e2e.helpers import FK_OFFSET, certificate
+from tests.factories import ADMIN
 
 
 def _fk_url(app_server) -> str:
@@ -34,22 +34,6 @@ def _content() -> dict:
     }
 
 
-def _sent_certificate(app_server) -> str:
-    r = app_server.testability(
-        "/certificates",
-        {
-            "status": "SENT",
-            "type": "fk7804",
-            "personnummer": TOLVAN,
-            "hsa_id": DOCTOR,
-            "unit_id": UNIT,
-            "content": _content(),
-        },
-    )
-    assert r.status_code == 201, r.text
-    return r.json()["id"]
-
-
 def _send_komplettering(app_server, cert_id: str) -> None:
     r = httpx.post(
         _fk_url(app_server) + "/admin/send-complement",
@@ -65,7 +49,7 @@ def _send_komplettering(app_server, cert_id: str) -> None:
 
 
 def test_komplettering_arrives_live_and_doctor_complements(app_server, page: Page, shot) -> None:
-    cert_id = _sent_certificate(app_server)
+    cert_id = certificate(app_server, "SENT", content=_content())
     page.goto(app_server.deep_link(cert_id))
     panel = page.get_by_test_id("question-panel")
     expect(page.get_by_test_id("no-admin")).to_be_visible()  # no kompletteringsbegäran yet
@@ -130,7 +114,7 @@ def test_komplettering_arrives_live_and_doctor_complements(app_server, page: Pag
 
 
 def test_administrator_cannot_use_scenario_b(app_server, page: Page, shot) -> None:
-    cert_id = _sent_certificate(app_server)
+    cert_id = certificate(app_server, "SENT", content=_content())
     _send_komplettering(app_server, cert_id)
     page.goto(app_server.deep_link(cert_id, user=ADMIN))
     expect(page.get_by_test_id("complement-ref-ovrigt")).to_be_visible()

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import base64
 import io
-import re
 
 import httpx
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.e2e.helpers import fill_complete_fk7804
+from tests.e2e.helpers import reload_until_shown, sign_the_opened_draft
 
 TOLVAN = "191212121212"
 
@@ -26,18 +25,10 @@ def test_smart_launch_sign_fk7804_and_document_reference_back(app_server, page: 
     expect(panel).to_contain_text("19121212-1212")
     shot("smart-launched-start-page")
     panel.get_by_test_id("create-fk7804").click()  # a type the doctor's role may create
-    expect(page).to_have_url(re.compile(r"/intyg/[0-9a-f-]+$"))
-    cert_id = page.url.rstrip("/").rsplit("/", 1)[-1]
-    fill_complete_fk7804(page)
-    page.get_by_test_id("action-sign").click()
-    expect(page.get_by_test_id("certificate-status")).to_have_text("Signerat")
+    cert_id = sign_the_opened_draft(page)
     page.goto(app_server.ehr_url + "/")
     document = page.locator(f'[data-document="webcert-{cert_id}"]')
-    for _ in range(30):  # the outbox worker delivers within a few seconds
-        if document.count():
-            break
-        page.wait_for_timeout(1000)
-        page.reload()
+    reload_until_shown(page, document)
     expect(document).to_contain_text("current")
     shot("smart-document-reference-in-ehr")
     bundle = httpx.get(
