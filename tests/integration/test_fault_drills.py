@@ -55,6 +55,7 @@ from scripts import serve
 from tests.conftest import PG_URL, postgres_available, redis_available, require_or_skip
 from tests.factories import ADMIN, DOCTOR, draft_request, launch_request
 from tests.postgres import own_database
+from tests.redis_server import OwnRedis
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,52 +133,6 @@ class TcpProxy:
 
 
 # --- the cluster --------------------------------------------------------------------------------
-class OwnRedis:
-    """A redis-server of the module's own (no persistence: a restart loses everything)."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.port, self.tmp = _free_port(), tmp
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.start()
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        import redis
-
-        self.proc = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.tmp),
-            ],
-            stdout=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        for _ in range(200):
-            with contextlib.suppress(redis.ConnectionError):
-                if redis.Redis(port=self.port).ping():
-                    return
-            time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def kill(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait(10)
-            self.proc = None
-
-
 @dataclass
 class Cluster:
     a_url: str
@@ -234,6 +189,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     through_proxy = make_url(direct).set(host="127.0.0.1", port=proxy.port)
     proxied = through_proxy.render_as_string(hide_password=False)
     redis = OwnRedis(tmp)
+    redis.start()
     env = {
         "WEBCERT_DATABASE_URL": proxied,
         "WEBCERT_EHR_API_KEYS": f"demo-ehr:{API_KEY}",

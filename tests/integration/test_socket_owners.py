@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-import socket
 import subprocess
 import sys
 import textwrap
@@ -24,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_or_skip
+from tests.redis_server import OwnRedis
 
 pytestmark = [pytest.mark.redis]
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,39 +49,6 @@ WORKER = textwrap.dedent(
     asyncio.run(main())
     """
 )
-
-
-class OwnRedis:
-    """A redis-server of the test's own (the test changes its keyspace notifications and
-    restarts it), no persistence: a restart loses everything."""
-
-    def __init__(self, tmp: Path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.tmp = tmp
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        import redis
-
-        args = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly"]
-        self.proc = subprocess.Popen(
-            ["redis-server", *args, "no", "--dir", str(self.tmp)], stdout=subprocess.DEVNULL
-        )
-        for _ in range(200):
-            with contextlib.suppress(redis.ConnectionError):
-                if redis.Redis(port=self.port).ping():
-                    return
-            time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def kill(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait(10)
-            self.proc = None
 
 
 @pytest.fixture
