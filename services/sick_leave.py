@@ -28,8 +28,8 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from services import rights
-from services.certificate_access import SIGNED_STATUSES, load_for_user, relation_flags
+from services import audit, rights
+from services.certificate_access import SIGNED_STATUSES, load_for_user, record, relation_flags
 from services.certificates.periods import GRADES, parse_date
 from services.fmb import fmb_maximum
 from services.identity import SessionUser
@@ -40,6 +40,7 @@ from services.rights import Action, PatientFlags
 #: Certificate types the guidance applies to: their period, diagnosis and reason question ids.
 GUIDED_TYPES = {"fk7804": ("sjukskrivningar", "diagnoser", "motivering_langre_an_fmb")}
 MAX_GAP_DAYS = 5
+SPELL_READ_DETAIL = "Sjukfallets perioder (FMB)"  # the PDL record of an earlier certificate read
 
 Interval = tuple[date, date]
 
@@ -239,4 +240,6 @@ def earlier_periods(user: SessionUser, certificate_id: str) -> list[list[Interva
             periods = dated_periods(other.content, qids[0])
             if periods:
                 result.append(periods)
+                # PDL: the earlier certificate's periods were read for this user (issue 18)
+                record(s, user, audit.AuditAction.READ, other, detail=SPELL_READ_DETAIL)
         return result

@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
 from services.hsa import CareUnit
 from services.identity import SessionUser
 from services.persistence.db import session_scope
-from services.persistence.models import Certificate, CertificateStatus, RelationKind
-from services.sick_leave import earlier_periods, length_check
+from services.persistence.models import AuditRecord, Certificate, CertificateStatus, RelationKind
+from services.sick_leave import SPELL_READ_DETAIL, earlier_periods, length_check
 from tests.factories import DOCTOR, UNIT, session_user
 
 S = CertificateStatus
@@ -100,6 +101,19 @@ def test_only_readable_signed_fk7804_at_the_same_care_provider_count(draft: str)
     with_sjf = earlier_periods(_user(sjf=True), draft)
     assert [(D - timedelta(70), D - timedelta(65))] in with_sjf and len(with_sjf) == 3
     assert other_unit
+
+
+def test_each_earlier_certificate_read_for_the_spell_is_in_the_pdl_log(draft: str) -> None:
+    """Issue 18: reading another certificate's periods is a read of patient data: one READ
+    record per certificate counted, none for those not read (another care provider)."""
+    counted = _cert(-10, -1)
+    _cert(-12, -11, provider=OTHER_PROVIDER, unit="TSTNMT2321000156-OTHR")
+    assert len(earlier_periods(_user(), draft)) == 1
+    with session_scope() as s:
+        rows = s.exec(select(AuditRecord).where(AuditRecord.detail == SPELL_READ_DETAIL)).all()
+    assert [
+        (r.certificate_id, r.action, r.user_id, r.patient_id, r.activity_type) for r in rows
+    ] == [(counted, "READ", DOCTOR, PATIENT, "Läsa")]
 
 
 def test_other_care_providers_do_not_join_the_spell(draft: str) -> None:
