@@ -1,21 +1,15 @@
 """initial schema
 
-Revision ID: 0001
-Revises: 
-Create Date: 2026-11-26 16:43:37.443530
+Created 2026-11-26 16:43:37.443530 (Alembic).
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 
-revision: str = '0001'
-down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = '0001'
+down_revision = None
 
 
 def upgrade() -> None:

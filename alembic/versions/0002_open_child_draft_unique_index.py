@@ -1,20 +1,14 @@
 """At most one open renewal/replacement/copy draft per original and care unit
 
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-26 16:51:30.681627
+Created 2026-11-26 16:51:30.681627 (Alembic).
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "0002"
-down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0002"
+down_revision = "0001"
 
 OPEN_CHILD_WHERE = (
     "status IN ('DRAFT', 'READY_FOR_SIGNING') AND relation_kind IN ('RENEW', 'REPLACE', 'COPY')"

@@ -1,21 +1,15 @@
 """Question drafts (autosaved new questions to FK) and one open complement draft per original
 
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-27 10:00:00.000000
+Created 2026-11-27 10:00:00.000000 (Alembic).
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel
 
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0003"
+down_revision = "0002"
 
 OLD_WHERE = (
     "status IN ('DRAFT', 'READY_FOR_SIGNING') AND relation_kind IN ('RENEW', 'REPLACE', 'COPY')"

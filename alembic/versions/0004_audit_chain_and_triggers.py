@@ -1,21 +1,15 @@
 """PDL audit log: Webcert's PDL fields, SHA-256 hash chain, append-only triggers, autosave windows
 
-Revision ID: 0004_audit
-Revises: 0003
-Create Date: 2026-12-01 14:30:00.000000
+Created 2026-12-01 14:30:00.000000 (Alembic).
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel
 
 from alembic import op
 
-revision: str = "0004_audit"
-down_revision: str | None = "0003"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0004_audit"
+down_revision = "0003"
 
 _S = sqlmodel.sql.sqltypes.AutoString
 NEW_COLUMNS = (

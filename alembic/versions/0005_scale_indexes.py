@@ -1,20 +1,14 @@
 """Indexes for 1 M certificates (issue 17): unit lists newest first, the 14-day lock, the outbox
 
-Revision ID: 0005_scale
-Revises: 0004_audit
-Create Date: 2026-12-01 14:45:00.000000
+Created 2026-12-01 14:45:00.000000 (Alembic).
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "0005_scale"
-down_revision: str | None = "0004_audit"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0005_scale"
+down_revision = "0004_audit"
 
 UNDELIVERED = "delivered_at IS NULL AND failed IS false"  # as the queries say it
 

@@ -1,21 +1,15 @@
 """Signed documents: the certificate's RegisterCertificate XML with the signer's XMLDSig
 
-Revision ID: 0006_signed_document
-Revises: 0005_scale
-Create Date: 2026-12-01 15:00:00.000000
+Created 2026-12-01 15:00:00.000000 (Alembic).
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel
 
 from alembic import op
 
-revision: str = "0006_signed_document"
-down_revision: str | None = "0005_scale"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0006_signed_document"
+down_revision = "0005_scale"
 
 
 def upgrade() -> None:

@@ -1,20 +1,14 @@
 """PDL log: the indexes for accesses from another care provider are partial
 
-Revision ID: 0009_audit_partial
-Revises: 0008_audit_order
-Create Date: 2026-12-01 16:05:00.000000
+Created 2026-12-01 16:05:00.000000 (Alembic).
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "0009_audit_partial"
-down_revision: str | None = "0008_audit_order"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0009_audit_partial"
+down_revision = "0008_audit_order"
 
 WHERE = "resource_care_provider_id <> care_provider_id"
 INDEXES = (

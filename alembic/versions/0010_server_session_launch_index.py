@@ -5,22 +5,16 @@ every SMART session of the unit and the patient out of its JSON; the patient is 
 (filled from the JSON for the sessions already there) under the index
 (origin, unit_id, patient_id, created_at).
 
-Revision ID: 0010_smart_session_idx
-Revises: 0009_audit_partial
-Create Date: 2026-12-01 17:40:00.000000
+Created 2026-12-01 17:40:00.000000 (Alembic).
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel
 
 from alembic import op
 
-revision: str = "0010_smart_session_idx"
-down_revision: str | None = "0009_audit_partial"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0010_smart_session_idx"
+down_revision = "0009_audit_partial"
 
 INDEX = "ix_server_session_launch"
 COLUMNS = ["origin", "unit_id", "patient_id", "created_at"]

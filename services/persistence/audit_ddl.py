@@ -76,3 +76,15 @@ def install_on_create(table: Table, head: Table) -> None:
             lambda sql: connection.execute(text(sql)),
             create_statements(connection.dialect.name),
         )
+
+
+IndexList = tuple[tuple[str, list[str]], ...]
+
+
+def replace_indexes(op: object, drop: IndexList, create: IndexList) -> None:
+    """A migration's index change on ``audit_record``: plain index operations, no batch mode
+    (a batch table rebuild on SQLite would drop the append-only triggers)."""
+    for name, _columns in drop:
+        op.drop_index(name, table_name="audit_record")  # type: ignore[attr-defined]
+    for name, columns in create:
+        op.create_index(name, "audit_record", columns, unique=False)  # type: ignore[attr-defined]
