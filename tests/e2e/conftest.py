@@ -50,6 +50,7 @@ class App:
         self.fk_url = f"http://127.0.0.1:{sim_base + 2}"
         self.api = httpx.Client(base_url=base_url, timeout=30)
         self.db_url = ""
+        self.log_dir: Path | None = None  # the app's and the simulators' logs
         self.ehr_headers = {"x-api-key": ehr_api_key}
 
     def create_draft(
@@ -109,6 +110,7 @@ def running_app(
     try:
         running = App(f"http://127.0.0.1:{port}", key, sim_base)
         running.db_url = db_url  # the app's database (e.g. to verify the PDL log's chain)
+        running.log_dir = tmp
         yield running
     finally:
         serve_module.stop(app, sims)
@@ -240,3 +242,19 @@ def app_server_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         tmp, "e2e-key", extra_env=redis_env, serve_module=serve_copy, keep_logs="redis-"
     ) as app:
         yield app
+
+
+LOG_TAIL_LINES = 60
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed e2e test shows the end of the app's logs (CI keeps nothing else)."""
+    report = yield
+    app = getattr(item, "funcargs", {}).get("app_server")
+    if report.failed and isinstance(app, App) and app.log_dir is not None:
+        for log in sorted(app.log_dir.glob("*.log")):
+            lines = log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
+            if lines:
+                report.sections.append((f"app log {log.name} (last lines)", "\n".join(lines)))
+    return report

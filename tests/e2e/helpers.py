@@ -65,7 +65,7 @@ def sign_the_opened_draft(page: Page) -> str:
     cert_id = page.url.rstrip("/").rsplit("/", 1)[-1]
     fill_complete_fk7804(page)
     page.get_by_test_id("action-sign").click()
-    expect(page.get_by_test_id("certificate-status")).to_have_text("Signerat")
+    expect_signed(page)
     return cert_id
 
 
@@ -104,3 +104,21 @@ def certificate(
     )
     assert r.status_code == 201, r.text
     return r.json()["id"]
+
+
+def expect_status(page: Page, status: str, *, timeout: float = 15_000) -> None:
+    """The certificate's status badge shows ``status``; if it does not, the failure says what
+    the page shows instead (an error message, what is missing, the save status)."""
+    try:
+        expect(page.get_by_test_id("certificate-status")).to_have_text(status, timeout=timeout)
+    except AssertionError as exc:
+        alerts = [a.strip() for a in page.get_by_role("alert").all_inner_texts() if a.strip()]
+        missing = page.get_by_test_id("missing-list")
+        shown = missing.inner_text() if missing.count() else ""
+        raise AssertionError(
+            f"status is not {status!r}; alerts: {alerts}; missing: {shown!r}"
+        ) from exc
+
+
+def expect_signed(page: Page) -> None:
+    expect_status(page, "Signerat")

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import tid, wait_saved
+from tests.e2e.helpers import expect_signed, tid, wait_saved
 
 MAX_TABS = 400
 # A patient without earlier sick leave here (the suite shares one database): with Tolvan's
@@ -67,5 +67,5 @@ def test_complete_fk7804_with_keyboard_only(app_server, page: Page, shot) -> Non
     assert focus_outline != "none"  # visible focus
     tab_to(page, "action-sign-bottom")
     page.keyboard.press("Enter")
-    expect(page.get_by_test_id("certificate-status")).to_have_text("Signerat")
+    expect_signed(page)
     shot("keyboard-signed")

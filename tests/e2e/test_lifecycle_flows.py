@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import FK_OFFSET, certificate, fill_complete_fk7804
+from tests.e2e.helpers import FK_OFFSET, certificate, expect_signed, fill_complete_fk7804
 from tests.factories import ADMIN, MAJ_SEKRETESS, full_fk7804
 
 
@@ -17,7 +17,7 @@ def test_doctor_signs_and_sends(app_server, page: Page, shot) -> None:
     page.goto(app_server.deep_link(cert_id))
     fill_complete_fk7804(page)
     page.get_by_test_id("action-sign").click()
-    expect(page.get_by_test_id("certificate-status")).to_have_text("Signerat")
+    expect_signed(page)
     page.get_by_test_id("action-send").click()
     expect(page.get_by_test_id("dialog-send")).to_contain_text("samtycke")
     page.get_by_test_id("dialog-confirm-send").click()
@@ -70,7 +70,7 @@ def test_replace_then_continue_dialog_then_revoke_replacing(app_server, page: Pa
     page.get_by_test_id("dialog-confirm-continue").click()
     expect(page).to_have_url(re.compile(replacing))
     page.get_by_test_id("action-sign").click()
-    expect(page.get_by_test_id("certificate-status")).to_have_text("Signerat")
+    expect_signed(page)
     # the original now says it has been replaced, with a link; Förnya/Ersätt are gone
     page.goto(app_server.base_url + f"/intyg/{original}")
     expect(page.get_by_test_id("relation-replace")).to_contain_text("ersatts")
@@ -101,7 +101,7 @@ def test_escape_and_cancel_change_nothing(app_server, page: Page) -> None:
     expect(page.get_by_test_id("dialog-revoke")).to_be_visible()
     page.get_by_test_id("dialog-cancel").click()
     expect(page.get_by_test_id("dialog-revoke")).to_have_count(0)
-    expect(page.get_by_test_id("certificate-status")).to_have_text("Signerat")
+    expect_signed(page)
 
 
 def test_sekretess_patient_is_red_and_administrator_is_refused(
@@ -137,5 +137,5 @@ def test_a_recipients_refusal_is_shown_and_the_certificate_stays_unsent(
     expect(error).to_contain_text("Försäkringskassan tog inte emot intyget:")
     expect(error).to_contain_text("Ett 'MU' måste ha en 'Typ av diagnos'.")
     expect(error).to_contain_text("Intyget har inte skickats.")
-    expect(page.get_by_test_id("certificate-status")).to_have_text("Signerat")
+    expect_signed(page)
     shot("certificate-refused-by-fk")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import SCREENSHOTS
-from tests.e2e.helpers import certificate, fill_complete_fk7804, tid, wait_saved
+from tests.e2e.helpers import certificate, expect_signed, fill_complete_fk7804, tid, wait_saved
 from tests.factories import DOCTOR, UNIT
 
 ZANDOR = "TSTNMT2321000156-TLZR"  # Zandor Tandläkare
@@ -33,7 +33,7 @@ def test_badge_names_only_who_has_this_draft_open(app_server, page: Page) -> Non
 
     signed = certificate(app_server, "SIGNED")
     _open(page, app_server.deep_link(signed, user=DOCTOR, unit=UNIT))
-    expect(page.get_by_test_id("certificate-status")).to_have_text("Signerat")
+    expect_signed(page)
     expect(page.get_by_test_id("presence-list")).to_have_count(0)
     expect(page.get_by_text("Zandor")).to_have_count(0)
     expect(page.get_by_text("förtur")).to_have_count(0)
@@ -47,7 +47,7 @@ def test_badge_names_only_who_has_this_draft_open(app_server, page: Page) -> Non
     _shot(page, "issue15-draft-badge")
     fill_complete_fk7804(page)
     page.get_by_test_id("action-sign").click()
-    expect(page.get_by_test_id("certificate-status")).to_have_text("Signerat")
+    expect_signed(page)
     expect(page.get_by_test_id("presence-list")).to_have_count(0)
     expect(page.get_by_test_id("save-indicator")).to_have_count(0)
     expect(page.get_by_text("Utkastet är sparat")).to_have_count(0)
