@@ -43,7 +43,7 @@ def _legacy_audit(url: str) -> None:
         # the table as it was: only the time index (migration 0001)
         conn.execute(text("CREATE INDEX IF NOT EXISTS ix_audit_record_at ON audit_record (at)"))
 
-    def record_autosave(session, user, certificate, detail=""):  # type: ignore[no-untyped-def]
+    def record_autosave(user, certificate, detail="", *, session, draft=""):  # type: ignore[no-untyped-def]
         session.add(
             AuditRecord(
                 at=audit.clock.now(),

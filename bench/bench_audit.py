@@ -317,7 +317,7 @@ def main() -> int:
         from services.persistence.db import get_engine
 
         with Session(get_engine()) as s:
-            result = audit.verify(s)
+            result = audit.verify(session=s)
         print(f"verify: {result.message()} ({time.perf_counter() - t:.1f} s)")
     finally:
         drop()

@@ -281,8 +281,8 @@ def _new(
 
 
 def record(
-    session: Session,
     *,
+    session: Session,
     user_id: str,
     user_name: str,
     role: str,
@@ -353,12 +353,12 @@ def ehr_system(name: str) -> System:
 
 
 def record_for(
-    session: Session,
     user: Any,
     action: AuditAction,
     certificate: Any,
     detail: str = "",
     *,
+    session: Session,
     system: System | None = None,
     refusal_code: str = "",
 ) -> AuditRecord:
@@ -376,10 +376,10 @@ def record_for(
 
 
 def record_list(
-    session: Session,
     user: Any,
     certificates: Iterable[Any],
     *,
+    session: Session,
     detail: str = "",
     system: System | None = None,
 ) -> list[AuditRecord]:
@@ -411,11 +411,11 @@ def record_list(
 
 
 def record_autosave(
-    session: Session,
     user: Any,
     certificate: Any,
     detail: str = "Utkast sparat",
     *,
+    session: Session,
     draft: str = "",
 ) -> AuditRecord | None:
     """A save of a draft: at most one WRITE record per draft, user and minute.
@@ -438,7 +438,7 @@ def record_autosave(
             return None
         if window.saves > 1:
             detail = f"{detail} (föregående minut: {window.saves} sparningar)"
-    row = record_for(session, user, AuditAction.WRITE, certificate, detail)
+    row = record_for(user, AuditAction.WRITE, certificate, detail, session=session)
     if window is None:
         session.add(
             AuditWriteWindow(
@@ -559,7 +559,7 @@ def _rows(session: Session, batch: int = 20000) -> Iterator[Any]:
         last = int(rows[-1].id)
 
 
-def verify(session: Session) -> VerifyResult:
+def verify(*, session: Session) -> VerifyResult:
     """Walk the chain from the first record: ids without gaps, every chain value recomputed,
     and the head pointing at the last record."""
     previous = GENESIS
@@ -599,7 +599,7 @@ def main(argv: list[str] | None = None) -> int:
 
     engine = engine_for(args[1]) if len(args) > 1 else get_engine()
     with Session(engine) as s:
-        result = verify(s)
+        result = verify(session=s)
     print(result.message())
     return 0 if result.ok else 1
 

@@ -49,19 +49,19 @@ class Prepared:
     decision: rights.Decision
 
 
-def fetch(s: Session, certificate_id: Any) -> Certificate:
+def fetch(certificate_id: Any, *, session: Session) -> Certificate:
     """The certificate row; NotFound for an unknown or malformed id."""
     if not isinstance(certificate_id, str) or not certificate_id or len(certificate_id) > 64:
         raise NotFound("Intyget finns inte.")
-    cert = s.get(Certificate, certificate_id)
+    cert = session.get(Certificate, certificate_id)
     if cert is None:
         raise NotFound("Intyget finns inte.")
     return cert
 
 
-def relation_flags(s: Session, cert: Certificate) -> RelationFlags:
+def relation_flags(cert: Certificate, *, session: Session) -> RelationFlags:
     """Whether a signed certificate replaces or complements ``cert``."""
-    children = s.exec(select(Certificate).where(Certificate.parent_id == cert.id)).all()
+    children = session.exec(select(Certificate).where(Certificate.parent_id == cert.id)).all()
 
     def signed(kind: RelationKind) -> bool:
         return any(c.relation_kind == kind and c.status in SIGNED_STATUSES for c in children)
@@ -72,10 +72,10 @@ def relation_flags(s: Session, cert: Certificate) -> RelationFlags:
     )
 
 
-def lock_where(s: Session, now: datetime, *only: Any) -> int:
+def lock_where(now: datetime, *only: Any, session: Session) -> int:
     """The 14-day lock as one UPDATE of the drafts created ``LOCK_AFTER`` before ``now``
     (narrowed by ``only``); the version is bumped so that a racing autosave is refused."""
-    result = s.execute(
+    result = session.execute(
         update(Certificate)
         .where(
             col(Certificate.status).in_(DRAFT_STATUSES),
@@ -96,7 +96,7 @@ def _utc(ts: datetime) -> datetime:
     return ts.astimezone(UTC) if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
-def lock_if_expired(s: Session, cert: Certificate) -> Certificate:
+def lock_if_expired(cert: Certificate, *, session: Session) -> Certificate:
     """§4.1: a draft 14 days old is locked the moment it is opened, read, saved or signed, not
     only when the job (services.jobs) comes round. The lock is committed at once (the caller's
     session has written nothing yet), so it stands even if the caller's action is refused."""
@@ -104,18 +104,18 @@ def lock_if_expired(s: Session, cert: Certificate) -> Certificate:
         return cert
     if _utc(cert.created_at) > clock.now() - LOCK_AFTER:
         return cert
-    if lock_where(s, clock.now(), col(Certificate.id) == cert.id):
-        s.commit()
-    s.refresh(cert)
+    if lock_where(clock.now(), col(Certificate.id) == cert.id, session=session):
+        session.commit()
+    session.refresh(cert)
     return cert
 
 
 def load_for_user(
-    s: Session,
     user: SessionUser,
     certificate_id: Any,
     action: Action = Action.READ,
     *,
+    session: Session,
     ask_pu: bool = False,
 ) -> Certificate:
     """Load and check ``action`` with the patient flags stored on the certificate, or with
@@ -124,7 +124,7 @@ def load_for_user(
     For synchronous calls (read, autosave); the async actions use :func:`prepare` instead.
     """
     require_unit(user)
-    cert = lock_if_expired(s, fetch(s, certificate_id))
+    cert = lock_if_expired(fetch(certificate_id, session=session), session=session)
     flags = PatientFlags.from_snapshot(cert.patient)
     if ask_pu:
         try:
@@ -133,7 +133,9 @@ def load_for_user(
             patient, flags = None, rights.PU_DOWN
         if patient is not None:
             flags = PatientFlags.from_patient(patient)
-    rights.decide(user, cert, action, flags, relations=relation_flags(s, cert)).raise_if_denied()
+    rights.decide(
+        user, cert, action, flags, relations=relation_flags(cert, session=session)
+    ).raise_if_denied()
     return cert
 
 
@@ -152,8 +154,8 @@ async def prepare(user: SessionUser, certificate_id: Any, action: Action) -> Pre
     """Load the certificate, ask PU-tjänsten, and decide (the decision is not raised here)."""
     require_unit(user)
     with session_scope() as s:
-        cert = lock_if_expired(s, fetch(s, certificate_id))
-        rel = relation_flags(s, cert)
+        cert = lock_if_expired(fetch(certificate_id, session=s), session=s)
+        rel = relation_flags(cert, session=s)
     patient, flags = await fresh_patient(cert.patient_id)
     if patient is None and flags.pu_available:
         flags = PatientFlags.from_snapshot(cert.patient)  # unknown to PU: use what we have
@@ -180,10 +182,15 @@ def definition_for(cert_type: str) -> CertificateDefinition:
 
 
 def record(
-    s: Session, user: SessionUser, action: audit.AuditAction, cert: Certificate, detail: str = ""
+    user: SessionUser,
+    action: audit.AuditAction,
+    cert: Certificate,
+    detail: str = "",
+    *,
+    session: Session,
 ) -> None:
     """The PDL audit record of ``user`` acting on ``cert`` (same transaction as the change)."""
-    audit.record_for(s, user, action, cert, detail)
+    audit.record_for(user, action, cert, detail, session=session)
 
 
 def who(cert: Certificate | None) -> str:
@@ -259,7 +266,7 @@ def edit_stamp(user: SessionUser, now: datetime, version: int) -> dict[str, Any]
 
 
 def compare_and_set(
-    s: Session, certificate_id: str, *, where: tuple[Any, ...], values: dict[str, Any]
+    certificate_id: str, *, session: Session, where: tuple[Any, ...], values: dict[str, Any]
 ) -> tuple[bool, Certificate | None]:
     """``UPDATE certificate SET values WHERE id = certificate_id AND where`` in one statement.
 
@@ -267,13 +274,13 @@ def compare_and_set(
     writer with the same condition loses); ``latest`` is the row as it is now (None if gone).
     A lost update is rolled back, so the caller can raise or return ``latest`` as it sees fit.
     """
-    result = s.execute(
+    result = session.execute(
         update(Certificate).where(col(Certificate.id) == certificate_id, *where).values(**values)
     )
     won = result.rowcount == 1
     if not won:
-        s.rollback()
-    latest = s.get(Certificate, certificate_id)
+        session.rollback()
+    latest = session.get(Certificate, certificate_id)
     if latest is not None:
-        s.refresh(latest)
+        session.refresh(latest)
     return won, latest

@@ -105,8 +105,8 @@ def get_certificate(user: SessionUser, certificate_id: str) -> Certificate:
     prefer :func:`open_certificate`, which asks PU-tjänsten first.
     """
     with session_scope() as s:
-        cert = load_for_user(s, user, certificate_id, Action.READ)
-        record(s, user, audit.AuditAction.READ, cert)
+        cert = load_for_user(user, certificate_id, Action.READ, session=s)
+        record(user, audit.AuditAction.READ, cert, session=s)
         return cert
 
 
@@ -116,9 +116,9 @@ async def open_certificate(user: SessionUser, certificate_id: str) -> Certificat
     prepared = await prepare(user, certificate_id, Action.READ)
     prepared.decision.raise_if_denied()
     with session_scope() as s:
-        cert = fetch(s, prepared.cert.id)
-        record(s, user, audit.AuditAction.READ, cert)
-        rel = relation_flags(s, cert)
+        cert = fetch(prepared.cert.id, session=s)
+        record(user, audit.AuditAction.READ, cert, session=s)
+        rel = relation_flags(cert, session=s)
         view = _relations_view(s, cert)
     actions = rights.available_actions(user, cert, prepared.flags, relations=rel)
     return CertificateView(cert, prepared.flags, actions, view)
@@ -159,14 +159,14 @@ def list_for_unit(user: SessionUser, *, limit: int = 200) -> list[dict[str, str]
                 }
             )
         # PDL: the list showed these patients' data (one record per patient shown).
-        audit.record_list(s, user, shown, detail="Vårdenhetens intygslista")
+        audit.record_list(user, shown, session=s, detail="Vårdenhetens intygslista")
     return rows
 
 
 def relations(user: SessionUser, certificate_id: str) -> RelationsView:
     """Links and texts about replaced/replacing, renewed/renewing, complemented and copied."""
     with session_scope() as s:
-        cert = load_for_user(s, user, certificate_id, Action.READ)
+        cert = load_for_user(user, certificate_id, Action.READ, session=s)
         return _relations_view(s, cert)
 
 

@@ -83,8 +83,10 @@ async def _derive(user: SessionUser, certificate_id: str, kind: RelationKind) ->
     try:
         with session_scope() as s:
             s.add(child)
-            record(s, user, audit.AuditAction.CREATE, child, detail=f"{kind.value} {parent.id}")
-            notifications.enqueue(s, child, notifications.Event.SKAPAT)
+            record(
+                user, audit.AuditAction.CREATE, child, session=s, detail=f"{kind.value} {parent.id}"
+            )
+            notifications.enqueue(child, notifications.Event.SKAPAT, session=s)
     except IntegrityError:
         # Another click (or worker) made the open draft first: return that one.
         with session_scope() as s:
@@ -125,13 +127,15 @@ async def complement(user: SessionUser, certificate_id: str) -> Certificate:
     return await _derive(user, certificate_id, RelationKind.COMPLEMENT)
 
 
-def open_complement_draft(s: Session, certificate_id: str, unit_id: str) -> Certificate | None:
+def open_complement_draft(
+    certificate_id: str, unit_id: str, *, session: Session
+) -> Certificate | None:
     """The unsigned complement draft of ``certificate_id`` on the unit, if any (§6.3.2)."""
-    return _open_child(s, certificate_id, RelationKind.COMPLEMENT, unit_id)
+    return _open_child(session, certificate_id, RelationKind.COMPLEMENT, unit_id)
 
 
 def existing_replacement_draft(user: SessionUser, certificate_id: str) -> Certificate | None:
     """The unsigned draft replacing this certificate, for the "continue on the draft?" dialog."""
     with session_scope() as s:
-        cert = load_for_user(s, user, certificate_id, Action.READ)
+        cert = load_for_user(user, certificate_id, Action.READ, session=s)
         return _open_child(s, cert.id, RelationKind.REPLACE, cert.unit_id)

@@ -84,8 +84,8 @@ async def create_draft(
     )
     with session_scope() as s:
         s.add(cert)
-        record(s, user, audit.AuditAction.CREATE, cert)
-        notifications.enqueue(s, cert, notifications.Event.SKAPAT)
+        record(user, audit.AuditAction.CREATE, cert, session=s)
+        notifications.enqueue(cert, notifications.Event.SKAPAT, session=s)
     return cert
 
 
@@ -110,7 +110,7 @@ def save_draft(
     if len(json.dumps(content, ensure_ascii=False)) > MAX_CONTENT_BYTES:
         raise InvalidInput("Utkastet är för stort för att sparas.", field="content")
     with session_scope() as s:
-        cert = load_for_user(s, user, certificate_id, Action.EDIT, ask_pu=True)
+        cert = load_for_user(user, certificate_id, Action.EDIT, session=s, ask_pu=True)
         if viewer is not None:
             presence.require_holder(
                 cert.id,
@@ -128,8 +128,8 @@ def save_draft(
         # Compare-and-set in one statement: exactly one concurrent writer wins a version, and
         # a draft locked or signed in between is never written.
         won, latest = compare_and_set(
-            s,
             cert.id,
+            session=s,
             where=(
                 col(Certificate.version) == expected_version,
                 col(Certificate.status).in_(DRAFT_STATUSES),
@@ -149,8 +149,8 @@ def save_draft(
                 "ändringar har inte sparats — ladda om utkastet."
             )
         # PDL: one record per draft, user and minute, with the number of saves it covers.
-        audit.record_autosave(s, user, cert)
-        notifications.enqueue(s, cert, notifications.Event.ANDRAT)  # coalesced in enqueue
+        audit.record_autosave(user, cert, session=s)
+        notifications.enqueue(cert, notifications.Event.ANDRAT, session=s)  # coalesced in enqueue
         return SaveResult(version=expected_version + 1, saved_at=now.isoformat())
 
 
@@ -192,8 +192,8 @@ async def delete_draft(user: SessionUser, certificate_id: str) -> None:
             raise rights.InvalidState(
                 f"Utkastet kan inte raderas: det är {latest.status.label.lower()}."
             )
-        record(s, user, audit.AuditAction.DELETE, cert)
-        notifications.enqueue(s, cert, notifications.Event.RADERA)
+        record(user, audit.AuditAction.DELETE, cert, session=s)
+        notifications.enqueue(cert, notifications.Event.RADERA, session=s)
 
 
 def lock_expired_drafts(now: datetime | None = None) -> int:
@@ -204,4 +204,4 @@ def lock_expired_drafts(now: datetime | None = None) -> int:
     """
     now = now or clock.now()
     with session_scope() as s:
-        return lock_where(s, now)
+        return lock_where(now, session=s)

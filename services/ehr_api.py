@@ -101,18 +101,24 @@ async def acting_person(
 
 
 def record(
-    s: Session,
     system: EhrSystem,
     action: audit.AuditAction,
     cert: Certificate,
     detail: str = "",
     person: identity.SessionUser | None = None,
+    *,
+    session: Session,
 ) -> None:
     """The PDL audit record of an API access to ``cert``: the person if named, the system
     always."""
     actor = person or system_actor(system, cert.unit_id, cert.care_provider_id)
     audit.record_for(
-        s, actor, action, cert, detail or "EHR API", system=audit.ehr_system(system.name)
+        actor,
+        action,
+        cert,
+        detail or "EHR API",
+        session=session,
+        system=audit.ehr_system(system.name),
     )
 
 
@@ -171,11 +177,11 @@ async def list_certificates(
     stmt = stmt.order_by(col(Certificate.updated_at).desc(), col(Certificate.id)).limit(limit)
     with session_scope() as s:
         certs = list(s.exec(stmt).all())
-        counts = notifications.question_counts_for(s, [c.id for c in certs])
+        counts = notifications.question_counts_for([c.id for c in certs], session=s)
         audit.record_list(
-            s,
             person or system_actor(system, unit_id),
             certs,
+            session=s,
             detail="EHR API: vårdenhetens intyg",
             system=audit.ehr_system(system.name),
         )
@@ -193,8 +199,8 @@ async def get_certificate(
         person = await acting_person(system, user_hsa_id, cert.unit_id, cert)
     with session_scope() as s:
         cert = _load(s, system, certificate_id)
-        counts = notifications.question_counts(s, cert.id)
-        record(s, system, audit.AuditAction.READ, cert, person=person)
+        counts = notifications.question_counts(cert.id, session=s)
+        record(system, audit.AuditAction.READ, cert, session=s, person=person)
         return certificate_detail(cert, counts)
 
 
@@ -215,5 +221,5 @@ async def certificate_pdf(
         raise InvalidInput(str(exc), field="minimal", code="NOT_PRINTABLE") from None
     with session_scope() as s:
         detail = "minimalt intyg" if minimal else "fullständigt intyg"
-        record(s, system, audit.AuditAction.PRINT, cert, detail, person=person)
+        record(system, audit.AuditAction.PRINT, cert, detail, session=s, person=person)
     return data, f"intyg-{cert.type}-{cert.id}.pdf"

@@ -305,7 +305,7 @@ async def login(
             )
         )
         audit.record(
-            s,
+            session=s,
             user_id=user.hsa_id,
             user_name=user.full_name,
             role=user.role.value,
@@ -360,7 +360,7 @@ def record_refused_launch(
     certificate; why), in a transaction of its own."""
     with session_scope() as s:
         audit.record(
-            s,
+            session=s,
             user_id=(hsa_id or "okänd")[:64],
             user_name="",
             role="",

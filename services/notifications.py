@@ -118,15 +118,15 @@ EVENT_LABELS: dict[Event, str] = {
 
 
 # --- outbox -------------------------------------------------------------------------------
-def question_counts(session: Session, certificate_id: str) -> dict[str, dict[str, int]]:
+def question_counts(certificate_id: str, *, session: Session) -> dict[str, dict[str, int]]:
     """Q&A counts of a certificate: questions from FK and questions to FK (sent by care)."""
-    return question_counts_for(session, [certificate_id]).get(
+    return question_counts_for([certificate_id], session=session).get(
         certificate_id, {"fromFk": _empty_counts(), "toFk": _empty_counts()}
     )
 
 
 def question_counts_for(
-    session: Session, certificate_ids: list[str]
+    certificate_ids: list[str], *, session: Session
 ) -> dict[str, dict[str, dict[str, int]]]:
     """Q&A counts of many certificates in one query (ids without threads get zeros)."""
     result = {i: {"fromFk": _empty_counts(), "toFk": _empty_counts()} for i in certificate_ids}
@@ -168,7 +168,7 @@ def _payload(
     session: Session, cert: Certificate, event: Event, now: datetime, extra: dict[str, Any]
 ) -> dict[str, Any]:
     # The same facts as the API's summary, under the notification's field names (docs/api.md).
-    summary = certificate_summary(cert, question_counts(session, cert.id))
+    summary = certificate_summary(cert, question_counts(cert.id, session=session))
     return {
         "event": event.value,
         "legacyEvent": LEGACY_CODES.get(event),
@@ -189,7 +189,7 @@ def _payload(
     }
 
 
-def enqueue(session: Session, cert: Certificate, event: Event, **extra: object) -> None:
+def enqueue(cert: Certificate, event: Event, *, session: Session, **extra: object) -> None:
     """Add a notification for ``cert`` to the outbox in ``session`` (same transaction).
 
     ANDRAT is coalesced: while the newest undelivered notification of the certificate is an
@@ -242,7 +242,7 @@ def enqueue(session: Session, cert: Certificate, event: Event, **extra: object) 
     )
     from services import smart_writeback  # a SMART-launched patient: the PDF to the EHR too
 
-    smart_writeback.enqueue_document(session, cert, event.value)
+    smart_writeback.enqueue_document(cert, event.value, session=session)
 
 
 def webhook_for(unit_id: str) -> EhrSystem | None:

@@ -261,7 +261,7 @@ def _saves(s: Session, records: list[AuditRecord]) -> dict[int, int]:
 
 def _log_read(s: Session, user: SessionUser, flt: LogFilter, what: str) -> None:
     audit.record(
-        s,
+        session=s,
         user_id=user.hsa_id,
         user_name=user.name,
         role=user.role,

@@ -116,11 +116,11 @@ async def print_certificate(
         raise InvalidInput(str(exc), field="minimal") from exc
     with session_scope() as s:
         audit.record_for(
-            s,
             user,
             audit.AuditAction.PRINT,
             cert,
             "minimalt intyg" if minimal else "fullständigt intyg",
+            session=s,
         )
     kind = "minimalt" if minimal else cert.status.value.lower()
     return PrintedDocument(

@@ -38,14 +38,18 @@ def event_for(thread: QuestionThread) -> notifications.Event:
     return notifications.Event.HANFRFV
 
 
-def set_handled(s: Session, cert: Certificate, thread: QuestionThread, now: datetime) -> None:
+def set_handled(
+    cert: Certificate, thread: QuestionThread, now: datetime, *, session: Session
+) -> None:
     """Mark one thread handled (+ its notification) and every open reminder of it (§6.4)."""
     thread.handled = True
     thread.handled_at = now
-    s.add(thread)
-    s.flush()
-    notifications.enqueue(s, cert, event_for(thread), questionId=thread.id, topic=thread.topic)
-    reminders = s.exec(
+    session.add(thread)
+    session.flush()
+    notifications.enqueue(
+        cert, event_for(thread), session=session, questionId=thread.id, topic=thread.topic
+    )
+    reminders = session.exec(
         select(QuestionThread).where(
             QuestionThread.certificate_id == cert.id,
             QuestionThread.reminder_of == thread.id,
@@ -53,21 +57,21 @@ def set_handled(s: Session, cert: Certificate, thread: QuestionThread, now: date
         )
     ).all()
     for reminder in reminders:
-        set_handled(s, cert, reminder, now)
+        set_handled(cert, reminder, now, session=session)
 
 
 def handle_complement_requests(
-    s: Session, certificate_id: str, *, answered_with: str | None = None
+    certificate_id: str, *, session: Session, answered_with: str | None = None
 ) -> list[str]:
     """Mark every open kompletteringsbegäran of ``certificate_id`` handled (§6.3.3), with
     ``answered_with`` (the complementing certificate, §6.3.4) when given; administrative
     questions stay open (§4.6). Returns the ids handled. Called by signing.sign (renewal)
     and sending.send (a complementing certificate) in their transaction."""
-    cert = s.get(Certificate, certificate_id)
+    cert = session.get(Certificate, certificate_id)
     if cert is None:
         return []
     now = clock.now()
-    threads = s.exec(
+    threads = session.exec(
         select(QuestionThread).where(
             QuestionThread.certificate_id == certificate_id,
             QuestionThread.topic == Topic.KOMPLT,
@@ -78,14 +82,14 @@ def handle_complement_requests(
         if answered_with:
             thread.answered_with_certificate_id = answered_with
             thread.answer_draft = ""
-        set_handled(s, cert, thread, now)
+        set_handled(cert, thread, now, session=session)
     return [t.id for t in threads]
 
 
-def handle_all_questions(s: Session, cert: Certificate) -> None:
+def handle_all_questions(cert: Certificate, *, session: Session) -> None:
     """§4.9.1: every open question thread is marked handled when the certificate is revoked."""
     now = clock.now()
-    threads = s.exec(
+    threads = session.exec(
         select(QuestionThread).where(
             QuestionThread.certificate_id == cert.id,
             QuestionThread.handled == False,  # noqa: E712
@@ -93,4 +97,4 @@ def handle_all_questions(s: Session, cert: Certificate) -> None:
     ).all()
     for thread in threads:
         if not thread.handled:  # a reminder is handled with the question it reminds about
-            set_handled(s, cert, thread, now)
+            set_handled(cert, thread, now, session=session)

@@ -396,15 +396,15 @@ async def list_threads(
     )
     unit = require_unit(user)
     with session_scope() as s:
-        cert = fetch(s, cert.id)
+        cert = fetch(cert.id, session=s)
         threads = list(
             s.exec(select(QuestionThread).where(QuestionThread.certificate_id == cert.id)).all()
         )
         draft = s.get(QuestionDraft, (cert.id, unit.hsa_id))
-        open_draft = derived.open_complement_draft(s, cert.id, unit.hsa_id)
+        open_draft = derived.open_complement_draft(cert.id, unit.hsa_id, session=s)
         complemented = _complemented_by(s, cert)
         if audit_read and threads:
-            record(s, user, audit.AuditAction.READ, cert, "Ärendekommunikation")
+            record(user, audit.AuditAction.READ, cert, "Ärendekommunikation", session=s)
     by_id = {t.id: t for t in threads}
     views = [_thread_view(t, cert, by_id, decision.allowed) for t in order_threads(threads)]
 
@@ -502,7 +502,7 @@ def save_question_draft(user: SessionUser, certificate_id: Any, *, topic: Any, t
     unit = require_unit(user)
     now = clock.now()
     with session_scope() as s:
-        cert = load_for_user(s, user, certificate_id, Action.QUESTIONS)
+        cert = load_for_user(user, certificate_id, Action.QUESTIONS, session=s)
         draft = s.get(QuestionDraft, (cert.id, unit.hsa_id))
         if draft is None:
             draft = QuestionDraft(certificate_id=cert.id, unit_id=unit.hsa_id, updated_at=now)
@@ -511,7 +511,9 @@ def save_question_draft(user: SessionUser, certificate_id: Any, *, topic: Any, t
         draft.updated_at = now
         draft.updated_by = user.hsa_id
         s.add(draft)
-        audit.record_autosave(s, user, cert, "Fråga till Försäkringskassan (utkast)", draft="fraga")
+        audit.record_autosave(
+            user, cert, "Fråga till Försäkringskassan (utkast)", session=s, draft="fraga"
+        )
     return now.isoformat()
 
 
@@ -523,7 +525,7 @@ def save_answer_draft(user: SessionUser, certificate_id: Any, thread_id: Any, *,
     text = text[:MAX_TEXT]
     now = clock.now()
     with session_scope() as s:
-        cert = load_for_user(s, user, certificate_id, Action.QUESTIONS)
+        cert = load_for_user(user, certificate_id, Action.QUESTIONS, session=s)
         thread = _get_thread(s, cert, thread_id)
         if thread.direction != FROM_FK or thread.topic == Topic.PAMINN:
             raise rights.InvalidState("Frågan kan inte besvaras.")
@@ -532,7 +534,11 @@ def save_answer_draft(user: SessionUser, certificate_id: Any, thread_id: Any, *,
         thread.answer_draft = text
         s.add(thread)
         audit.record_autosave(
-            s, user, cert, f"Svar på fråga {thread.id} (utkast)", draft="svar-" + thread.id[:12]
+            user,
+            cert,
+            f"Svar på fråga {thread.id} (utkast)",
+            session=s,
+            draft="svar-" + thread.id[:12],
         )
     return now.isoformat()
 
@@ -569,15 +575,15 @@ async def ask(user: SessionUser, certificate_id: Any, *, topic: Any, text: Any) 
             "Frågan har inte skickats.",
         )
         with session_scope() as s:
-            cert = fetch(s, cert.id)
+            cert = fetch(cert.id, session=s)
             s.add(thread)
             draft = s.get(QuestionDraft, (cert.id, unit.hsa_id))
             if draft is not None:
                 s.delete(draft)
             s.flush()
-            record(s, user, audit.AuditAction.SEND, cert, f"Fråga till FK: {TOPICS[topic]}")
+            record(user, audit.AuditAction.SEND, cert, f"Fråga till FK: {TOPICS[topic]}", session=s)
             notifications.enqueue(
-                s, cert, notifications.Event.NYFRFV, questionId=thread.id, topic=topic
+                cert, notifications.Event.NYFRFV, session=s, questionId=thread.id, topic=topic
             )
             return _thread_view(thread, cert, {}, True)
 
@@ -623,15 +629,17 @@ async def answer(
             "Svaret har inte skickats.",
         )
         with session_scope() as s:
-            cert = fetch(s, cert.id)
+            cert = fetch(cert.id, session=s)
             thread = _get_thread(s, cert, thread.id)
             now = clock.now()
             thread.answer = body
             thread.answered_at = now
             thread.answered_by_name = user.name
             thread.answer_draft = ""
-            record(s, user, audit.AuditAction.SEND, cert, f"Svar till FK på fråga {thread.id}")
-            set_handled(s, cert, thread, now)
+            record(
+                user, audit.AuditAction.SEND, cert, f"Svar till FK på fråga {thread.id}", session=s
+            )
+            set_handled(cert, thread, now, session=s)
             return thread
 
 
@@ -647,13 +655,13 @@ async def mark_handled(
     prepared.decision.raise_if_denied()
     cert = prepared.cert
     with session_scope() as s:
-        cert = fetch(s, cert.id)
+        cert = fetch(cert.id, session=s)
         thread = _get_thread(s, cert, thread_id)
         if thread.handled == handled:
             return thread
         if handled:
-            record(s, user, audit.AuditAction.WRITE, cert, f"Fråga {thread.id} hanterad")
-            set_handled(s, cert, thread, clock.now())
+            record(user, audit.AuditAction.WRITE, cert, f"Fråga {thread.id} hanterad", session=s)
+            set_handled(cert, thread, clock.now(), session=s)
             return thread
         if thread.answered_with_certificate_id or (
             thread.direction == FROM_FK and thread.answer is not None
@@ -662,7 +670,7 @@ async def mark_handled(
         thread.handled = False
         thread.handled_at = None
         s.add(thread)
-        record(s, user, audit.AuditAction.WRITE, cert, f"Fråga {thread.id} ej hanterad")
+        record(user, audit.AuditAction.WRITE, cert, f"Fråga {thread.id} ej hanterad", session=s)
         return thread
 
 
@@ -679,7 +687,7 @@ async def _complement_checks(
         no_more_info=no_more_info,
     ).raise_if_denied()
     with session_scope() as s:
-        cert = fetch(s, prepared.cert.id)
+        cert = fetch(prepared.cert.id, session=s)
         if not _open_complements(s, cert):
             raise rights.InvalidState("Det finns ingen obesvarad kompletteringsbegäran.")
     return cert
@@ -715,7 +723,7 @@ async def cannot_complement_no_more_info(
         for thread in _open_complements(s, cert):
             thread.answer_draft = ""
             s.add(thread)
-        draft = fetch(s, draft.id)
+        draft = fetch(draft.id, session=s)
     return draft
 
 
@@ -750,7 +758,7 @@ async def cannot_complement_no_one_responsible(
             "Svaret har inte skickats.",
         )
         with session_scope() as s:
-            cert = fetch(s, cert.id)
+            cert = fetch(cert.id, session=s)
             now = clock.now()
             ids = []
             for thread in _open_complements(s, cert):
@@ -758,9 +766,11 @@ async def cannot_complement_no_one_responsible(
                 thread.answered_at = now
                 thread.answered_by_name = user.name
                 thread.answer_draft = ""
-                set_handled(s, cert, thread, now)
+                set_handled(cert, thread, now, session=s)
                 ids.append(thread.id)
-            record(s, user, audit.AuditAction.SEND, cert, "Svar till FK: kan ej komplettera")
+            record(
+                user, audit.AuditAction.SEND, cert, "Svar till FK: kan ej komplettera", session=s
+            )
             return ids
 
 
@@ -891,7 +901,11 @@ def receive_message(payload: Any) -> dict[str, Any]:
             s.flush()
             _system_audit(s, cert, f"Svar från FK på fråga {question.id}")
             notifications.enqueue(
-                s, cert, notifications.Event.NYSVFM, questionId=question.id, topic=question.topic
+                cert,
+                notifications.Event.NYSVFM,
+                session=s,
+                questionId=question.id,
+                topic=question.topic,
             )
             return {"id": question.id, "certificateId": cert.id, "kind": "ANSWER"}
         reminded: QuestionThread | None = None
@@ -917,19 +931,19 @@ def receive_message(payload: Any) -> dict[str, Any]:
         s.flush()
         _system_audit(s, cert, f"Fråga från FK: {TOPICS[topic]}")
         notifications.enqueue(
-            s, cert, notifications.Event.NYFRFM, questionId=thread.id, topic=topic
+            cert, notifications.Event.NYFRFM, session=s, questionId=thread.id, topic=topic
         )
         revoked = cert.status == CertificateStatus.REVOKED
         if (revoked and rights.questions_auto_handled_after_revoke(cert.type)) or (
             reminded is not None and reminded.handled
         ):
-            set_handled(s, cert, thread, now)  # §4.9.1; a reminder of a handled question
+            set_handled(cert, thread, now, session=s)  # §4.9.1; a reminder of a handled question
         return {"id": thread.id, "certificateId": cert.id, "kind": "QUESTION"}
 
 
 def _system_audit(s: Session, cert: Certificate, detail: str) -> None:
     audit.record(
-        s,
+        session=s,
         user_id="system:forsakringskassan",
         user_name=FK_NAME,
         role="MOTTAGARE",

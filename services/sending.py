@@ -136,8 +136,8 @@ async def send(user: SessionUser, certificate_id: str, *, patient_consent: Any) 
         now = clock.now()
         with session_scope() as s:
             won, latest = compare_and_set(
-                s,
                 cert.id,
+                session=s,
                 where=(col(Certificate.status) == CertificateStatus.SIGNED,),
                 values={"status": CertificateStatus.SENT, "sent_at": now},
             )
@@ -149,12 +149,12 @@ async def send(user: SessionUser, certificate_id: str, *, patient_consent: Any) 
                 raise rights.InvalidState(
                     f"Intyget kan inte skickas: det är {latest.status.label.lower()}."
                 )
-            record(s, user, audit.AuditAction.SEND, latest, detail=recipient.value)
-            notifications.enqueue(s, latest, notifications.Event.SKICKA)
+            record(user, audit.AuditAction.SEND, latest, session=s, detail=recipient.value)
+            notifications.enqueue(latest, notifications.Event.SKICKA, session=s)
             if latest.relation_kind == RelationKind.COMPLEMENT and latest.parent_id:
                 # §6.3.1/§6.3.4: the complementing certificate answers every open request.
                 question_handling.handle_complement_requests(
-                    s, latest.parent_id, answered_with=latest.id
+                    latest.parent_id, session=s, answered_with=latest.id
                 )
             return latest
 
@@ -211,8 +211,8 @@ async def revoke(
         now = clock.now()
         with session_scope() as s:
             won, latest = compare_and_set(
-                s,
                 cert.id,
+                session=s,
                 where=(
                     col(Certificate.status).in_(
                         (
@@ -238,9 +238,9 @@ async def revoke(
                 raise rights.InvalidState(
                     f"Intyget kan inte makuleras: det är {latest.status.label.lower()}."
                 )
-            record(s, user, audit.AuditAction.REVOKE, latest, detail=reason_code)
+            record(user, audit.AuditAction.REVOKE, latest, session=s, detail=reason_code)
             notifications.enqueue(
-                s, latest, notifications.Event.MAKULE, reason=reason_code, message=text
+                latest, notifications.Event.MAKULE, session=s, reason=reason_code, message=text
             )
-            question_handling.handle_all_questions(s, latest)
+            question_handling.handle_all_questions(latest, session=s)
             return latest

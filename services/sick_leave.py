@@ -208,7 +208,7 @@ def earlier_periods(user: SessionUser, certificate_id: str) -> list[list[Interva
     """The periods of the patient's other signed certificates of the same type at the same care
     provider that ``user`` may read, one list per certificate ([] for other types)."""
     with session_scope() as s:
-        cert = load_for_user(s, user, certificate_id, Action.READ)
+        cert = load_for_user(user, certificate_id, Action.READ, session=s)
         qids = GUIDED_TYPES.get(cert.type)
         if qids is None or not cert.care_provider_id:
             return []
@@ -232,7 +232,7 @@ def earlier_periods(user: SessionUser, certificate_id: str) -> list[list[Interva
             if other.id == superseded:
                 continue
             flags = PatientFlags.from_snapshot(other.patient)
-            relations = relation_flags(s, other)
+            relations = relation_flags(other, session=s)
             if relations.replaced_by_signed or relations.complemented_by_signed:
                 continue  # the signed certificate that replaced it counts instead
             if not rights.decide(user, other, Action.READ, flags, relations=relations):
@@ -241,5 +241,5 @@ def earlier_periods(user: SessionUser, certificate_id: str) -> list[list[Interva
             if periods:
                 result.append(periods)
                 # PDL: the earlier certificate's periods were read for this user (issue 18)
-                record(s, user, audit.AuditAction.READ, other, detail=SPELL_READ_DETAIL)
+                record(user, audit.AuditAction.READ, other, session=s, detail=SPELL_READ_DETAIL)
         return result

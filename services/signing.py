@@ -158,8 +158,8 @@ async def sign(
     signed_xml = await _sign_with_card(user, cert, now, issuer)
     with session_scope() as s:
         won, latest = compare_and_set(
-            s,
             cert.id,
+            session=s,
             where=(
                 col(Certificate.version) == cert.version,
                 col(Certificate.status).in_(DRAFT_STATUSES),
@@ -200,11 +200,11 @@ async def sign(
                 created_at=now,
             )
         )
-        record(s, user, audit.AuditAction.SIGN, latest, detail=f"sha256={digest}")
-        notifications.enqueue(s, latest, notifications.Event.SIGNAT)
+        record(user, audit.AuditAction.SIGN, latest, session=s, detail=f"sha256={digest}")
+        notifications.enqueue(latest, notifications.Event.SIGNAT, session=s)
         if latest.relation_kind == RelationKind.RENEW and latest.parent_id:
             # §4.6: signing a renewal handles the original's open kompletteringsbegäran.
-            question_handling.handle_complement_requests(s, latest.parent_id)
+            question_handling.handle_complement_requests(latest.parent_id, session=s)
     if sends_when_signed(latest):
         return await _send_signed_complement(user, latest)
     return latest
@@ -249,8 +249,8 @@ async def mark_ready_for_signing(user: SessionUser, certificate_id: str) -> Cert
     now = clock.now()
     with session_scope() as s:
         won, latest = compare_and_set(
-            s,
             cert.id,
+            session=s,
             where=(
                 col(Certificate.status) == CertificateStatus.DRAFT,
                 col(Certificate.version) == cert.version,
@@ -273,6 +273,6 @@ async def mark_ready_for_signing(user: SessionUser, certificate_id: str) -> Cert
             raise Conflict(
                 f"Utkastet har ändrats av {who(latest)} sedan du öppnade det. Ladda om utkastet."
             )
-        record(s, user, audit.AuditAction.WRITE, latest, detail="Klart för signering")
-        notifications.enqueue(s, latest, notifications.Event.KFSIGN)
+        record(user, audit.AuditAction.WRITE, latest, session=s, detail="Klart för signering")
+        notifications.enqueue(latest, notifications.Event.KFSIGN, session=s)
         return latest

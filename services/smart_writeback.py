@@ -46,7 +46,7 @@ REPLACING = (RelationKind.REPLACE, RelationKind.COMPLEMENT)
 LOINC_CERTIFICATE = {"system": "http://loinc.org", "code": "64290-0", "display": "Certificate"}
 
 
-def launch_context(session: Session, cert: Certificate) -> dict[str, Any] | None:
+def launch_context(cert: Certificate, *, session: Session) -> dict[str, Any] | None:
     """The SMART launch that brought the certificate's patient into Webcert on its unit."""
     row = session.exec(
         select(ServerSession)
@@ -109,13 +109,13 @@ def _queue(
     )
 
 
-def enqueue_document(session: Session, cert: Certificate, event: str) -> None:
+def enqueue_document(cert: Certificate, event: str, *, session: Session) -> None:
     """Queue the DocumentReference write of ``cert`` if it was launched with SMART (and, for a
     replacing certificate, the original's document: superseded on signing, current again when
     the replacement is revoked)."""
     if event not in WRITE_BACK_EVENTS:
         return
-    ctx = launch_context(session, cert)
+    ctx = launch_context(cert, session=session)
     if ctx is None:
         return
     original = _replaced_original(session, cert)

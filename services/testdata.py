@@ -92,7 +92,7 @@ async def create_legacy_certificate(
     cert.revoked_at = now if status == CertificateStatus.REVOKED else None
     with session_scope() as s:
         s.add(cert)
-        audit.record_for(s, user, audit.AuditAction.CREATE, cert, "Testdata")
+        audit.record_for(user, audit.AuditAction.CREATE, cert, "Testdata", session=s)
     return cert
 
 

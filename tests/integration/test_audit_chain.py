@@ -25,7 +25,7 @@ def _write(n: int, *, user: str = "HSA-1", patient: str = "191212121212") -> Non
     for i in range(n):
         with session_scope() as s:
             audit.record(
-                s,
+                session=s,
                 user_id=user,
                 user_name="Test Läkare",
                 role="LAKARE",
@@ -39,7 +39,7 @@ def _write(n: int, *, user: str = "HSA-1", patient: str = "191212121212") -> Non
 
 def _verify(url: str) -> audit.VerifyResult:
     with Session(engine_for(url)) as s:
-        return audit.verify(s)
+        return audit.verify(session=s)
 
 
 def _cli(url: str) -> subprocess.CompletedProcess[str]:
@@ -160,7 +160,7 @@ def test_concurrent_writers_keep_one_chain(migrated_db: str) -> None:
             for i in range(per_writer):
                 with session_scope() as s:
                     audit.record(
-                        s,
+                        session=s,
                         user_id=f"HSA-{k}",
                         user_name="Skribent",
                         role="LAKARE",

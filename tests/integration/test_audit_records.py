@@ -53,7 +53,7 @@ def last() -> AuditRecord:
 
 def chain_ok() -> bool:
     with session_scope() as s:
-        return audit.verify(s).ok
+        return audit.verify(session=s).ok
 
 
 async def test_create_read_sign_send_revoke_print_fields(migrated_db, sim) -> None:

@@ -60,7 +60,7 @@ def test_0010_fills_the_smart_patient_and_indexes_the_write_back_lookup(migrated
     with Session(engine) as s:
         assert s.get(ServerSession, "h1").patient_id == "191212121212"
         cert = Certificate(patient_id="191212121212", unit_id="UNIT")  # not stored
-        assert launch_context(s, cert) == smart["extra"]["smart"]
+        assert launch_context(cert, session=s) == smart["extra"]["smart"]
         stmt = (
             select(ServerSession)
             .where(

@@ -42,7 +42,7 @@ from tests.factories import (
 
 def enqueue(cert: Certificate, event: Event, **extra: Any) -> None:
     with session_scope() as s:
-        notifications.enqueue(s, cert, event, **extra)
+        notifications.enqueue(cert, event, session=s, **extra)
 
 
 def outbox(cert_id: str | None = None) -> list[NotificationOutbox]:
@@ -212,7 +212,7 @@ def test_legacy_codes_cover_every_event_but_kfsign() -> None:
 async def test_outbox_row_is_written_in_the_same_transaction(migrated_db, sim) -> None:
     cert = stored_row()
     with pytest.raises(RuntimeError), session_scope() as s:
-        notifications.enqueue(s, cert, Event.SIGNAT)
+        notifications.enqueue(cert, Event.SIGNAT, session=s)
         raise RuntimeError("the change failed")
     assert outbox() == []
 

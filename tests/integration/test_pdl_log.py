@@ -42,7 +42,9 @@ def _cert(cid: str, patient: str, unit: str = UNIT, provider: str = ALFA) -> Sim
 def _accesses(user: identity.SessionUser, n: int, patient: str = TOLVAN) -> None:
     with session_scope() as s:
         for i in range(n):
-            audit.record_for(s, user, audit.AuditAction.READ, _cert(f"c-{patient}-{i}", patient))
+            audit.record_for(
+                user, audit.AuditAction.READ, _cert(f"c-{patient}-{i}", patient), session=s
+            )
 
 
 def _foreign_access(patient: str = TOLVAN, *, of_alfa: bool = False) -> None:
@@ -65,7 +67,7 @@ def _foreign_access(patient: str = TOLVAN, *, of_alfa: bool = False) -> None:
             if of_alfa
             else _cert("foreign", patient, "IFV1239877878-1042", "IFV1239877878-1041")
         )
-        audit.record_for(s, other, audit.AuditAction.READ, cert)
+        audit.record_for(other, audit.AuditAction.READ, cert, session=s)
 
 
 def _log_reads() -> list[AuditRecord]:
@@ -117,7 +119,7 @@ async def test_reader_sees_own_care_provider_only_and_the_read_is_logged(migrate
     other_reads = [r for r in other_page.rows if r["action"] == "READ"]
     assert [r["user_id"] for r in other_reads] == ["IFV-DOC"]
     with session_scope() as s:
-        assert audit.verify(s).ok
+        assert audit.verify(session=s).ok
 
 
 async def test_an_access_from_another_care_provider_shows_in_both_logs(migrated_db, sim) -> None:

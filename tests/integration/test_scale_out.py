@@ -99,7 +99,7 @@ def test_jobs_run_exactly_once_across_two_processes(shared_pg, sim, tmp_path) ->
     for cert in fresh:
         with session_scope() as s:
             for event in events:
-                notifications.enqueue(s, cert, event)
+                notifications.enqueue(cert, event, session=s)
     rows = _outbox()
     assert len(rows) == 12
 
