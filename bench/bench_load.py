@@ -21,6 +21,9 @@ average. Then the knee (the largest N with p95 ≤ 250 ms, and where it passes),
 floor; Redis memory per open draft tab (mode b); and the after-overload drill: the baseline
 load again after an overload at 2× the knee must be back at its p95 within a minute.
 
+Profile: BENCH_PYSPY=/path/to/py-spy writes the server's stacks during each measured window to
+artifacts/profile-<target>-<mode>-<N>.txt.
+
 Usage:  .venv/bin/python bench/bench_load.py [--levels 50,200,500] [--modes 1w,2w]
         [--targets floor,ours] [--duration 20] [--procs 2]
 (make bench runs it with the defaults; the load client, the server, Redis and PostgreSQL share
@@ -626,6 +629,20 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
 
 
+def _profile(server: Server, n: int, duration: float) -> subprocess.Popen[Any] | None:
+    """With BENCH_PYSPY=<py-spy binary>: sample the app (and its worker processes) during the
+    measured window into artifacts/profile-<target>-<mode>-<N>.txt (py-spy's raw format: one
+    stack and its count a line) — what each event costs the server, not the set-up."""
+    spy = os.environ.get("BENCH_PYSPY")
+    if not spy:
+        return None
+    out = ROOT / "artifacts" / f"profile-{server.target}-{server.mode}-{n}.txt"
+    out.parent.mkdir(exist_ok=True)
+    command = [spy, "record", "--pid", str(server.procs[0].pid), "--subprocesses", "--nonblocking"]
+    command += ["--duration", str(int(duration)), "--rate", "100", "--format", "raw"]
+    return subprocess.Popen([*command, "--output", str(out)], stdout=subprocess.DEVNULL)
+
+
 def run_level(
     server: Server, n: int, *, procs: int, duration: float, warmup: float, sign_share: float
 ) -> dict[str, Any]:
@@ -665,8 +682,11 @@ def run_level(
         q.put((start_at, warm, end))
     time.sleep(max(0.0, warm - time.time()))
     cpu0 = server.cpu_seconds()
+    profiler = _profile(server, n, duration)
     time.sleep(max(0.0, end - time.time()))
     cpu1 = server.cpu_seconds()
+    if profiler is not None:
+        profiler.wait(timeout=60)
     load1 = os.getloadavg()[0]
     results: list[ClientResult] = [out.get(timeout=TIMEOUT * 3 + 60) for _ in workers]
     for proc in workers:

@@ -61,6 +61,8 @@ def fetch(certificate_id: Any, *, session: Session) -> Certificate:
 
 def relation_flags(cert: Certificate, *, session: Session) -> RelationFlags:
     """Whether a signed certificate replaces or complements ``cert``."""
+    if cert.status in DRAFT_STATUSES:
+        return RelationFlags()  # a draft has no children: they are made from signed ones
     children = session.exec(select(Certificate).where(Certificate.parent_id == cert.id)).all()
 
     def signed(kind: RelationKind) -> bool:

@@ -121,7 +121,7 @@ EVENT_LABELS: dict[Event, str] = {
 def question_counts(certificate_id: str, *, session: Session) -> dict[str, dict[str, int]]:
     """Q&A counts of a certificate: questions from FK and questions to FK (sent by care)."""
     return question_counts_for([certificate_id], session=session).get(
-        certificate_id, {"fromFk": _empty_counts(), "toFk": _empty_counts()}
+        certificate_id, _no_questions()
     )
 
 
@@ -129,7 +129,7 @@ def question_counts_for(
     certificate_ids: list[str], *, session: Session
 ) -> dict[str, dict[str, dict[str, int]]]:
     """Q&A counts of many certificates in one query (ids without threads get zeros)."""
-    result = {i: {"fromFk": _empty_counts(), "toFk": _empty_counts()} for i in certificate_ids}
+    result = {i: _no_questions() for i in certificate_ids}
     if not certificate_ids:
         return result
     rows = session.exec(
@@ -156,6 +156,10 @@ def question_counts_for(
     return result
 
 
+def _no_questions() -> dict[str, dict[str, int]]:
+    return {"fromFk": _empty_counts(), "toFk": _empty_counts()}
+
+
 def _as_int(condition: Any) -> Any:
     return case((condition, 1), else_=0)
 
@@ -168,7 +172,10 @@ def _payload(
     session: Session, cert: Certificate, event: Event, now: datetime, extra: dict[str, Any]
 ) -> dict[str, Any]:
     # The same facts as the API's summary, under the notification's field names (docs/api.md).
-    summary = certificate_summary(cert, question_counts(cert.id, session=session))
+    # A draft has no questions (only a certificate sent to FK has, services.questions): its
+    # counts are zeros without asking the database (every autosave's ANDRAT comes here).
+    counts = _no_questions() if cert.status.is_draft else question_counts(cert.id, session=session)
+    summary = certificate_summary(cert, counts)
     return {
         "event": event.value,
         "legacyEvent": LEGACY_CODES.get(event),

@@ -124,11 +124,16 @@ def certificate_row(
     )
 
 
-def stored_row(n: int = 0, *, unit_id: str = UNIT, age: timedelta = timedelta(0)) -> Certificate:
+def stored_row(
+    n: int = 0, *, unit_id: str = UNIT, age: timedelta = timedelta(0), sent: bool = False
+) -> Certificate:
     """An FK7804 draft row for Tolvan ("Tolvansson{n}") written directly to the database, made
-    ``age`` ago (for tests of the outbox and the jobs, not of the lifecycle)."""
+    ``age`` ago (for tests of the outbox and the jobs, not of the lifecycle); ``sent``: signed
+    and sent to FK then instead (a certificate that can have questions)."""
     at = clock.now() - age
+    done = {"status": CertificateStatus.SENT, "signed_at": at, "sent_at": at} if sent else {}
     cert = Certificate(
+        **done,
         type="fk7804",
         type_version="1.0",
         patient_id=TOLVAN,

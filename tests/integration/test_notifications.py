@@ -165,7 +165,7 @@ async def test_every_event_is_produced_by_its_action_and_delivered(
 @pytest.mark.parametrize("event", list(Event))
 async def test_each_event_code_and_payload(migrated_db, sim, demo_webhook, event) -> None:
     """The Q&A events (and ANDRAT) are enqueued by their services; here through enqueue."""
-    cert = stored_row()
+    cert = stored_row(sent=True)
     with session_scope() as s:
         s.add(
             QuestionThread(
