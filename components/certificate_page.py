@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from components.editor import certificate_form
+from components.editor import certificate_form, section_card
+from components.widgets import banner, cancel_button, error_if, labelled, notice_if
 from services.certificates import all_definitions
 from services.certificates.base import CertificateDefinition, Section
 from services.rights import REVOKE_REASONS
@@ -38,17 +39,14 @@ def has(action: str) -> rx.Var:
     return C.actions.contains(action)
 
 
+def busy_button(label: str | rx.Var, testid: str, on_click, **props) -> rx.Component:  # type: ignore[no-untyped-def]
+    """A button that starts an action: it spins while the certificate is busy."""
+    return rx.button(label, on_click=on_click, loading=C.busy, data_testid=testid, **props)
+
+
 def action_button(label: str | rx.Var, action: str, on_click, testid: str, **props) -> rx.Component:  # type: ignore[no-untyped-def]
-    return rx.cond(
-        has(action),
-        rx.button(
-            label,
-            on_click=on_click,
-            loading=C.busy,
-            data_testid=testid,
-            **props,
-        ),
-    )
+    """``busy_button`` when the certificate offers ``action`` (CertificateState.actions)."""
+    return rx.cond(has(action), busy_button(label, testid, on_click, **props))
 
 
 def action_bar() -> rx.Component:
@@ -129,27 +127,10 @@ def _dialog(name: str, title: str, body: rx.Component, confirm: rx.Component) ->
         rx.alert_dialog.content(
             rx.alert_dialog.title(title),
             rx.box(body, margin_y="1em"),
-            rx.cond(
-                C.action_error != "",
-                rx.callout(
-                    C.action_error,
-                    color_scheme="red",
-                    icon="triangle_alert",
-                    role="alert",
-                    margin_bottom="1em",
-                ),
-            ),
+            error_if(C.action_error, margin_bottom="1em"),
             rx.flex(
                 confirm,
-                rx.alert_dialog.cancel(
-                    rx.button(
-                        "Avbryt",
-                        variant="soft",
-                        color_scheme="gray",
-                        on_click=C.close_dialog,
-                        data_testid="dialog-cancel",
-                    )
-                ),
+                rx.alert_dialog.cancel(cancel_button(C.close_dialog, data_testid="dialog-cancel")),
                 gap="3",
                 justify="end",
             ),
@@ -161,7 +142,7 @@ def _dialog(name: str, title: str, body: rx.Component, confirm: rx.Component) ->
 
 
 def _confirm(label: str, testid: str, on_click=C.confirm, **props) -> rx.Component:  # type: ignore[no-untyped-def]
-    return rx.button(label, on_click=on_click, loading=C.busy, data_testid=testid, **props)
+    return busy_button(label, testid, on_click, **props)
 
 
 def dialogs() -> rx.Component:
@@ -234,7 +215,7 @@ def dialogs() -> rx.Component:
                 rx.radio_group.root(
                     rx.vstack(
                         *[
-                            rx.el.label(
+                            labelled(
                                 rx.radio_group.item(
                                     value=code,
                                     id="revoke-" + code,
@@ -242,8 +223,6 @@ def dialogs() -> rx.Component:
                                 ),
                                 rx.text(label + ".", as_="span", size="2"),
                                 html_for="revoke-" + code,
-                                display="flex",
-                                gap="0.5em",
                             )
                             for code, label in REVOKE_REASONS.items()
                         ]
@@ -274,24 +253,19 @@ def dialogs() -> rx.Component:
             rx.vstack(
                 rx.radio_group.root(
                     rx.hstack(
-                        rx.el.label(
-                            rx.radio_group.item(
-                                value="full", id="print-full", data_testid="print-full"
-                            ),
-                            "Fullständigt intyg",
-                            html_for="print-full",
-                            display="flex",
-                            gap="0.5em",
-                        ),
-                        rx.el.label(
-                            rx.radio_group.item(
-                                value="minimal", id="print-minimal", data_testid="print-minimal"
-                            ),
-                            "Minimalt intyg",
-                            html_for="print-minimal",
-                            display="flex",
-                            gap="0.5em",
-                        ),
+                        *[
+                            labelled(
+                                rx.radio_group.item(
+                                    value=value, id="print-" + value, data_testid="print-" + value
+                                ),
+                                label,
+                                html_for="print-" + value,
+                            )
+                            for value, label in (
+                                ("full", "Fullständigt intyg"),
+                                ("minimal", "Minimalt intyg"),
+                            )
+                        ],
                         spacing="4",
                     ),
                     value=rx.cond(C.print_minimal, "minimal", "full"),
@@ -315,35 +289,31 @@ def dialogs() -> rx.Component:
 
 
 def _section_view(cert_type: str, section: Section) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading(section.title, size="4", as_="h2", id="s-" + section.id),
-            *[
-                rx.cond(
-                    shown_var(cert_type, q.id),
-                    rx.vstack(
-                        rx.text(q.label, weight="bold", size="2"),
-                        rx.cond(
-                            lines_var(cert_type, q.id).contains(q.id)
-                            & (lines_var(cert_type, q.id)[q.id].length() > 0),
-                            rx.foreach(
-                                lines_var(cert_type, q.id)[q.id],
-                                lambda line: rx.text(line, size="2", white_space="pre-wrap"),
-                            ),
-                            rx.text("Ej angivet", size="2", color=rx.color("gray", 10)),
+    return section_card(
+        section,
+        *[
+            rx.cond(
+                shown_var(cert_type, q.id),
+                rx.vstack(
+                    rx.text(q.label, weight="bold", size="2"),
+                    rx.cond(
+                        lines_var(cert_type, q.id).contains(q.id)
+                        & (lines_var(cert_type, q.id)[q.id].length() > 0),
+                        rx.foreach(
+                            lines_var(cert_type, q.id)[q.id],
+                            lambda line: rx.text(line, size="2", white_space="pre-wrap"),
                         ),
-                        spacing="1",
-                        id="q-" + q.id.replace(".", "-"),
-                        scroll_margin_top="11em",  # below the sticky notices (collab.py)
-                        data_testid="view-" + q.id.replace("_", "-"),
+                        rx.text("Ej angivet", size="2", color=rx.color("gray", 10)),
                     ),
-                )
-                for q in section.questions
-            ],
-            spacing="3",
-            width="100%",
-        ),
-        width="100%",
+                    spacing="1",
+                    id="q-" + q.id.replace(".", "-"),
+                    scroll_margin_top="11em",  # below the sticky notices (collab.py)
+                    data_testid="view-" + q.id.replace("_", "-"),
+                ),
+            )
+            for q in section.questions
+        ],
+        spacing="3",
     )
 
 
@@ -379,7 +349,7 @@ def status_bar() -> rx.Component:
         ),
         rx.foreach(
             C.relation_links,
-            lambda r: rx.callout.root(
+            lambda r: banner(
                 rx.callout.text(
                     r["text"],
                     " ",
@@ -389,33 +359,12 @@ def status_bar() -> rx.Component:
                         data_testid="relation-link-" + r["kind"].lower(),
                     ),
                 ),
-                size="1",
                 color_scheme="blue",
-                width="100%",
-                data_testid="relation-" + r["kind"].lower(),
+                testid="relation-" + r["kind"].lower(),
             ),
         ),
-        rx.cond(
-            C.action_error != "",
-            rx.callout(
-                C.action_error,
-                color_scheme="red",
-                icon="triangle_alert",
-                role="alert",
-                width="100%",
-                data_testid="action-error",
-            ),
-        ),
-        rx.cond(
-            C.action_notice != "",
-            rx.callout(
-                C.action_notice,
-                color_scheme="green",
-                icon="check",
-                width="100%",
-                data_testid="action-notice",
-            ),
-        ),
+        error_if(C.action_error, "action-error", width="100%"),
+        notice_if(C.action_notice, "action-notice", width="100%"),
         width="100%",
         spacing="2",
     )

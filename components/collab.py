@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from components.widgets import alert_callout
 from state.certificate import CertificateState as C
 
 
@@ -68,14 +69,7 @@ def presence_list() -> rx.Component:
 
 def pu_outage_notice() -> rx.Component:
     """PU-tjänsten does not answer (§4.10.2): everything on the page is locked."""
-    return rx.callout(
-        C.pu_message,
-        icon="triangle_alert",
-        color_scheme="red",
-        role="alert",
-        width="100%",
-        data_testid="pu-outage",
-    )
+    return alert_callout(C.pu_message, "pu-outage", width="100%")
 
 
 def collab_bar() -> rx.Component:

@@ -11,6 +11,7 @@ import reflex as rx
 
 from components.form_values import form_value
 from components.ids import dom_id, testid
+from components.widgets import muted, radio_options
 from services.certificates.base import Question
 from services.certificates.form_model import diagnosis_rows
 from services.diagnoses import CERTIFICATE_DIAGNOSIS_HEADING, CodeSystem
@@ -23,24 +24,8 @@ SYSTEM_LABELS = {CodeSystem.ICD_10_SE: "ICD-10-SE", CodeSystem.KSH_97_P: "KSH97-
 def _system_radio(q: Question) -> rx.Component:
     key = f"{q.id}.system"
     return rx.radio_group.root(
-        rx.flex(
-            *[
-                rx.el.label(
-                    rx.radio_group.item(
-                        value=system.value,
-                        id=dom_id(f"{key}.{system.value}"),
-                        data_testid=testid(f"{key}.{system.value}"),
-                    ),
-                    rx.text(label, as_="span", size="2"),
-                    html_for=dom_id(f"{key}.{system.value}"),
-                    display="flex",
-                    gap="0.5em",
-                    align_items="center",
-                )
-                for system, label in SYSTEM_LABELS.items()
-            ],
-            direction="row",
-            gap="1.25em",
+        radio_options(
+            key, [(s.value, label) for s, label in SYSTEM_LABELS.items()], "row", "1.25em"
         ),
         value=rx.cond(form_value(key) != "", form_value(key), CodeSystem.ICD_10_SE.value),
         on_change=lambda v: D.set_system(q.id, v),
@@ -180,14 +165,10 @@ def diagnosis_field(q: Question) -> rx.Component:
     ]
     return rx.vstack(
         _system_radio(q),
-        *(
-            []
-            if q.sub_label
-            else [rx.text(CERTIFICATE_DIAGNOSIS_HEADING, size="1", color=rx.color("gray", 11))]
-        ),
+        *([] if q.sub_label else [muted(CERTIFICATE_DIAGNOSIS_HEADING)]),
         rx.hstack(
-            rx.text("Kod", size="1", color=rx.color("gray", 11), width="8em"),
-            rx.text("Diagnos", size="1", color=rx.color("gray", 11)),
+            muted("Kod", width="8em"),
+            muted("Diagnos"),
             spacing="2",
             aria_hidden="true",
         ),

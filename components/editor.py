@@ -9,12 +9,15 @@ services.
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from components.diagnosis import diagnosis_field
 from components.form_values import building, form_value
 from components.icf import icf_controls
 from components.ids import dom_id, testid
+from components.widgets import labelled, muted, radio_options
 from services.certificates import all_definitions
 from services.certificates.base import CertificateDefinition, FieldKind, Question, Section
 from state.certificate import CertificateState as S
@@ -56,7 +59,7 @@ def _date_input(key: str, **props) -> rx.Component:
 
 
 def _checkbox(key: str, label: str) -> rx.Component:
-    return rx.el.label(
+    return labelled(
         rx.checkbox(
             checked=form_value(key) == "true",
             on_change=lambda c: S.set_checked(key, c),
@@ -66,31 +69,13 @@ def _checkbox(key: str, label: str) -> rx.Component:
         ),
         rx.text(label, as_="span", size="2"),
         html_for=dom_id(key),
-        display="flex",
-        gap="0.5em",
         align_items="center",
     )
 
 
 def _radio(key: str, options: list[tuple[str, str]], direction: str = "column") -> rx.Component:
     return rx.radio_group.root(
-        rx.flex(
-            *[
-                rx.el.label(
-                    rx.radio_group.item(
-                        value=code, id=dom_id(f"{key}.{code}"), data_testid=testid(f"{key}.{code}")
-                    ),
-                    rx.text(label, as_="span", size="2"),
-                    html_for=dom_id(f"{key}.{code}"),
-                    display="flex",
-                    gap="0.5em",
-                    align_items="center",
-                )
-                for code, label in options
-            ],
-            direction=direction,  # type: ignore[arg-type]
-            gap="0.5em",
-        ),
+        radio_options(key, options, direction, gap="0.5em"),
         value=form_value(key),
         on_change=lambda v: S.set_value(key, v),
         disabled=~S.editable,
@@ -121,12 +106,7 @@ def _sick_leave(q: Question) -> rx.Component:
                 ),
                 rx.cond(
                     S.working_time[option.code] != "",
-                    rx.text(
-                        S.working_time[option.code],
-                        size="1",
-                        color=rx.color("gray", 11),
-                        data_testid=testid(base + ".working-time"),
-                    ),
+                    muted(S.working_time[option.code], data_testid=testid(base + ".working-time")),
                 ),
                 spacing="1",
             )
@@ -204,6 +184,22 @@ def field_input(q: Question) -> rx.Component:
     return rx.text("Fälttypen stöds inte.")
 
 
+def _field_message(
+    messages: rx.Var, qid: str, color: str, suffix: str, **props: Any
+) -> rx.Component:
+    """The question's message in ``messages`` (an error, what is missing, a warning), if any."""
+    return rx.cond(
+        messages.contains(qid),
+        rx.text(
+            messages[qid],
+            color=rx.color(color, 11),  # type: ignore[arg-type]
+            size="2",
+            data_testid=testid(qid) + suffix,
+            **props,
+        ),
+    )
+
+
 def question_block(q: Question) -> rx.Component:
     lone_checkbox = q.kind == FieldKind.CHECKBOX and not q.sub_label  # the box carries the label
     toggle = rx.cond(
@@ -241,20 +237,11 @@ def question_block(q: Question) -> rx.Component:
             heading,
             rx.cond(
                 S.help_open[q.id],
-                rx.text(
-                    q.help,
-                    size="2",
-                    color=rx.color("gray", 11),
-                    white_space="pre-line",
-                    data_testid=testid(q.id) + "-help",
-                ),
+                muted(q.help, size="2", white_space="pre-line", data_testid=testid(q.id) + "-help"),
             ),
             rx.cond(
                 q.sub_label != "",
-                rx.cond(
-                    q.kind != FieldKind.CHECKBOX,
-                    rx.text(q.sub_label, size="2", color=rx.color("gray", 11)),
-                ),
+                rx.cond(q.kind != FieldKind.CHECKBOX, muted(q.sub_label, size="2")),
             ),
             rx.cond(
                 S.appeared.contains(q.id),
@@ -268,34 +255,9 @@ def question_block(q: Question) -> rx.Component:
             ),
             *([icf_controls(q)] if q.icf else []),
             field,
-            rx.cond(
-                S.field_errors.contains(q.id),
-                rx.text(
-                    S.field_errors[q.id],
-                    color=rx.color("red", 11),
-                    size="2",
-                    role="alert",
-                    data_testid=testid(q.id) + "-error",
-                ),
-            ),
-            rx.cond(
-                S.missing.contains(q.id),
-                rx.text(
-                    S.missing[q.id],
-                    color=rx.color("red", 11),
-                    size="2",
-                    data_testid=testid(q.id) + "-missing",
-                ),
-            ),
-            rx.cond(
-                S.field_warnings.contains(q.id),
-                rx.text(
-                    S.field_warnings[q.id],
-                    color=rx.color("amber", 11),
-                    size="2",
-                    data_testid=testid(q.id) + "-warning",
-                ),
-            ),
+            _field_message(S.field_errors, q.id, "red", "-error", role="alert"),
+            _field_message(S.missing, q.id, "red", "-missing"),
+            _field_message(S.field_warnings, q.id, "amber", "-warning"),
             spacing="2",
             width="100%",
             padding_y="0.5em",
@@ -320,15 +282,25 @@ _GROUP_KINDS = {
 }
 
 
-def section_block(section: Section) -> rx.Component:
+def section_card(section: Section, *rows: rx.Component, spacing: str, **props: Any) -> rx.Component:
+    """A section of the certificate (form or read view): a card with its heading and rows."""
     return rx.card(
         rx.vstack(
             rx.heading(section.title, size="4", as_="h2", id="s-" + section.id),
-            *[question_block(q) for q in section.questions],
-            spacing="2",
+            *rows,
+            spacing=spacing,  # type: ignore[arg-type]
             width="100%",
         ),
         width="100%",
+        **props,
+    )
+
+
+def section_block(section: Section) -> rx.Component:
+    return section_card(
+        section,
+        *[question_block(q) for q in section.questions],
+        spacing="2",
         data_testid="section-" + section.id,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from components.widgets import disclosure_button, labelled, muted
 from services import fmb
 from state.fmb import FmbState as F
 
@@ -20,13 +21,11 @@ SECTION_HEADINGS: dict[str, str] = {
 
 def _choice(option: rx.Var) -> rx.Component:
     item_id = "fmb-choice-" + option["code"].to(str)
-    return rx.el.label(
+    return labelled(
         rx.radio_group.item(value=option["code"], id=item_id, data_testid=item_id),
         rx.text(option["title"], as_="span", size="2"),
-        rx.text(option["code"], as_="span", size="1", color=rx.color("gray", 11)),
+        muted(option["code"], as_="span"),
         html_for=item_id,
-        display="flex",
-        gap="0.5em",
         align_items="center",
     )
 
@@ -49,13 +48,10 @@ def _section(section: rx.Var) -> rx.Component:
         ),
         rx.cond(
             section["has_more"] != "",
-            rx.button(
+            disclosure_button(
                 rx.cond(open_, "Visa mindre", "Visa mer"),
-                rx.icon(rx.cond(open_, "chevron-up", "chevron-down"), size=14),
-                variant="ghost",
-                size="1",
-                on_click=F.toggle_section(section["key"]),
-                aria_expanded=rx.cond(open_, "true", "false"),
+                open_,
+                F.toggle_section(section["key"]),
                 margin_top="0.25em",
                 data_testid="fmb-more-" + key,
             ),
@@ -70,18 +66,16 @@ def fmb_panel() -> rx.Component:
     return rx.box(
         rx.cond(
             ~F.has_diagnoses,
-            rx.text(
+            muted(
                 "FMB-information visas när du har valt minst en diagnos.",
                 size="2",
-                color=rx.color("gray", 11),
                 data_testid="fmb-empty",
             ),
             rx.cond(
                 F.options.length() == 0,
-                rx.text(
+                muted(
                     "Det finns ingen FMB-information för de valda diagnoserna.",
                     size="2",
-                    color=rx.color("gray", 11),
                     data_testid="fmb-none",
                 ),
                 rx.vstack(
@@ -98,12 +92,7 @@ def fmb_panel() -> rx.Component:
                     ),
                     rx.box(
                         rx.heading(F.title, as_="h3", size="4", data_testid="fmb-title"),
-                        rx.text(
-                            F.diagnosis,
-                            size="1",
-                            color=rx.color("gray", 11),
-                            data_testid="fmb-diagnosis",
-                        ),
+                        muted(F.diagnosis, data_testid="fmb-diagnosis"),
                     ),
                     rx.foreach(F.sections, _section),
                     rx.foreach(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from components.widgets import cancel_button, disclosure_button, labelled, muted
 from services.certificates.base import Question
 from services.icf import BUTTON_LABEL, GROUP_PREFIX, READ_MORE_URL
 from state.certificate import CertificateState as S
@@ -39,14 +40,14 @@ def _row(qid: str, row: rx.Var) -> rx.Component:
     return rx.cond(
         row["kind"] == "group",
         rx.box(
-            rx.text(GROUP_PREFIX, size="1", color=rx.color("gray", 11)),
+            muted(GROUP_PREFIX),
             rx.text(row["title"], size="2", weight="bold"),
             padding_top="0.5em",
             data_testid=_tid(qid, "group"),
         ),
         rx.box(
             rx.hstack(
-                rx.el.label(
+                labelled(
                     rx.checkbox(
                         checked=I.ticked.contains(row["code"]),
                         on_change=lambda checked: I.toggle(row["code"], checked),
@@ -55,18 +56,14 @@ def _row(qid: str, row: rx.Var) -> rx.Component:
                     ),
                     rx.text(row["name"], as_="span", size="2"),
                     html_for=box_id,
-                    display="flex",
-                    gap="0.5em",
                     align_items="center",
                 ),
                 rx.spacer(),
-                rx.button(
+                disclosure_button(
                     rx.cond(more, "visa mindre", "visa mer"),
-                    rx.icon(rx.cond(more, "chevron-up", "chevron-down"), size=12),
-                    variant="ghost",
-                    size="1",
-                    on_click=I.toggle_more(row["key"]),
-                    aria_expanded=rx.cond(more, "true", "false"),
+                    more,
+                    I.toggle_more(row["key"]),
+                    icon_size=12,
                     aria_label="Visa mer om " + row["name"].to(str),
                     data_testid=_tid(qid, "more-") + code,
                 ),
@@ -103,13 +100,7 @@ def _panel(q: Question) -> rx.Component:
             ),
             rx.hstack(
                 rx.button("Lägg till", on_click=I.add, data_testid=_tid(q.id, "add")),
-                rx.button(
-                    "Avbryt",
-                    variant="soft",
-                    color_scheme="gray",
-                    on_click=I.cancel,
-                    data_testid=_tid(q.id, "cancel"),
-                ),
+                cancel_button(I.cancel, data_testid=_tid(q.id, "cancel")),
                 rx.spacer(),
                 rx.link(
                     "Läs mer om ICF hos Socialstyrelsen",
@@ -166,14 +157,12 @@ def icf_controls(q: Question) -> rx.Component:
     return rx.vstack(
         rx.cond(
             S.editable,
-            rx.button(
+            disclosure_button(
                 BUTTON_LABEL,
-                rx.icon(rx.cond(is_open, "chevron-up", "chevron-down"), size=14),
+                is_open,
+                I.open(q.id),
                 variant="outline",
-                size="1",
                 disabled=~I.available[q.id],
-                on_click=I.open(q.id),
-                aria_expanded=rx.cond(is_open, "true", "false"),
                 title=rx.cond(
                     I.available[q.id],
                     "Välj ICF-kategorier för de angivna diagnoserna",

@@ -9,6 +9,7 @@ from typing import Any
 
 import reflex as rx
 
+from components.widgets import alert_callout, muted
 from state.session import SessionState
 
 SEKRETESS_USER_TEXT = (
@@ -58,14 +59,12 @@ def header() -> rx.Component:
                             size="2",
                             data_testid="header-user-name",
                         ),
-                        rx.text(
+                        muted(
                             SessionState.role_label,
                             # no dangling dash before a care unit is chosen (§3.3)
                             rx.cond(
                                 SessionState.unit_name != "", " – " + SessionState.unit_name, ""
                             ),
-                            size="1",
-                            color=rx.color("gray", 11),
                             data_testid="header-role-unit",
                         ),
                         spacing="0",
@@ -126,14 +125,7 @@ def page_frame(*children: rx.Component) -> rx.Component:
 
 
 def error_callout(message: rx.Var, testid: str = "error-message") -> rx.Component:
-    return rx.callout(
-        message,
-        icon="triangle_alert",
-        color_scheme="red",
-        role="alert",
-        data_testid=testid,
-        width="100%",
-    )
+    return alert_callout(message, testid, width="100%")
 
 
 def message_card(heading: str, *body: rx.Component, max_width: str = "40em") -> rx.Component:

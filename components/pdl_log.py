@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.layout import error_callout
+from components.widgets import muted
 from services.audit import ACTION_LABELS
 from state.pdl_log import PdlLogState as L
 
@@ -73,7 +74,7 @@ def _row(r: rx.Var) -> rx.Component:
             ),
             rx.cond(r["sjf"] != "", rx.badge("Sammanhållen journalföring", color_scheme="amber")),
         ),
-        rx.table.cell(r["user_name"], rx.text(r["user_id"], size="1", color=rx.color("gray", 11))),
+        rx.table.cell(r["user_name"], muted(r["user_id"])),
         rx.table.cell(r["unit_name"]),
         rx.table.cell(r["patient"], white_space="nowrap"),
         rx.table.cell(
@@ -114,6 +115,16 @@ def log_table() -> rx.Component:
     )
 
 
+def _download(label: str, href: rx.Var, testid: str) -> rx.Component:
+    """A button that downloads a file (a full request, not a client-side navigation)."""
+    return rx.link(
+        rx.button(label, variant="outline"),
+        href=href,
+        custom_attrs={"reloadDocument": True, "download": ""},
+        data_testid=testid,
+    )
+
+
 def pager() -> rx.Component:
     return rx.hstack(
         rx.button(
@@ -132,20 +143,10 @@ def pager() -> rx.Component:
             data_testid="pdl-next",
         ),
         rx.spacer(),
-        rx.link(
-            rx.button("Exportera CSV", variant="outline"),
-            href=L.export_href,
-            custom_attrs={"reloadDocument": True, "download": ""},
-            data_testid="pdl-export-csv",
-        ),
+        _download("Exportera CSV", L.export_href, "pdl-export-csv"),
         rx.cond(
             L.extract_href != "",
-            rx.link(
-                rx.button("Loggutdrag för patienten (PDF)", variant="outline"),
-                href=L.extract_href,
-                custom_attrs={"reloadDocument": True, "download": ""},
-                data_testid="pdl-extract-pdf",
-            ),
+            _download("Loggutdrag för patienten (PDF)", L.extract_href, "pdl-extract-pdf"),
         ),
         width="100%",
         align="center",

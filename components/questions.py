@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
+from components.widgets import (
+    alert_callout,
+    banner,
+    cancel_button,
+    error_if,
+    labelled,
+    muted,
+    notice_if,
+)
 from services.question_handling import Topic
 from state.questions import ASK_TOPIC_OPTIONS, NO_MORE_INFO, NO_ONE, ComplementRow, ThreadRow
 from state.questions import QuestionState as Q
@@ -13,8 +24,26 @@ TEXT_NO_ONE = "Ingen på vårdenheten kan ansvara för det medicinska innehålle
 TEXT_COMPLEMENTED = "Kompletteringsbegäran besvarades med ett nytt intyg"
 
 
-def _small(text, **props) -> rx.Component:  # type: ignore[no-untyped-def]
-    return rx.text(text, size="1", color=rx.color("gray", 11), **props)
+def _text_box(
+    value: rx.Var, on_change: Any, label: str, testid: str, placeholder: str | None = None
+) -> rx.Component:
+    """A four-row text area the width of the panel (an answer, a question, a message)."""
+    return rx.text_area(
+        value=value,
+        on_change=on_change,
+        placeholder=placeholder,
+        rows="4",
+        width="100%",
+        aria_label=label,
+        data_testid=testid,
+    )
+
+
+def _send_button(label: str, on_click: Any, disabled: rx.Var, testid: str) -> rx.Component:
+    """Sends what was written: disabled until it is complete, spinning while busy."""
+    return rx.button(
+        label, on_click=on_click, loading=Q.busy, disabled=disabled, data_testid=testid
+    )
 
 
 def _complement_ref(c: ComplementRow) -> rx.Component:
@@ -22,7 +51,7 @@ def _complement_ref(c: ComplementRow) -> rx.Component:
     return rx.box(
         rx.text(c.label, weight="bold", size="2"),
         rx.text(c.text, size="2", white_space="pre-wrap"),
-        _small("Klicka för att visa frågan i intyget"),
+        muted("Klicka för att visa frågan i intyget"),
         border=f"2px solid {rx.color('amber', 9)}",
         background=rx.color("amber", 2),
         border_radius="6px",
@@ -39,25 +68,13 @@ def _answer_form(t: ThreadRow) -> rx.Component:
     return rx.cond(
         Q.answering_id == t.id,
         rx.vstack(
-            rx.text_area(
-                value=Q.answer_text,
-                on_change=Q.set_answer_text,
-                placeholder="Skriv ditt svar här",
-                rows="4",
-                width="100%",
-                aria_label="Svar",
-                data_testid="answer-text",
+            _text_box(
+                Q.answer_text, Q.set_answer_text, "Svar", "answer-text", "Skriv ditt svar här"
             ),
-            _small("Svaret sparas automatiskt."),
+            muted("Svaret sparas automatiskt."),
             rx.hstack(
-                rx.button(
-                    "Skicka",
-                    on_click=Q.send_answer,
-                    loading=Q.busy,
-                    disabled=Q.answer_text.strip() == "",
-                    data_testid="answer-send",
-                ),
-                rx.button("Avbryt", variant="soft", color_scheme="gray", on_click=Q.cancel_answer),
+                _send_button("Skicka", Q.send_answer, Q.answer_text.strip() == "", "answer-send"),
+                cancel_button(Q.cancel_answer),
             ),
             width="100%",
             spacing="2",
@@ -83,7 +100,7 @@ def thread_card(t: ThreadRow) -> rx.Component:
                 ),
                 rx.text(t.sender, size="2", weight="bold"),
                 rx.spacer(),
-                _small(t.sent_at),
+                muted(t.sent_at),
                 width="100%",
                 align="center",
             ),
@@ -91,13 +108,13 @@ def thread_card(t: ThreadRow) -> rx.Component:
             rx.text(t.message, size="2", white_space="pre-wrap", data_testid="thread-message"),
             rx.cond(
                 t.reminder_of_label != "",
-                _small("Påminnelse om frågan: " + t.reminder_of_label),
+                muted("Påminnelse om frågan: " + t.reminder_of_label),
             ),
             rx.foreach(t.complements, _complement_ref),
             rx.cond(
                 t.answer != "",
                 rx.box(
-                    _small("Svar från " + t.answered_by + " " + t.answered_at),
+                    muted("Svar från " + t.answered_by + " " + t.answered_at),
                     rx.text(t.answer, size="2", white_space="pre-wrap"),
                     background=rx.color("gray", 3),
                     padding="0.5em",
@@ -128,7 +145,7 @@ def thread_card(t: ThreadRow) -> rx.Component:
                     rx.cond(t.handled, rx.badge("Hanterad", color_scheme="gray")),
                 ),
                 rx.spacer(),
-                rx.cond(t.handled_at != "", _small("Hanterad " + t.handled_at)),
+                rx.cond(t.handled_at != "", muted("Hanterad " + t.handled_at)),
                 width="100%",
                 align="center",
             ),
@@ -155,7 +172,7 @@ def _cannot_dialog() -> rx.Component:
                 rx.text("Ange varför du inte kan komplettera med ett nytt intyg:"),
                 rx.radio_group.root(
                     rx.vstack(
-                        rx.el.label(
+                        labelled(
                             rx.radio_group.item(
                                 value=NO_MORE_INFO,
                                 id="cannot-b",
@@ -168,27 +185,23 @@ def _cannot_dialog() -> rx.Component:
                             ),
                             TEXT_NO_MORE_INFO,
                             html_for="cannot-b",
-                            display="flex",
-                            gap="0.5em",
                             color=rx.cond(Q.can_no_more_info, "inherit", rx.color("gray", 10)),
                         ),
                         rx.cond(
                             Q.no_more_info_refusal != "",
-                            _small(
+                            muted(
                                 Q.no_more_info_refusal,
                                 padding_left="1.6em",
                                 id="cannot-b-reason",
                                 data_testid="cannot-b-reason",
                             ),
                         ),
-                        rx.el.label(
+                        labelled(
                             rx.radio_group.item(
                                 value=NO_ONE, id="cannot-c", data_testid="cannot-c"
                             ),
                             TEXT_NO_ONE,
                             html_for="cannot-c",
-                            display="flex",
-                            gap="0.5em",
                         ),
                         spacing="2",
                     ),
@@ -210,38 +223,19 @@ def _cannot_dialog() -> rx.Component:
                             ),
                             size="2",
                         ),
-                        rx.text_area(
-                            value=Q.cannot_text,
-                            on_change=Q.set_cannot_text,
-                            rows="4",
-                            width="100%",
-                            aria_label="Meddelande",
-                            data_testid="cannot-text",
-                        ),
+                        _text_box(Q.cannot_text, Q.set_cannot_text, "Meddelande", "cannot-text"),
                         width="100%",
                     ),
                 ),
-                rx.cond(
-                    Q.q_error != "",
-                    rx.callout(
-                        Q.q_error,
-                        icon="triangle_alert",
-                        color_scheme="red",
-                        role="alert",
-                        data_testid="cannot-error",
-                    ),
-                ),
+                error_if(Q.q_error, "cannot-error"),
                 rx.hstack(
-                    rx.button(
+                    _send_button(
                         "Skicka svar",
-                        on_click=Q.send_cannot,
-                        loading=Q.busy,
-                        disabled=(Q.cannot_choice == "") | (Q.cannot_text.strip() == ""),
-                        data_testid="cannot-send",
+                        Q.send_cannot,
+                        (Q.cannot_choice == "") | (Q.cannot_text.strip() == ""),
+                        "cannot-send",
                     ),
-                    rx.button(
-                        "Avbryt", variant="soft", color_scheme="gray", on_click=Q.close_cannot
-                    ),
+                    cancel_button(Q.close_cannot),
                     justify="end",
                     width="100%",
                 ),
@@ -258,21 +252,19 @@ def _complement_actions() -> rx.Component:
     return rx.vstack(
         rx.cond(
             Q.complements_href != "",
-            rx.callout.root(
+            banner(
                 rx.callout.text(
                     "Utkastet kompletterar ett intyg. Försäkringskassan har begärt komplettering "
                     "enligt nedan; frågorna är inramade i utkastet. ",
                     rx.link("Visa det ursprungliga intyget", href=Q.complements_href),
                 ),
                 color_scheme="amber",
-                size="1",
-                width="100%",
-                data_testid="complement-draft-request",
+                testid="complement-draft-request",
             ),
         ),
         rx.cond(
             Q.complemented_by_href != "",
-            rx.callout.root(
+            banner(
                 rx.callout.text(
                     TEXT_COMPLEMENTED + ". ",
                     rx.link(
@@ -282,14 +274,12 @@ def _complement_actions() -> rx.Component:
                     ),
                 ),
                 color_scheme="blue",
-                size="1",
-                width="100%",
-                data_testid="complemented-by",
+                testid="complemented-by",
             ),
         ),
         rx.cond(
             Q.open_complement_draft_href != "",
-            rx.callout.root(
+            banner(
                 rx.callout.text("Det finns ett påbörjat utkast som svarar på kompletteringen."),
                 rx.button(
                     "Öppna utkastet",
@@ -298,8 +288,6 @@ def _complement_actions() -> rx.Component:
                     data_testid="open-complement-draft",
                 ),
                 color_scheme="amber",
-                size="1",
-                width="100%",
             ),
             rx.hstack(
                 rx.cond(
@@ -355,22 +343,13 @@ def _ask_form() -> rx.Component:
                     value=Q.ask_topic,
                     on_change=Q.set_ask_topic,
                 ),
-                rx.text_area(
-                    value=Q.ask_text,
-                    on_change=Q.set_ask_text,
-                    placeholder="Skriv din fråga här",
-                    rows="4",
-                    width="100%",
-                    aria_label="Fråga",
-                    data_testid="ask-text",
-                ),
-                _small("Frågan sparas automatiskt."),
-                rx.button(
+                _text_box(Q.ask_text, Q.set_ask_text, "Fråga", "ask-text", "Skriv din fråga här"),
+                muted("Frågan sparas automatiskt."),
+                _send_button(
                     "Skicka",
-                    on_click=Q.send_question,
-                    loading=Q.busy,
-                    disabled=(Q.ask_topic == "") | (Q.ask_text.strip() == ""),
-                    data_testid="ask-send",
+                    Q.send_question,
+                    (Q.ask_topic == "") | (Q.ask_text.strip() == ""),
+                    "ask-send",
                 ),
                 width="100%",
                 spacing="2",
@@ -381,8 +360,21 @@ def _ask_form() -> rx.Component:
     )
 
 
-def _empty(text: str, testid: str) -> rx.Component:
-    return _small(text, data_testid=testid)
+def _thread_tab(
+    value: str, top: rx.Component, threads: rx.Var, empty: str, empty_testid: str
+) -> rx.Component:
+    """A tab of the panel: ``top`` (actions or the form), then its threads, or ``empty``."""
+    return rx.tabs.content(
+        rx.vstack(
+            top,
+            rx.foreach(threads, thread_card),
+            rx.cond(threads.length() == 0, muted(empty, data_testid=empty_testid)),
+            spacing="3",
+            padding_top="0.75em",
+            width="100%",
+        ),
+        value=value,
+    )
 
 
 def question_panel() -> rx.Component:
@@ -390,29 +382,11 @@ def question_panel() -> rx.Component:
         rx.el.style(Q.frame_css),
         rx.cond(
             (Q.q_error != "") & ~Q.cannot_open,  # the dialog shows its own errors
-            rx.callout(
-                Q.q_error,
-                icon="triangle_alert",
-                color_scheme="red",
-                role="alert",
-                size="1",
-                width="100%",
-                margin_bottom="0.5em",
-                data_testid="questions-error",
+            alert_callout(
+                Q.q_error, "questions-error", size="1", width="100%", margin_bottom="0.5em"
             ),
         ),
-        rx.cond(
-            Q.q_notice != "",
-            rx.callout(
-                Q.q_notice,
-                icon="check",
-                color_scheme="green",
-                size="1",
-                width="100%",
-                margin_bottom="0.5em",
-                data_testid="questions-notice",
-            ),
-        ),
+        notice_if(Q.q_notice, "questions-notice", size="1", width="100%", margin_bottom="0.5em"),
         rx.cond(
             ~Q.q_loaded,
             rx.cond(Q.q_error == "", rx.center(rx.spinner(), padding="1em")),
@@ -432,39 +406,25 @@ def question_panel() -> rx.Component:
                         ),
                         size="1",
                     ),
-                    rx.tabs.content(
-                        rx.vstack(
-                            _complement_actions(),
-                            rx.foreach(Q.complement_threads, thread_card),
-                            rx.cond(
-                                Q.complement_threads.length() == 0,
-                                _empty("Det finns ingen kompletteringsbegäran.", "no-complement"),
-                            ),
-                            spacing="3",
-                            padding_top="0.75em",
-                            width="100%",
-                        ),
-                        value="komplt",
+                    _thread_tab(
+                        "komplt",
+                        _complement_actions(),
+                        Q.complement_threads,
+                        "Det finns ingen kompletteringsbegäran.",
+                        "no-complement",
                     ),
-                    rx.tabs.content(
-                        rx.vstack(
-                            rx.cond(Q.allowed, _ask_form()),
-                            rx.foreach(Q.admin_threads, thread_card),
-                            rx.cond(
-                                Q.admin_threads.length() == 0,
-                                _empty("Det finns inga administrativa frågor.", "no-admin"),
-                            ),
-                            spacing="3",
-                            padding_top="0.75em",
-                            width="100%",
-                        ),
-                        value="admin",
+                    _thread_tab(
+                        "admin",
+                        rx.cond(Q.allowed, _ask_form()),
+                        Q.admin_threads,
+                        "Det finns inga administrativa frågor.",
+                        "no-admin",
                     ),
                     value=Q.q_tab,
                     on_change=Q.set_tab,
                     width="100%",
                 ),
-                _small(Q.unavailable_text),
+                muted(Q.unavailable_text),
             ),
         ),
         _cannot_dialog(),
