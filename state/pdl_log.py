@@ -62,12 +62,16 @@ class PdlLogState(rx.State):
         self.export_href = routes.pdl_log_csv(**self._filters())
         self.extract_href = routes.pdl_log_extract(flt.patient_id) if flt.patient_id else ""
 
-    @rx.event
-    async def load(self):
-        """on_load: the newest records of the care provider (or why the user may not read)."""
+    async def _unfiltered(self) -> None:
+        """No filter: the newest records of the care provider (or why the user may not read)."""
         for name in FIELDS:
             setattr(self, name, "")
         await self._fetch(1)
+
+    @rx.event
+    async def load(self):
+        """on_load: the first page, unfiltered."""
+        await self._unfiltered()
 
     @rx.event
     async def search(self, form_data: dict):
@@ -82,9 +86,8 @@ class PdlLogState(rx.State):
 
     @rx.event
     async def clear(self):
-        for name in FIELDS:
-            setattr(self, name, "")
-        await self._fetch(1)
+        """ "Rensa": the filter emptied, the first page again."""
+        await self._unfiltered()
 
     @rx.event
     async def next_page(self):
