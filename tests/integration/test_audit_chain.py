@@ -122,19 +122,22 @@ def test_a_changed_record_is_found(migrated_db: str) -> None:
     assert "bruten vid post 4" in done.stdout
 
 
-def test_a_deleted_record_is_found(migrated_db: str) -> None:
-    _write(6)
-    _bypass(migrated_db, "DELETE FROM audit_record WHERE id = 3")
+@pytest.mark.parametrize(
+    ("written", "deleted", "reason"),
+    [
+        (6, 3, "posten saknas (nästa post är 4)"),  # a gap in the ids
+        (4, 4, "kedjans slut pekar på post 4 men den sista posten är 3"),  # the head tells
+    ],
+    ids=["middle", "last"],
+)
+def test_a_deleted_record_is_found(
+    migrated_db: str, written: int, deleted: int, reason: str
+) -> None:
+    _write(written)
+    _bypass(migrated_db, f"DELETE FROM audit_record WHERE id = {deleted}")
     result = _verify(migrated_db)
-    assert not result.ok and result.broken_id == 3
-    assert "saknas" in result.reason
-
-
-def test_a_deleted_last_record_is_found(migrated_db: str) -> None:
-    _write(4)
-    _bypass(migrated_db, "DELETE FROM audit_record WHERE id = 4")
-    result = _verify(migrated_db)
-    assert not result.ok and result.broken_id == 4
+    assert not result.ok and result.broken_id == deleted
+    assert result.reason == reason
 
 
 def test_reordered_records_are_found(migrated_db: str) -> None:

@@ -136,48 +136,35 @@ async def test_concurrent_openings_leave_exactly_one_holder(store: str) -> None:
     assert holders == 1
 
 
+def _save_ovrigt(
+    user: identity.SessionUser, cert_id: str, text: str, version: int, viewer: str | None = None
+) -> lifecycle.SaveResult:
+    """Save ``text`` as Övrigt over ``version``, from the open view ``viewer`` (None: no view)."""
+    return lifecycle.save_draft(
+        user, cert_id, content={"ovrigt": text}, expected_version=version, viewer=viewer
+    )
+
+
 async def test_save_from_a_view_without_priority_is_refused(store: str, migrated_db, sim) -> None:
     doctor, admin = await _login(), await _login(ADMIN)
     cert = await lifecycle.create_draft(doctor, cert_type="fk7804", personnummer=TOLVAN)
     presence.open_draft(cert.id, "tab-a", name=doctor.name)
-    saved = lifecycle.save_draft(
-        doctor, cert.id, content={"ovrigt": "A"}, expected_version=1, viewer="tab-a"
-    )
+    saved = _save_ovrigt(doctor, cert.id, "A", 1, "tab-a")
     presence.open_draft(cert.id, "tab-b", name=admin.name)
     with pytest.raises(presence.NotHolder) as err:
-        lifecycle.save_draft(
-            doctor,
-            cert.id,
-            content={"ovrigt": "A2"},
-            expected_version=saved.version,
-            viewer="tab-a",
-        )
+        _save_ovrigt(doctor, cert.id, "A2", saved.version, "tab-a")
     assert f"{admin.name} har nu förtur" in err.value.message
     # The holder saves; a stale version from the holder is still refused (compare-and-set).
-    saved2 = lifecycle.save_draft(
-        admin, cert.id, content={"ovrigt": "B"}, expected_version=saved.version, viewer="tab-b"
-    )
+    saved2 = _save_ovrigt(admin, cert.id, "B", saved.version, "tab-b")
     with pytest.raises(Conflict):
-        lifecycle.save_draft(
-            admin,
-            cert.id,
-            content={"ovrigt": "B-old"},
-            expected_version=saved.version,
-            viewer="tab-b",
-        )
+        _save_ovrigt(admin, cert.id, "B-old", saved.version, "tab-b")
     # A takes priority back (Fortsätt redigera) and continues from the latest version.
     presence.open_draft(cert.id, "tab-a", name=doctor.name)
-    lifecycle.save_draft(
-        doctor,
-        cert.id,
-        content={"ovrigt": "A3"},
-        expected_version=saved2.version,
-        viewer="tab-a",
-    )
+    _save_ovrigt(doctor, cert.id, "A3", saved2.version, "tab-a")
     got = lifecycle.get_certificate(doctor, cert.id)
     assert got.content["ovrigt"] == "A3" and got.version == saved2.version + 1
     # Without a viewer the old behaviour stands (e.g. the EHR API).
-    lifecycle.save_draft(doctor, cert.id, content={"ovrigt": "API"}, expected_version=got.version)
+    _save_ovrigt(doctor, cert.id, "API", got.version)
 
 
 async def test_concurrent_saves_from_20_views_one_holder_wins(store: str, migrated_db, sim) -> None:
@@ -192,9 +179,7 @@ async def test_concurrent_saves_from_20_views_one_holder_wins(store: str, migrat
 
     def attempt(i: int) -> str:
         try:
-            lifecycle.save_draft(
-                doctor, cert.id, content={"ovrigt": str(i)}, expected_version=1, viewer=tokens[i]
-            )
+            _save_ovrigt(doctor, cert.id, str(i), 1, tokens[i])
             return "won"
         except presence.NotHolder:
             return "not-holder"
