@@ -18,9 +18,9 @@ import httpx
 import pytest
 
 from scripts import serve
+from services.settings import PROJECT_ROOT as ROOT
 from tests.factories import DOCTOR, TOLVAN, UNIT, draft_request, launch_request
 
-ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
 

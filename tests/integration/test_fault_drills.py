@@ -52,13 +52,13 @@ from bench.bench_load import (
     _has,
 )
 from scripts import serve
+from services.settings import PROJECT_ROOT as ROOT
 from tests.conftest import PG_URL, postgres_available, redis_available, require_or_skip
 from tests.factories import ADMIN, DOCTOR, draft_request, launch_request
 from tests.postgres import own_database
 from tests.redis_server import OwnRedis
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
-ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "drill-key"
 VIEW_STATE = ROOT_STATE + ".state___certificate_view"
 

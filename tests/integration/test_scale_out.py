@@ -25,7 +25,6 @@ import time
 import uuid
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -36,6 +35,7 @@ from services.notifications import Event
 from services.persistence.db import session_scope
 from services.persistence.migrate import upgrade
 from services.persistence.models import Certificate, CertificateStatus, NotificationOutbox
+from services.settings import PROJECT_ROOT as ROOT
 from services.settings import get_settings
 from tests.conftest import (
     REDIS_URL,
@@ -46,7 +46,6 @@ from tests.conftest import (
 from tests.factories import stored_row
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:

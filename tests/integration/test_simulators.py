@@ -23,11 +23,11 @@ from services import hsa, notifications, patients
 from services.errors import HsaUnavailable, PuUnavailable, ServiceUnavailable
 from services.hsa import Role
 from services.personnummer import InvalidPersonnummer
+from services.settings import PROJECT_ROOT
 from simulators.config import SimulatorConfig
 from simulators.runner import start_simulators
 from tests.factories import MAJ_SEKRETESS, TOD_DECEASED, TOLVAN
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RAW = Path("/work/shared/data")
 needs_raw = pytest.mark.skipif(
     not (RAW / "testdata").is_dir(), reason="upstream test data not available"

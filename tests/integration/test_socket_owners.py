@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pytest
 
+from services.settings import PROJECT_ROOT as ROOT
 from tests.conftest import require_or_skip
 from tests.redis_server import OwnRedis
 
 pytestmark = [pytest.mark.redis]
-ROOT = Path(__file__).resolve().parents[2]
 WORKER = textwrap.dedent(
     """
     import asyncio, sys

@@ -11,10 +11,10 @@ import reflex as rx
 import reflex_base
 from reflex.event import Event
 
+from services.settings import PROJECT_ROOT as ROOT
 from webcert_ui import security
 
 STATE_JS = Path(reflex_base.__file__).parent / ".templates" / "web" / "utils" / "state.js"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_server_sent_toasts_and_scrolls_are_javascript_source() -> None:

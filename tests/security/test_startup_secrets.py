@@ -6,13 +6,12 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from services.settings import PROJECT_ROOT as ROOT
 from services.settings import InsecureConfiguration, Settings
 
-ROOT = Path(__file__).resolve().parents[2]
 STRONG = "s" * 40
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from services.settings import PROJECT_ROOT as ROOT
+
 PACKAGES = ("services", "state", "components", "webcert_ui")
 UI_LAYERS = ("reflex", "state", "components", "webcert_ui")
 # Leaf modules any layer may import: they import no module of the app but other leaves.

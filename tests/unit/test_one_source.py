@@ -3,15 +3,13 @@ certificate definitions, and the shared vocabularies are one type each."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from services import questions, rights
 from services.certificates import all_definitions, creatable_types, get_definition
 from services.certificates.base import Recipient
 from services.question_handling import Topic
 from services.roles import Role
+from services.settings import PROJECT_ROOT as ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 APP_LAYERS = ("services", "state", "components", "webcert_ui")
 
 EVERY_ROLE = frozenset(Role)

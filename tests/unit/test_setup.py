@@ -15,8 +15,8 @@ import pytest
 from scripts import reflex_prod, uv_env
 from services import seed
 from services.persistence import migrate, sqlite_probe
+from services.settings import PROJECT_ROOT as ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 DEV_ONLY = {"pytest", "playwright", "schemathesis", "ruff", "weasyprint", "hypothesis", "pypdf"}
 
 
