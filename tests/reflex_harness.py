@@ -4,15 +4,17 @@ Tests call the real event handlers on real state objects, bypassing the browser 
 public endpoint: any payload can arrive). That needs a few Reflex internals; they are wrapped
 here so that a Reflex upgrade that changes them fails in one module, not in every test:
 
-* ``EventHandler.fn`` — the handler's undecorated function (:func:`fn`);
+* ``EventHandler.fn`` — the handler's undecorated function (:func:`fn`, :func:`run`);
 * ``rx.State(_reflex_internal_init=True)``, ``get_substate``, ``router_data`` and ``RouterData`` — a
   state tree outside the running app with a session cookie and a path (:func:`root_state`,
-  :func:`point`, :func:`state_for`, :func:`substate`);
+  :func:`point`, :func:`state_for`, :func:`substate`), and a draft open on its page
+  (:func:`open_new_draft`);
 * ``_get_resolved_delta`` / ``_clean`` — what Reflex would send to the browser (:func:`delta`).
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Callable
 from typing import Any
@@ -46,6 +48,20 @@ def fn(handler: Any) -> Callable[..., Any]:
     return handler.fn
 
 
+async def run(handler: Any, st: Any, **payload: Any) -> None:
+    """Run an event handler on ``st`` to its end, as Reflex does: await what it returns and
+    drain what it yields."""
+    result = fn(handler)(st, **payload)
+    if inspect.isawaitable(result):
+        result = await result
+    if inspect.isasyncgen(result):
+        async for _ in result:
+            pass
+    elif inspect.isgenerator(result):
+        for _ in result:
+            pass
+
+
 def root_state() -> Any:
     """An empty state tree outside the running app."""
     return rx.State(_reflex_internal_init=True)
@@ -73,6 +89,21 @@ def state_for(cls: type[rx.State], token: str, path: str = "/") -> Any:
         }
     )
     return st
+
+
+async def open_new_draft(token: str) -> Any:
+    """A new FK 7804 draft of the user of session ``token`` (for Tolvan), open on its page:
+    the loaded, editable ``CertificateState`` (its tree is ``.parent_state``)."""
+    from services import identity, lifecycle
+    from state.certificate import CertificateState
+    from tests.factories import TOLVAN
+
+    user = identity.get_session(token)
+    cert = await lifecycle.create_draft(user, cert_type="fk7804", personnummer=TOLVAN)
+    cs = state_for(CertificateState, token, f"/intyg/{cert.id}")
+    await fn(CertificateState.load)(cs)
+    assert cs.editable
+    return cs
 
 
 def substate(root: rx.State, cls: type[rx.State]) -> Any:

@@ -17,7 +17,7 @@ from state.certificate import CertificateState
 from state.editor_parts import SaveStatusState
 from state.session import SessionState
 from tests.factories import ADMIN, DOCTOR, OTHER_UNIT, TOLVAN, UNIT, complete_fk7804
-from tests.reflex_harness import fn, state_for, substate
+from tests.reflex_harness import fn, open_new_draft, state_for, substate
 
 
 async def _other_unit_certificate(status: CertificateStatus) -> Certificate:
@@ -147,11 +147,7 @@ async def test_diagnosis_and_icf_handlers_ignore_forged_arguments(doctor_token) 
     from state.diagnosis import DiagnosisState
     from state.icf import IcfState
 
-    user = identity.get_session(doctor_token)
-    cert = await lifecycle.create_draft(user, cert_type="fk7804", personnummer=TOLVAN)
-    cs = state_for(CertificateState, doctor_token, f"/intyg/{cert.id}")
-    await fn(CertificateState.load)(cs)
-    assert cs.editable
+    cs = await open_new_draft(doctor_token)
     root = cs.parent_state
     ds = substate(root, DiagnosisState)
     await fn(DiagnosisState.type_query)(ds, "ovrigt", "J20")  # not a diagnosis input
@@ -166,7 +162,7 @@ async def test_diagnosis_and_icf_handlers_ignore_forged_arguments(doctor_token) 
     await fn(CertificateState.set_icf)(cs, "funktionsnedsattning", ["<b>", "x" * 50])
     await fn(CertificateState.set_icf)(cs, "ovrigt", ["b28010"])  # not an ICF question
     with session_scope() as s:
-        content = s.get(Certificate, cert.id).content
+        content = s.get(Certificate, cs.cert_id).content
     assert "funktionsnedsattning_icf" not in content and "ovrigt_icf" not in content
     # Neither forged list became chips: nothing is chosen for any field.
     assert all(chips == [] for chips in icf.chosen.values()), icf.chosen

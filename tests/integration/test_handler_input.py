@@ -29,7 +29,7 @@ from state import (  # noqa: F401  (every state module, so that every handler is
     session,
 )
 from tests.factories import DOCTOR, TOLVAN, UNIT, complete_fk7804
-from tests.reflex_harness import fn, state_for
+from tests.reflex_harness import fn, run, state_for
 
 BAD_VALUES: list[Any] = [None, 7, True, "", "ö" * 5000, [None], {"x": [1]}, -1.5]
 
@@ -56,18 +56,6 @@ HANDLERS = _handlers()
 
 def _params(handler: Any) -> list[inspect.Parameter]:
     return list(inspect.signature(handler.fn).parameters.values())[1:]
-
-
-async def _call(st: Any, handler: Any, payload: dict[str, Any]) -> None:
-    result = fn(handler)(st, **payload)
-    if inspect.isawaitable(result):
-        result = await result
-    if inspect.isasyncgen(result):
-        async for _ in result:
-            pass
-    elif inspect.isgenerator(result):
-        for _ in result:
-            pass
 
 
 def test_every_handler_is_found() -> None:
@@ -159,7 +147,7 @@ async def test_no_handler_raises_on_bad_arguments(doctor_token: str, opened: boo
             st = state_for(cls, doctor_token, path)
         for payload in payloads:
             try:
-                await _call(st, handler, payload)
+                await run(handler, st, **payload)
             except Exception as exc:  # noqa: BLE001 - collected and reported together
                 failures.append(f"{cls.__name__}.{name}({payload!r:.60}): {exc!r:.200}")
                 break

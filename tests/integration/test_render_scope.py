@@ -16,8 +16,8 @@ from state.certificate import CertificateState
 from state.certificate_view import SECTION_VIEWS, CertificateViewState, rendering
 from state.editor_parts import SECTION_VALUES, SaveStatusState
 from state.sections import SECTION_COUNT, changed, section_index, split
-from tests.factories import DOCTOR, TOLVAN, UNIT
-from tests.reflex_harness import delta, fn, state_for
+from tests.factories import DOCTOR, UNIT
+from tests.reflex_harness import delta, fn, open_new_draft
 
 
 def test_every_question_of_every_definition_has_a_section_substate() -> None:
@@ -47,12 +47,7 @@ def _names(changes: dict) -> set[str]:
 
 @pytest.fixture
 async def draft_state(migrated_db, sim):
-    token = await identity.login(DOCTOR, UNIT, origin="TEST")
-    user = identity.get_session(token)
-    cert = await lifecycle.create_draft(user, cert_type="fk7804", personnummer=TOLVAN)
-    cs = state_for(CertificateState, token, f"/intyg/{cert.id}")
-    await fn(CertificateState.load)(cs)
-    assert cs.editable
+    cs = await open_new_draft(await identity.login(DOCTOR, UNIT, origin="TEST"))
     root = cs.parent_state
     await delta(root, clean=True)
     return cs, root

@@ -54,7 +54,7 @@ from state import guard, session_binding
 from state.certificate import CertificateState
 from state.questions import QuestionState
 from tests.factories import ADMIN, DOCTOR, OTHER_UNIT, UNIT, complete_fk7804
-from tests.reflex_harness import fn, point, root_state
+from tests.reflex_harness import fn, point, root_state, run
 from tests.security import conftest as sec
 
 for _module in pkgutil.iter_modules(state.__path__):  # every state module, every handler
@@ -224,16 +224,7 @@ async def _call(root: Any, name: str, payload: dict[str, Any], *, pipeline: bool
             return
     if guard.refusal(f"{cls.get_full_name()}.{fn(handler).__name__}", payload, handler):
         return  # state.guard refuses it in the app too
-    st = await root.get_state(cls)
-    result = fn(handler)(st, **payload)
-    if inspect.isawaitable(result):
-        await result
-    elif inspect.isasyncgen(result):
-        async for _ in result:
-            pass
-    elif inspect.isgenerator(result):
-        for _ in result:
-            pass
+    await run(handler, await root.get_state(cls), **payload)
 
 
 def _leaked(root: Any, *, patient: bool = True, sent: Any = None) -> list[str]:
