@@ -13,18 +13,16 @@ from sqlmodel import select
 from services import questions
 from services.interop import messages, soap
 from services.persistence.db import session_scope
-from services.persistence.models import QuestionThread
+from services.persistence.models import Certificate, QuestionThread
 from services.settings import get_settings
-from tests.factories import ADMIN, BILLION_LAUGHS, RIV_RECIPIENTS, XXE, login, received, signed
+from tests.factories import ADMIN, BILLION_LAUGHS, RIV_RECIPIENTS, XXE, login, received, sent
 from webcert_ui.riv import SEND_MESSAGE_TO_CARE
 
 
-async def sent_certificate():
-    from services import lifecycle
-
-    doctor = await login()
-    cert = await signed(doctor)
-    return await lifecycle.send(doctor, cert.id, patient_consent=True)
+@pytest.fixture
+async def cert(migrated_db, sim, api_url) -> Certificate:
+    """A certificate sent to Försäkringskassan: what FK's messages are about."""
+    return await sent()
 
 
 def fk_soap(sim, path: str, api_url: str, **body: Any) -> httpx.Response:
@@ -54,11 +52,8 @@ def post(api_url: str, body: bytes, key: str | None = None) -> httpx.Response:
 
 
 async def test_question_and_komplettering_arrive_as_send_message_to_care(
-    migrated_db,
-    sim,
-    api_url,
+    cert, sim, api_url
 ) -> None:
-    cert = await sent_certificate()
     r = fk_soap(
         sim, "/admin/send-question", api_url, certificateId=cert.id, topic="KONTKT", text="Ring"
     )
@@ -82,8 +77,7 @@ async def test_question_and_komplettering_arrive_as_send_message_to_care(
     assert got[0].complements[0]["question_id"] == "diagnoser"
 
 
-async def test_fk_answer_arrives_as_send_message_to_care(migrated_db, sim, api_url) -> None:
-    cert = await sent_certificate()
+async def test_fk_answer_arrives_as_send_message_to_care(cert, sim, api_url) -> None:
     admin = await login(ADMIN)
     view = await questions.ask(admin, cert.id, topic="OVRIGT", text="Har ni fått intyget?")
     asked = received(sim)["questions"][-1]["message"]
@@ -93,12 +87,7 @@ async def test_fk_answer_arrives_as_send_message_to_care(migrated_db, sim, api_u
     assert thread.answer == "Ja"
 
 
-async def test_a_rule_breaking_message_is_refused_with_the_rules_text(
-    migrated_db,
-    sim,
-    api_url,
-) -> None:
-    cert = await sent_certificate()
+async def test_a_rule_breaking_message_is_refused_with_the_rules_text(cert, sim, api_url) -> None:
     r = fk_soap(
         sim, "/admin/send-reminder", api_url, certificateId=cert.id, reminderOf="no-such-question"
     )
@@ -136,12 +125,8 @@ def _call(cert_id: str, personnummer: str = "191212121212", **extra: Any) -> byt
     ],
 )
 async def test_hostile_requests_get_a_riv_error_and_nothing_is_stored(
-    migrated_db,
-    sim,
-    api_url,
-    what: str,
+    cert, api_url, what: str
 ) -> None:
-    cert = await sent_certificate()
     key = None
     bodies = {
         "malformed": b"<soapenv:Envelope><x>",

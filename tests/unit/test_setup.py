@@ -73,18 +73,26 @@ def test_uv_gets_the_index_pip_is_configured_with() -> None:
     assert uv_env.uv_environment({}, {"PATH": "/bin"}) == {"PATH": "/bin"}
 
 
-def _tree(root: Path) -> Path:
-    for name, text in {
-        "rxconfig.py": "config = 1\n",
-        "webcert_ui/webcert_ui.py": "app = 1\n",
-        "services/x.py": "X = 1\n",
-        "assets/style.css": "body {}\n",
-        "reflex.lock/package.json": "{}\n",
-        "scripts/serve.py": "# not part of the build\n",
-    }.items():
+def _write(root: Path, files: dict[str, str]) -> Path:
+    """``files`` (path below ``root`` → text) written, folders made as needed."""
+    for name, text in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
     return root
+
+
+def _tree(root: Path) -> Path:
+    return _write(
+        root,
+        {
+            "rxconfig.py": "config = 1\n",
+            "webcert_ui/webcert_ui.py": "app = 1\n",
+            "services/x.py": "X = 1\n",
+            "assets/style.css": "body {}\n",
+            "reflex.lock/package.json": "{}\n",
+            "scripts/serve.py": "# not part of the build\n",
+        },
+    )
 
 
 def test_frontend_fingerprint_follows_what_the_build_is_made_of(tmp_path: Path) -> None:
@@ -168,13 +176,15 @@ def test_migration_check_without_alembic(tmp_path: Path) -> None:
 
 
 def test_merge_migrations_have_no_parent_head(tmp_path: Path) -> None:
-    for name, text in {
-        "a.py": 'revision = "a"\ndown_revision = None\n',
-        "b.py": 'revision: str = "b"\ndown_revision: str | None = "a"\n',
-        "c.py": "revision = 'c'\ndown_revision = 'a'\n",
-        "m.py": 'revision = "m"\ndown_revision = ("b", "c")\n',
-    }.items():
-        (tmp_path / name).write_text(text)
+    _write(
+        tmp_path,
+        {
+            "a.py": 'revision = "a"\ndown_revision = None\n',
+            "b.py": 'revision: str = "b"\ndown_revision: str | None = "a"\n',
+            "c.py": "revision = 'c'\ndown_revision = 'a'\n",
+            "m.py": 'revision = "m"\ndown_revision = ("b", "c")\n',
+        },
+    )
     assert migrate.head_revisions(tmp_path) == {"m"}
 
 
