@@ -280,34 +280,13 @@ def _new(
     )
 
 
-def record(
-    *,
-    session: Session,
-    user_id: str,
-    user_name: str,
-    role: str,
-    unit_id: str,
-    action: AuditAction,
-    certificate_id: str | None = None,
-    patient_id: str | None = None,
-    detail: str = "",
-    **fields: Any,
-) -> AuditRecord:
+def record(*, session: Session, **fields: Any) -> AuditRecord:
     """Add an audit record to ``session`` — committed with the change it describes.
 
-    ``fields``: the other columns of :class:`AuditRecord` (unit_name, care_provider_id,
-    resource_unit_id, sjf, system, refusal_code, count ...)."""
-    row = _new(
-        user_id=user_id,
-        user_name=user_name,
-        role=role,
-        unit_id=unit_id,
-        action=action,
-        certificate_id=certificate_id,
-        patient_id=patient_id,
-        detail=detail,
-        **fields,
-    )
+    ``fields``: the columns as :func:`_new` takes them (user_id, user_name, role, unit_id and
+    action are required; certificate_id, patient_id, detail, unit_name, care_provider_id,
+    resource_unit_id, sjf, system, refusal_code, count ... are optional)."""
+    row = _new(**fields)
     _append(session, [row])
     return row
 

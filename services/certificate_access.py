@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -170,6 +171,18 @@ def state_only_refusal(decision: rights.Decision) -> bool:
     return not decision.allowed and decision.code == "INVALID_STATE"
 
 
+def already_done(prepared: Prepared, *done: CertificateStatus, by: str | None = None) -> bool:
+    """Whether the action is refused only because the certificate is in a ``done`` status
+    (signed ``by`` that user, when given) — a repeated click, for which the caller returns
+    ``prepared.cert``. Any other refusal is raised here."""
+    cert = prepared.cert
+    if state_only_refusal(prepared.decision) and cert.status in done:
+        if by is None or cert.signed_by == by:
+            return True
+    prepared.decision.raise_if_denied()
+    return False
+
+
 def lock_for(certificate_id: str) -> asyncio.Lock:
     """The in-worker lock serialising send/revoke of one certificate."""
     return locks.lock_for("lifecycle:" + certificate_id)
@@ -268,17 +281,24 @@ def edit_stamp(user: SessionUser, now: datetime, version: int) -> dict[str, Any]
 
 
 def compare_and_set(
-    certificate_id: str, *, session: Session, where: tuple[Any, ...], values: dict[str, Any]
+    certificate_id: str,
+    *,
+    session: Session,
+    statuses: Iterable[CertificateStatus],
+    version: int | None = None,
+    values: dict[str, Any],
 ) -> tuple[bool, Certificate | None]:
-    """``UPDATE certificate SET values WHERE id = certificate_id AND where`` in one statement.
+    """``UPDATE certificate SET values WHERE id = certificate_id AND status IN statuses`` (``AND
+    version = version`` when given) in one statement.
 
     Returns ``(won, latest)``: ``won`` when exactly this call changed the row (any concurrent
     writer with the same condition loses); ``latest`` is the row as it is now (None if gone).
     A lost update is rolled back, so the caller can raise or return ``latest`` as it sees fit.
     """
-    result = session.execute(
-        update(Certificate).where(col(Certificate.id) == certificate_id, *where).values(**values)
-    )
+    where = [col(Certificate.id) == certificate_id, col(Certificate.status).in_(tuple(statuses))]
+    if version is not None:
+        where.append(col(Certificate.version) == version)
+    result = session.execute(update(Certificate).where(*where).values(**values))
     won = result.rowcount == 1
     if not won:
         session.rollback()

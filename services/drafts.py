@@ -130,10 +130,8 @@ def save_draft(
         won, latest = compare_and_set(
             cert.id,
             session=s,
-            where=(
-                col(Certificate.version) == expected_version,
-                col(Certificate.status).in_(DRAFT_STATUSES),
-            ),
+            statuses=DRAFT_STATUSES,
+            version=expected_version,
             values={
                 "content": dict(content),
                 **edit_stamp(user, now, expected_version),

@@ -431,34 +431,53 @@ def get_session(token: str | None, *, touch: bool = True) -> SessionUser:
         return _to_user(row)
 
 
+def _update_session(token: str | None, user: SessionUser, **values: Any) -> SessionUser:
+    """Set ``values`` on the session row of ``user``; the session as it is now."""
+    with session_scope() as s:
+        row = s.get(ServerSession, user.token_hash)
+        assert row is not None
+        for name, value in values.items():
+            setattr(row, name, value)
+        s.add(row)
+    return get_session(token)
+
+
 def choose_unit(token: str | None, unit_id: str) -> SessionUser:
     """Pick the care unit for a session (only one of the user's own units)."""
     user = get_session(token)
     if not any(u.hsa_id == unit_id for u in user.units):
         raise NotAuthorized("Du har inget medarbetaruppdrag på den valda vårdenheten.")
-    with session_scope() as s:
-        row = s.get(ServerSession, user.token_hash)
-        assert row is not None
-        row.unit_id = unit_id
-        s.add(row)
-    return get_session(token)
+    return _update_session(token, user, unit_id=unit_id)
 
 
 def accept_sekretess(token: str | None) -> SessionUser:
     """The sekretessmarkerad user accepted the information dialog (§4.10)."""
-    user = get_session(token)
-    with session_scope() as s:
-        row = s.get(ServerSession, user.token_hash)
-        assert row is not None
-        row.sekretess_accepted = True
-        s.add(row)
-    return get_session(token)
+    return _update_session(token, get_session(token), sekretess_accepted=True)
 
 
 def require_unit(user: SessionUser) -> hsa.CareUnit:
     if user.unit is None:
         raise UnitRequired()
     return user.unit
+
+
+def staff_at_unit(user: SessionUser) -> dict[str, Any]:
+    """The user and their care unit as a RIV-TA HosPersonal names them (the signer in the
+    issuer snapshot, the sender of a revocation or a question to FK)."""
+    unit = require_unit(user)
+    return {
+        "hsa_id": user.hsa_id,
+        "name": user.name,
+        "workplace_code": unit.workplace_code,
+        "unit_id": unit.hsa_id,
+        "unit_name": unit.name,
+        "unit_address": unit.address,
+        "unit_postal_code": unit.postal_code,
+        "unit_city": unit.city,
+        "unit_phone": unit.phone,
+        "care_provider_id": unit.care_provider_id,
+        "care_provider_name": unit.care_provider_name,
+    }
 
 
 def token_from_cookie_header(cookie_header: str | None) -> str | None:

@@ -44,7 +44,7 @@ from services.certificate_access import Prepared, fetch, load_for_user, prepare,
 from services.certificates import get_definition
 from services.certificates.base import Recipient
 from services.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
-from services.identity import SessionUser, require_unit
+from services.identity import SessionUser, require_unit, staff_at_unit
 from services.interop import messages as interop_messages
 from services.localtime import format_datetime
 from services.persistence.db import session_scope
@@ -295,6 +295,15 @@ async def _prepared(
     return await prepare(user, certificate_id, action)
 
 
+async def _allowed(
+    user: SessionUser, certificate_id: Any, action: Action = Action.QUESTIONS
+) -> Certificate:
+    """The certificate, once ``user`` may take ``action`` on it (a refusal is raised)."""
+    prepared = await _prepared(user, certificate_id, action)
+    prepared.decision.raise_if_denied()
+    return prepared.cert
+
+
 def _lock_for(key: str) -> asyncio.Lock:
     return locks.lock_for("questions:" + key)
 
@@ -332,26 +341,24 @@ async def _post_to_fk(body: dict[str, Any], what: str) -> None:
             raise ServiceUnavailable(TEXT_FK_DOWN.format(what=what), code="RECIPIENT_UNAVAILABLE")
 
 
+# The sender of a question or answer as its body names them, and as a RIV-TA HosPersonal.
+_SENDER_KEYS = {
+    "hsaId": "hsa_id",
+    "name": "name",
+    "unitId": "unit_id",
+    "unitName": "unit_name",
+    "careProviderId": "care_provider_id",
+}
+
+
 def _riv_sender(sender: dict[str, str]) -> dict[str, str]:
     """:func:`_sender` in the form of a RIV-TA HosPersonal."""
-    return {
-        "hsa_id": sender.get("hsaId", ""),
-        "name": sender.get("name", ""),
-        "unit_id": sender.get("unitId", ""),
-        "unit_name": sender.get("unitName", ""),
-        "care_provider_id": sender.get("careProviderId", ""),
-    }
+    return {riv: sender.get(key, "") for key, riv in _SENDER_KEYS.items()}
 
 
 def _sender(user: SessionUser) -> dict[str, str]:
-    unit = require_unit(user)
-    return {
-        "hsaId": user.hsa_id,
-        "name": user.name,
-        "unitId": unit.hsa_id,
-        "unitName": unit.name,
-        "careProviderId": unit.care_provider_id,
-    }
+    staff = staff_at_unit(user)
+    return {key: staff[riv] for key, riv in _SENDER_KEYS.items()}
 
 
 def _open_complements(s: Session, cert: Certificate) -> list[QuestionThread]:
@@ -550,9 +557,7 @@ async def ask(user: SessionUser, certificate_id: Any, *, topic: Any, text: Any) 
         raise InvalidInput("Välj ett ämne för frågan.", field="topic")
     body = _text(text, "Frågan", "text")
     unit = require_unit(user)
-    prepared = await _prepared(user, certificate_id)
-    prepared.decision.raise_if_denied()
-    cert = prepared.cert
+    cert = await _allowed(user, certificate_id)
     async with _lock_for(cert.id):
         thread = QuestionThread(
             certificate_id=cert.id,
@@ -595,9 +600,7 @@ async def answer(
     goes to FK and the question is handled (HANFRFM), with its reminders (§6.4). A repeated
     answer returns the answered thread."""
     body = _text(text, "Svaret", "text")
-    prepared = await _prepared(user, certificate_id)
-    prepared.decision.raise_if_denied()
-    cert = prepared.cert
+    cert = await _allowed(user, certificate_id)
     async with _lock_for(cert.id):
         with session_scope() as s:
             thread = _get_thread(s, cert, thread_id)
@@ -651,9 +654,7 @@ async def mark_handled(
     reopens a thread not yet answered."""
     if not isinstance(handled, bool):
         raise InvalidInput("Ange om frågan är hanterad.", field="handled")
-    prepared = await _prepared(user, certificate_id)
-    prepared.decision.raise_if_denied()
-    cert = prepared.cert
+    cert = await _allowed(user, certificate_id)
     with session_scope() as s:
         cert = fetch(cert.id, session=s)
         thread = _get_thread(s, cert, thread_id)
@@ -734,9 +735,7 @@ async def cannot_complement_no_one_responsible(
     one message to FK answers every open kompletteringsbegäran (§6.3.3), all handled.
     Every role. Returns the ids answered."""
     text = _text(message, "Meddelandet", "message")
-    prepared = await _prepared(user, certificate_id)
-    prepared.decision.raise_if_denied()
-    cert = prepared.cert
+    cert = await _allowed(user, certificate_id)
     async with _lock_for(cert.id):
         with session_scope() as s:
             open_threads = _open_complements(s, cert)

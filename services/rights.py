@@ -239,6 +239,20 @@ def _deny(code: str, reason: str) -> Decision:
     return Decision(False, reason, code)
 
 
+def _session_refusal(user: SessionUser) -> Decision | None:
+    """A session that may do nothing yet: no care unit chosen (§2), or a sekretessmarkerad
+    user who has not accepted the information dialog (§4.10)."""
+    if user.unit is None:
+        return _deny("NO_UNIT", UnitRequired.default_message)
+    if user.sekretess and not user.sekretess_accepted:
+        return _deny(
+            "SEKRETESS_NOT_ACCEPTED",
+            "Du har en sekretessmarkering. Läs och godkänn informationen om sekretessmarkering "
+            "innan du använder Webcert.",
+        )
+    return None
+
+
 def _role(user: SessionUser) -> Role | None:
     try:
         return Role(user.role)
@@ -298,16 +312,10 @@ def _decide(
     # 1. PU-tjänsten (§4.10.2): everything with certificates and questions is locked.
     if not patient.pu_available:
         return _deny("PU_UNAVAILABLE", PuUnavailable.default_message)
-    # 2. Access is always for one care unit (§2).
-    if user.unit is None:
-        return _deny("NO_UNIT", UnitRequired.default_message)
-    # 3. A sekretessmarkerad user must accept the information dialog first (§4.10).
-    if user.sekretess and not user.sekretess_accepted:
-        return _deny(
-            "SEKRETESS_NOT_ACCEPTED",
-            "Du har en sekretessmarkering. Läs och godkänn informationen om sekretessmarkering "
-            "innan du använder Webcert.",
-        )
+    # 2. Access is always for one care unit (§2); 3. a sekretessmarkerad user must accept the
+    # information dialog first (§4.10).
+    if (refusal := _session_refusal(user)) is not None:
+        return refusal
     role = _role(user)
     if role is None:
         return _deny("ROLE", "Du saknar behörighet att använda Webcert.")
@@ -454,8 +462,8 @@ def _decide_complement(
     cert: CertificateLike,
     patient: PatientFlags,
     *,
-    relations: RelationFlags = NO_RELATIONS,
-    no_more_info: bool = False,
+    relations: RelationFlags,
+    no_more_info: bool,
 ) -> Decision:
     """May ``user`` answer a kompletteringsbegäran with a new certificate (§6.3.1)?
 
@@ -541,14 +549,8 @@ def decide_log_reading(user: SessionUser) -> Decision:
     """May ``user`` read the PDL log? Only with the HSA system role ``INTYG;PDL-logg-<unit>``
     (a verksamhetschef/PDL-ansvarig) for the care unit of the session; what they see is
     limited to that unit's care provider (:func:`log_scope`)."""
-    if user.unit is None:
-        return _deny("NO_UNIT", UnitRequired.default_message)
-    if user.sekretess and not user.sekretess_accepted:
-        return _deny(
-            "SEKRETESS_NOT_ACCEPTED",
-            "Du har en sekretessmarkering. Läs och godkänn informationen om sekretessmarkering "
-            "innan du använder Webcert.",
-        )
+    if (refusal := _session_refusal(user)) is not None:
+        return refusal
     if LOG_READER_SYSTEM_ROLE + user.unit.hsa_id not in user.system_roles:
         return _deny(
             "LOG_READER",

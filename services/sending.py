@@ -8,23 +8,24 @@ sent/revoked certificate; the recipient gets one certificate, one revocation.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from lxml import etree
-from sqlmodel import col
 
 from services import audit, clock, interop, notifications, question_handling, recipients, rights
 from services.certificate_access import (
+    SIGNED_STATUSES,
+    already_done,
     compare_and_set,
     definition_for,
     lock_for,
     prepare,
     record,
-    state_only_refusal,
 )
 from services.certificates.base import Recipient
 from services.errors import InvalidInput, NotFound, ServiceUnavailable
-from services.identity import SessionUser, require_unit
+from services.identity import SessionUser, require_unit, staff_at_unit
 from services.interop import messages as interop_messages
 from services.persistence.db import session_scope
 from services.persistence.models import Certificate, CertificateStatus, RelationKind
@@ -33,22 +34,21 @@ from services.rights import Action
 MAX_REVOKE_MESSAGE = 4000
 
 
-def revoker(user: SessionUser) -> dict[str, Any]:
-    """The revoking user as the RIV-TA skickatAv (HosPersonal) needs them."""
-    unit = require_unit(user)
-    return {
-        "hsa_id": user.hsa_id,
-        "name": user.name,
-        "unit_id": unit.hsa_id,
-        "unit_name": unit.name,
-        "workplace_code": unit.workplace_code,
-        "unit_address": unit.address,
-        "unit_postal_code": unit.postal_code,
-        "unit_city": unit.city,
-        "unit_phone": unit.phone,
-        "care_provider_id": unit.care_provider_id,
-        "care_provider_name": unit.care_provider_name,
-    }
+def _lock(user: SessionUser, certificate_id: Any) -> asyncio.Lock:
+    """The lock that serialises sending and revoking one certificate (a unit is chosen)."""
+    require_unit(user)
+    if not isinstance(certificate_id, str):
+        raise NotFound("Intyget finns inte.")
+    return lock_for(certificate_id)
+
+
+def _settled(latest: Certificate | None, done: CertificateStatus, verb: str) -> Certificate:
+    """After a lost compare-and-set: the certificate if the other click did it already."""
+    if latest is None:
+        raise NotFound("Intyget finns inte.")
+    if latest.status != done:
+        raise rights.InvalidState(f"Intyget kan inte {verb}: det är {latest.status.label.lower()}.")
+    return latest
 
 
 def _recipient(cert: Certificate) -> Recipient:
@@ -116,15 +116,11 @@ async def send(user: SessionUser, certificate_id: str, *, patient_consent: Any) 
             "Intyget kan endast skickas om patienten har lämnat sitt samtycke till det.",
             field="consent",
         )
-    require_unit(user)
-    if not isinstance(certificate_id, str):
-        raise NotFound("Intyget finns inte.")
-    async with lock_for(certificate_id):
+    async with _lock(user, certificate_id):
         prepared = await prepare(user, certificate_id, Action.SEND)
+        if already_done(prepared, CertificateStatus.SENT):
+            return prepared.cert
         cert = prepared.cert
-        if state_only_refusal(prepared.decision) and cert.status == CertificateStatus.SENT:
-            return cert
-        prepared.decision.raise_if_denied()
         recipient = _recipient(cert)
         await _deliver_riv(
             recipient,
@@ -138,17 +134,11 @@ async def send(user: SessionUser, certificate_id: str, *, patient_consent: Any) 
             won, latest = compare_and_set(
                 cert.id,
                 session=s,
-                where=(col(Certificate.status) == CertificateStatus.SIGNED,),
+                statuses=(CertificateStatus.SIGNED,),
                 values={"status": CertificateStatus.SENT, "sent_at": now},
             )
-            if latest is None:
-                raise NotFound("Intyget finns inte.")
-            if not won:
-                if latest.status == CertificateStatus.SENT:
-                    return latest
-                raise rights.InvalidState(
-                    f"Intyget kan inte skickas: det är {latest.status.label.lower()}."
-                )
+            if latest is None or not won:
+                return _settled(latest, CertificateStatus.SENT, "skickas")
             record(user, audit.AuditAction.SEND, latest, session=s, detail=recipient.value)
             notifications.enqueue(latest, notifications.Event.SKICKA, session=s)
             if latest.relation_kind == RelationKind.COMPLEMENT and latest.parent_id:
@@ -181,15 +171,11 @@ async def revoke(
     reason first; open question threads are marked handled. The row stays (status Makulerat).
     A repeated revoke returns the already revoked certificate."""
     reason_code, text = _check_revoke_reason(reason_code, message)
-    require_unit(user)
-    if not isinstance(certificate_id, str):
-        raise NotFound("Intyget finns inte.")
-    async with lock_for(certificate_id):
+    async with _lock(user, certificate_id):
         prepared = await prepare(user, certificate_id, Action.REVOKE)
+        if already_done(prepared, CertificateStatus.REVOKED):
+            return prepared.cert
         cert = prepared.cert
-        if state_only_refusal(prepared.decision) and cert.status == CertificateStatus.REVOKED:
-            return cert
-        prepared.decision.raise_if_denied()
         if cert.status == CertificateStatus.SENT:
             recipient = _recipient(cert)
             reason_text = rights.REVOKE_REASONS[reason_code]
@@ -197,7 +183,7 @@ async def revoke(
                 certificate_id=cert.id,
                 unit_id=cert.unit_id,
                 personnummer=cert.patient_id,
-                revoked_by={**(cert.issuer or {}), **revoker(user)},
+                revoked_by={**(cert.issuer or {}), **staff_at_unit(user)},
                 message=f"{reason_text}. {text}" if text else reason_text,
                 at=clock.now(),
             )
@@ -213,15 +199,7 @@ async def revoke(
             won, latest = compare_and_set(
                 cert.id,
                 session=s,
-                where=(
-                    col(Certificate.status).in_(
-                        (
-                            CertificateStatus.SIGNED,
-                            CertificateStatus.SENT,
-                            CertificateStatus.LOCKED,
-                        )
-                    ),
-                ),
+                statuses=(*SIGNED_STATUSES, CertificateStatus.LOCKED),
                 values={
                     "status": CertificateStatus.REVOKED,
                     "revoked_at": now,
@@ -230,14 +208,8 @@ async def revoke(
                     "revoke_message": text,
                 },
             )
-            if latest is None:
-                raise NotFound("Intyget finns inte.")
-            if not won:
-                if latest.status == CertificateStatus.REVOKED:
-                    return latest
-                raise rights.InvalidState(
-                    f"Intyget kan inte makuleras: det är {latest.status.label.lower()}."
-                )
+            if latest is None or not won:
+                return _settled(latest, CertificateStatus.REVOKED, "makuleras")
             record(user, audit.AuditAction.REVOKE, latest, session=s, detail=reason_code)
             notifications.enqueue(
                 latest, notifications.Event.MAKULE, session=s, reason=reason_code, message=text

@@ -16,24 +16,23 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlmodel import col
 
 from services import audit, clock, notifications, question_handling, rights, sending
 from services.certificate_access import (
     DRAFT_STATUSES,
     SIGNED_STATUSES,
+    already_done,
     compare_and_set,
     definition_for,
     edit_stamp,
     prepare,
     record,
-    state_only_refusal,
     who,
 )
 from services.certificates.base import CertificateDefinition, Recipient
 from services.certificates.validation import Severity, validate
 from services.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
-from services.identity import SessionUser, require_unit
+from services.identity import SessionUser, staff_at_unit
 from services.interop import signing as interop_signing
 from services.interop.register import from_certificate
 from services.persistence.db import session_scope
@@ -64,24 +63,13 @@ def content_hash(cert: Certificate) -> str:
 
 def issuer_snapshot(user: SessionUser) -> dict[str, Any]:
     """The issuer as printed on the certificate (§4.5.3, table 4)."""
-    unit = require_unit(user)
     return {
-        "hsa_id": user.hsa_id,
-        "name": user.name,
+        **staff_at_unit(user),
         "role": user.role,
         "role_label": user.role_label,
         "title": user.title,
         "specialities": list(user.specialities),
         "prescription_code": user.prescription_code,
-        "workplace_code": unit.workplace_code,
-        "unit_id": unit.hsa_id,
-        "unit_name": unit.name,
-        "unit_address": unit.address,
-        "unit_postal_code": unit.postal_code,
-        "unit_city": unit.city,
-        "unit_phone": unit.phone,
-        "care_provider_id": unit.care_provider_id,
-        "care_provider_name": unit.care_provider_name,
     }
 
 
@@ -140,11 +128,9 @@ async def sign(
     InvalidInput listing the sections. A repeated sign by the same user returns the signed
     certificate."""
     prepared = await prepare(user, certificate_id, Action.SIGN)
+    if already_done(prepared, *SIGNED_STATUSES, by=user.hsa_id):
+        return prepared.cert
     cert = prepared.cert
-    if state_only_refusal(prepared.decision) and cert.status in SIGNED_STATUSES:
-        if cert.signed_by == user.hsa_id:
-            return cert
-    prepared.decision.raise_if_denied()
     if expected_version is not None and expected_version != cert.version:
         raise Conflict(
             f"Utkastet har ändrats av {who(cert)} sedan du öppnade det. Ladda om utkastet "
@@ -160,10 +146,8 @@ async def sign(
         won, latest = compare_and_set(
             cert.id,
             session=s,
-            where=(
-                col(Certificate.version) == cert.version,
-                col(Certificate.status).in_(DRAFT_STATUSES),
-            ),
+            statuses=DRAFT_STATUSES,
+            version=cert.version,
             values={
                 "status": CertificateStatus.SIGNED,
                 "signed_at": now,
@@ -241,20 +225,17 @@ async def mark_ready_for_signing(user: SessionUser, certificate_id: str) -> Cert
     """Vårdadministratör: mark a complete draft ready for signing (§4.2.1); notifies the EHR
     (KFSIGN). A repeated click returns the already marked draft."""
     prepared = await prepare(user, certificate_id, Action.MARK_READY)
+    if already_done(prepared, CertificateStatus.READY_FOR_SIGNING):
+        return prepared.cert
     cert = prepared.cert
-    if state_only_refusal(prepared.decision) and cert.status == CertificateStatus.READY_FOR_SIGNING:
-        return cert
-    prepared.decision.raise_if_denied()
     require_complete(definition_for(cert.type), cert.content)
     now = clock.now()
     with session_scope() as s:
         won, latest = compare_and_set(
             cert.id,
             session=s,
-            where=(
-                col(Certificate.status) == CertificateStatus.DRAFT,
-                col(Certificate.version) == cert.version,
-            ),
+            statuses=(CertificateStatus.DRAFT,),
+            version=cert.version,
             values={
                 "status": CertificateStatus.READY_FOR_SIGNING,
                 "ready_for_signing_at": now,
