@@ -92,7 +92,7 @@ async def apply_patient_parameters(user: SessionUser, certificate_id: str) -> st
             .values(patient_id=new_id, patient=snapshot, updated_at=clock.now())
         )
         audit.record(
-            ssion=s,
+            session=s,
             **audit.user_fields(user),
             action=audit.AuditAction.WRITE,
             certificate_id=certificate_id,
