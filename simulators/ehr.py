@@ -357,6 +357,9 @@ def create_app(
             timeout=10.0,
         )
 
+    def signed_by_webcert(request: Request, raw: bytes) -> bool:
+        return signature_ok(raw, request.headers.get("x-webcert-signature"), resolve(hmac_secret))
+
     async def receive(request: Request) -> Response:
         raw = await request.body()
         try:
@@ -365,11 +368,7 @@ def create_app(
             body = None
         if not isinstance(body, dict):
             return error(400, "Notifieringen måste skickas som ett JSON-objekt.")
-        ok = signature_ok(
-            raw,
-            request.headers.get("x-webcert-signature"),
-            resolve(hmac_secret),
-        )
+        ok = signed_by_webcert(request, raw)
         if not ok:  # an unsigned or forged notification is refused, never stored
             return error(401, "Notifieringens signatur (X-Webcert-Signature) stämmer inte.")
         record = {
@@ -399,11 +398,7 @@ def create_app(
         record.update(
             id=new_id(),
             received_at=now_iso(),
-            signature_ok=signature_ok(
-                raw,
-                request.headers.get("x-webcert-signature"),
-                resolve(hmac_secret),
-            ),
+            signature_ok=signed_by_webcert(request, raw),
             delivery=request.headers.get("x-webcert-delivery"),
         )
         state.status_updates.append(record)
@@ -412,6 +407,15 @@ def create_app(
 
     async def list_status_updates(request: Request) -> Response:
         return JSONResponse(state.status_updates)
+
+    async def post_to_webcert(path: str, body: dict[str, Any], ok: int) -> dict[str, Any] | str:
+        """Webcert's JSON answer (status ``ok``), or the error to show on the page."""
+        try:
+            async with client() as c:
+                r = await c.post(path, json=body)
+        except httpx.HTTPError as exc:
+            return f"Webcert svarar inte: {exc}"
+        return r.json() if r.status_code == ok else _api_error(r)
 
     known_types: list[tuple[str, str]] = []
 
@@ -457,14 +461,9 @@ def create_app(
         }
         if form.get("ref"):
             body["ref"] = form["ref"]
-        try:
-            async with client() as c:
-                r = await c.post("/api/v1/certificates", json=body)
-        except httpx.HTTPError as exc:
-            return _back(fel=f"Webcert svarar inte: {exc}")
-        if r.status_code != 201:
-            return _back(fel=_api_error(r))
-        created = r.json()
+        created = await post_to_webcert("/api/v1/certificates", body, 201)
+        if isinstance(created, str):
+            return _back(fel=created)
         label = next((u["label"] for u in _users() if u["value"] == form.get("user")), hsa_id)
         state.drafts.append(
             {
@@ -488,14 +487,10 @@ def create_app(
         }
         if unit_id:
             body["unit_id"] = unit_id
-        try:
-            async with client() as c:
-                r = await c.post("/api/v1/launch-tokens", json=body)
-        except httpx.HTTPError as exc:
-            return _back(fel=f"Webcert svarar inte: {exc}")
-        if r.status_code != 200:
-            return _back(fel=_api_error(r))
-        return RedirectResponse(r.json()["url"], status_code=303)
+        launch = await post_to_webcert("/api/v1/launch-tokens", body, 200)
+        if isinstance(launch, str):
+            return _back(fel=launch)
+        return RedirectResponse(launch["url"], status_code=303)
 
     app = build_app(
         "ehr",

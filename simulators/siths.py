@@ -49,6 +49,46 @@ def _name(common_name: str, serial: str | None = None) -> x509.Name:
     return x509.Name(parts)
 
 
+def _issue(
+    key: rsa.RSAPrivateKey,
+    subject: x509.Name,
+    *,
+    issuer: x509.Name,
+    signer: rsa.RSAPrivateKey,
+    ca: bool,
+    backdate: timedelta,
+    lifetime: timedelta,
+) -> x509.Certificate:
+    """A certificate for ``key`` signed by ``signer``: a CA's (signs certificates and CRLs) or a
+    card's (signs documents, with non-repudiation)."""
+    now = datetime.now(UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - backdate)
+        .not_valid_after(now + lifetime)
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=not ca,
+                content_commitment=not ca,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=ca,
+                crl_sign=ca,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(signer, hashes.SHA256())
+    )
+
+
 class CertificateAuthority:
     """The test CA and the cards it has issued (in memory; the CA itself on disk)."""
 
@@ -74,32 +114,15 @@ class CertificateAuthority:
             except ValueError:
                 pass  # unreadable: make a new one
         key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
-        now = datetime.now(UTC)
         name = _name("Webcert test SITHS CA")
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=False,
-                    content_commitment=False,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=True,
-                    crl_sign=True,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .sign(key, hashes.SHA256())
+        cert = _issue(
+            key,
+            name,
+            issuer=name,
+            signer=key,
+            ca=True,
+            backdate=timedelta(days=1),
+            lifetime=timedelta(days=3650),
         )
         pem = key.private_bytes(
             serialization.Encoding.PEM,
@@ -125,31 +148,14 @@ class CertificateAuthority:
             if hsa_id in self.cards:
                 return self.cards[hsa_id]
             key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
-            now = datetime.now(UTC)
-            cert = (
-                x509.CertificateBuilder()
-                .subject_name(_name(name or hsa_id, hsa_id))
-                .issuer_name(self.certificate.subject)
-                .public_key(key.public_key())
-                .serial_number(x509.random_serial_number())
-                .not_valid_before(now - timedelta(minutes=5))
-                .not_valid_after(now + timedelta(days=730))
-                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                .add_extension(
-                    x509.KeyUsage(
-                        digital_signature=True,
-                        content_commitment=True,
-                        key_encipherment=False,
-                        data_encipherment=False,
-                        key_agreement=False,
-                        key_cert_sign=False,
-                        crl_sign=False,
-                        encipher_only=False,
-                        decipher_only=False,
-                    ),
-                    critical=True,
-                )
-                .sign(self.key, hashes.SHA256())
+            cert = _issue(
+                key,
+                _name(name or hsa_id, hsa_id),
+                issuer=self.certificate.subject,
+                signer=self.key,
+                ca=False,
+                backdate=timedelta(minutes=5),
+                lifetime=timedelta(days=730),
             )
             self.cards[hsa_id] = (key, cert)
             return key, cert

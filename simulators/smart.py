@@ -96,6 +96,14 @@ def patient_id(personnummer: str) -> str:
     return "pat-" + personnummer
 
 
+def _human_name(person: dict[str, Any]) -> dict[str, Any]:
+    """The FHIR HumanName of a person in the test data."""
+    return {
+        "family": person.get("last_name") or "",
+        "given": [g for g in (person.get("first_name"),) if g],
+    }
+
+
 def patient_resource(ident: str) -> dict[str, Any] | None:
     if ident == NO_PNR_PATIENT:
         return {
@@ -111,12 +119,7 @@ def patient_resource(ident: str) -> dict[str, Any] | None:
             "resourceType": "Patient",
             "id": ident,
             "identifier": [{"system": PNR_SYSTEM, "value": person["personnummer"]}],
-            "name": [
-                {
-                    "family": person.get("last_name") or "",
-                    "given": [g for g in (person.get("first_name"),) if g],
-                }
-            ],
+            "name": [_human_name(person)],
             "deceasedBoolean": bool(person.get("deceased")),
         }
         if person.get("sekretess"):
@@ -145,12 +148,7 @@ def practitioner_resource(ident: str) -> dict[str, Any] | None:
         "resourceType": "Practitioner",
         "id": ident,
         "identifier": [{"system": HSA_SYSTEM, "value": person["hsa_id"]}],
-        "name": [
-            {
-                "family": person.get("last_name") or "",
-                "given": [g for g in (person.get("first_name"),) if g],
-            }
-        ],
+        "name": [_human_name(person)],
     }
 
 
