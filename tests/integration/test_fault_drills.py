@@ -32,7 +32,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -287,6 +287,17 @@ async def open_tab(base_url: str, cert_id: str, user: str = DOCTOR) -> Tab:
     return tab
 
 
+@contextlib.asynccontextmanager
+async def new_draft_tab(cl: Cluster, base_url: str) -> AsyncIterator[tuple[str, Tab]]:
+    """A new draft, open in a clinician's tab on ``base_url``; the tab is closed afterwards."""
+    cert_id = await create_draft(cl)
+    tab = await open_tab(base_url, cert_id)
+    try:
+        yield cert_id, tab
+    finally:
+        await tab.close()
+
+
 async def edit(tab: Tab, value: str, *, saved: bool = True, timeout: float = 45) -> None:
     mark = await tab.send(CERT_STATE + ".set_value", {"key": "ovrigt", "value": value})
     assert await tab.wait_for(mark, _edit_echo(value), timeout), f"no echo of {value!r}"
@@ -359,9 +370,7 @@ async def test_two_processes_share_priority_and_live_updates(cluster: Cluster) -
 
 
 async def test_database_refuses_connections_for_20_seconds(cluster: Cluster) -> None:
-    cert_id = await create_draft(cluster)
-    tab = await open_tab(cluster.a_url, cert_id)
-    try:
+    async with new_draft_tab(cluster, cluster.a_url) as (cert_id, tab):
         await edit(tab, "Före avbrottet.")
         cluster.proxy.refuse()
         refused_at = time.monotonic()
@@ -393,45 +402,41 @@ async def test_database_refuses_connections_for_20_seconds(cluster: Cluster) -> 
         assert cluster.saved_content(cert_id)["ovrigt"] == last
         await edit(tab, "Efter avbrottet.")
         assert cluster.saved_content(cert_id)["ovrigt"] == "Efter avbrottet."
-    finally:
-        await tab.close()
 
 
 async def test_a_process_is_killed_while_a_clinician_edits(cluster: Cluster) -> None:
-    cert_id = await create_draft(cluster)
-    tab = await open_tab(cluster.b_url, cert_id)
     try:
-        await edit(tab, "Sparat före.")
-        # Typed, and the process dies before the save can happen (the database is away for
-        # that moment, so the edit is certainly not stored when B is killed).
-        cluster.proxy.refuse()
-        try:
+        async with new_draft_tab(cluster, cluster.b_url) as (cert_id, tab):
+            await edit(tab, "Sparat före.")
+            # Typed, and the process dies before the save can happen (the database is away for
+            # that moment, so the edit is certainly not stored when B is killed).
+            cluster.proxy.refuse()
+            try:
+                mark = len(tab.messages)
+                await edit(tab, "Inskrivet men inte sparat.", saved=False)
+                # (Reflex sends an event's delta before it stores the state: a process killed in
+                # those few milliseconds loses that event. The drill kills B a moment later.)
+                assert await tab.wait_for(mark, _has(SAVE_STATE, "save_state", "error"), 45)
+                await asyncio.sleep(1)
+                cluster.kill_b()
+            finally:
+                cluster.proxy.accept()
+            assert cluster.saved_content(cert_id)["ovrigt"] == "Sparat före."
+            # The browser reconnects — to the other process — and the draft continues there:
+            # what was typed is still in the editor, and saved now.
             mark = len(tab.messages)
-            await edit(tab, "Inskrivet men inte sparat.", saved=False)
-            # (Reflex sends an event's delta before it stores the state: a process killed in
-            # those few milliseconds loses that event. The drill kills B a moment later.)
-            assert await tab.wait_for(mark, _has(SAVE_STATE, "save_state", "error"), 45)
-            await asyncio.sleep(1)
-            cluster.kill_b()
-        finally:
-            cluster.proxy.accept()
-        assert cluster.saved_content(cert_id)["ovrigt"] == "Sparat före."
-        # The browser reconnects — to the other process — and the draft continues there:
-        # what was typed is still in the editor, and saved now.
-        mark = len(tab.messages)
-        await reconnect_until_open(tab, cluster.a_url, cert_id)
-        saved = await tab.wait_for(mark, _has(SAVE_STATE, "save_state", "saved"), 60)
-        if not saved:  # what the tab was sent, for the report
-            (ROOT / "artifacts" / "logs").mkdir(parents=True, exist_ok=True)
-            (ROOT / "artifacts" / "logs" / "drill-killed-messages.txt").write_text(
-                "\n".join(repr(d)[:3000] for _t, d in tab.messages)
-            )
-        assert saved
-        assert cluster.saved_content(cert_id)["ovrigt"] == "Inskrivet men inte sparat."
-        await edit(tab, "Fortsatt i process A.")
-        assert cluster.saved_content(cert_id)["ovrigt"] == "Fortsatt i process A."
+            await reconnect_until_open(tab, cluster.a_url, cert_id)
+            saved = await tab.wait_for(mark, _has(SAVE_STATE, "save_state", "saved"), 60)
+            if not saved:  # what the tab was sent, for the report
+                (ROOT / "artifacts" / "logs").mkdir(parents=True, exist_ok=True)
+                (ROOT / "artifacts" / "logs" / "drill-killed-messages.txt").write_text(
+                    "\n".join(repr(d)[:3000] for _t, d in tab.messages)
+                )
+            assert saved
+            assert cluster.saved_content(cert_id)["ovrigt"] == "Inskrivet men inte sparat."
+            await edit(tab, "Fortsatt i process A.")
+            assert cluster.saved_content(cert_id)["ovrigt"] == "Fortsatt i process A."
     finally:
-        await tab.close()
         if cluster.procs["b"] is None or cluster.procs["b"].poll() is not None:
             cluster.start_b()
 
