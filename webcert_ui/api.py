@@ -26,7 +26,14 @@ from services.certificates import creatable_types, get_definition
 from services.errors import InvalidInput, NotAuthorized, NotFound, WebcertError
 from services.persistence.models import CertificateStatus
 from services.settings import EhrSystem, get_settings
-from webcert_ui.http_helpers import api, body_str, error_body, json_body, set_session_cookie
+from webcert_ui.http_helpers import (
+    api,
+    body_str,
+    end_session_redirect,
+    error_body,
+    json_body,
+    set_session_cookie,
+)
 
 HSA_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_.]{0,63}")
 
@@ -88,7 +95,6 @@ def _refused_launch(
 ) -> Response:
     """Log the refusal, end the browser's earlier session and drop its cookie, then show
     the error page."""
-    settings = get_settings()
     try:
         identity.record_refused_launch(
             hsa_id=claims.hsa_id if claims else "",
@@ -98,16 +104,7 @@ def _refused_launch(
         )
     except Exception:  # the refusal stands even if it cannot be logged
         log.exception("could not log a refused launch")
-    identity.end_session(identity.token_from_cookie_header(request.headers.get("cookie")))
-    response = RedirectResponse(target, status_code=303)
-    response.delete_cookie(
-        settings.session_cookie_name,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies(),
-    )
-    return response
+    return end_session_redirect(request, target)
 
 
 async def dev_login(request: Request) -> Response:

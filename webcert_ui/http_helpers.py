@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from services import text
+from services import identity, text
 from services.errors import (
     Conflict,
     InvalidInput,
@@ -30,17 +30,30 @@ log = logging.getLogger("webcert_ui.api")
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
+def _session_cookie() -> dict[str, Any]:
+    """The session cookie's name and attributes: HttpOnly, SameSite, for the whole site."""
+    settings = get_settings()
+    return {
+        "key": settings.session_cookie_name,
+        "path": "/",
+        "httponly": True,
+        "samesite": "lax",
+        "secure": settings.secure_cookies(),
+    }
+
+
 def set_session_cookie(response: Response, token: str) -> None:
     """The server session as an HttpOnly, SameSite cookie."""
-    settings = get_settings()
-    response.set_cookie(
-        settings.session_cookie_name,
-        token,
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies(),
-        path="/",
-    )
+    response.set_cookie(value=token, **_session_cookie())
+
+
+def end_session_redirect(request: Request, target: str) -> RedirectResponse:
+    """A refused launch: the browser's earlier session ends (the server's row and the cookie),
+    and a 303 to ``target``."""
+    identity.end_session(identity.token_from_cookie_header(request.headers.get("cookie")))
+    response = RedirectResponse(target, status_code=303)
+    response.delete_cookie(**_session_cookie())
+    return response
 
 
 def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:

@@ -59,6 +59,8 @@ _E401 = _error("API-nyckel saknas eller är ogiltig.")
 _E403 = _error("Journalsystemet eller användaren får inte hantera vårdenheten.")
 _E404 = _error("Finns inte (intyg, patient eller adress).")
 _E503 = _error("En extern tjänst (HSA, PU-tjänsten) svarar inte, eller tekniskt fel.")
+# The errors of every call for a system's units: input, key, unit, what is named, outside services.
+_ERRORS = {"400": _E400, "401": _E401, "403": _E403, "404": _E404, "503": _E503}
 
 _COUNTS = {
     "type": "object",
@@ -287,6 +289,14 @@ SCHEMAS: dict[str, Any] = {
 def build_openapi() -> dict[str, Any]:
     """The OpenAPI document (servers point at settings.public_url)."""
     cert_id = {"name": "cert_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    reader = {
+        "name": "user_hsa_id",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "maxLength": 64},
+        "description": "HSA-id för personen som läser (PDL-loggen namnger personen och "
+        "journalsystemet). Personen måste ha uppdrag på intygets vårdenhet.",
+    }
     return {
         "openapi": "3.0.3",
         "info": {
@@ -358,11 +368,7 @@ def build_openapi() -> dict[str, Any]:
                     },
                     "responses": {
                         "200": _json("Token och djuplänk.", "LaunchTokenResponse"),
-                        "400": _E400,
-                        "401": _E401,
-                        "403": _E403,
-                        "404": _E404,
-                        "503": _E503,
+                        **_ERRORS,
                     },
                 }
             },
@@ -387,15 +393,7 @@ def build_openapi() -> dict[str, Any]:
                             "description": "En eller flera (kommaseparerade) av "
                             + ", ".join(s.value for s in CertificateStatus),
                         },
-                        {
-                            "name": "user_hsa_id",
-                            "in": "query",
-                            "required": False,
-                            "schema": {"type": "string", "maxLength": 64},
-                            "description": "HSA-id för personen som läser (PDL-loggen namnger "
-                            "personen och journalsystemet). Personen måste ha uppdrag på "
-                            "intygets vårdenhet.",
-                        },
+                        reader,
                         {
                             "name": "limit",
                             "in": "query",
@@ -405,11 +403,7 @@ def build_openapi() -> dict[str, Any]:
                     ],
                     "responses": {
                         "200": _json("Intygen, senast ändrade först.", "CertificateList"),
-                        "400": _E400,
-                        "401": _E401,
-                        "403": _E403,
-                        "404": _E404,
-                        "503": _E503,
+                        **_ERRORS,
                     },
                 }
             },
@@ -419,23 +413,11 @@ def build_openapi() -> dict[str, Any]:
                     "summary": "Ett intyg som JSON",
                     "parameters": [
                         cert_id,
-                        {
-                            "name": "user_hsa_id",
-                            "in": "query",
-                            "required": False,
-                            "schema": {"type": "string", "maxLength": 64},
-                            "description": "HSA-id för personen som läser (PDL-loggen namnger "
-                            "personen och journalsystemet). Personen måste ha uppdrag på "
-                            "intygets vårdenhet.",
-                        },
+                        reader,
                     ],
                     "responses": {
                         "200": _json("Intyget.", "Certificate"),
-                        "400": _E400,
-                        "401": _E401,
-                        "403": _E403,
-                        "404": _E404,
-                        "503": _E503,
+                        **_ERRORS,
                     },
                 }
             },
@@ -452,15 +434,7 @@ def build_openapi() -> dict[str, Any]:
                             "schema": {"type": "string", "enum": ["true", "false", "1", "0"]},
                             "description": "Minimalt intyg (§4.5.3), bara signerade FK7804.",
                         },
-                        {
-                            "name": "user_hsa_id",
-                            "in": "query",
-                            "required": False,
-                            "schema": {"type": "string", "maxLength": 64},
-                            "description": "HSA-id för personen som läser (PDL-loggen namnger "
-                            "personen och journalsystemet). Personen måste ha uppdrag på "
-                            "intygets vårdenhet.",
-                        },
+                        reader,
                     ],
                     "responses": {
                         "200": {
@@ -471,11 +445,7 @@ def build_openapi() -> dict[str, Any]:
                                 }
                             },
                         },
-                        "400": _E400,
-                        "401": _E401,
-                        "403": _E403,
-                        "404": _E404,
-                        "503": _E503,
+                        **_ERRORS,
                     },
                 }
             },

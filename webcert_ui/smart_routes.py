@@ -17,23 +17,14 @@ from starlette.routing import Route
 from services import identity, routes, smart
 from services.errors import NotAuthorized, WebcertError
 from services.settings import get_settings
-from webcert_ui.http_helpers import set_session_cookie
+from webcert_ui.http_helpers import end_session_redirect, set_session_cookie
 
 log = logging.getLogger(__name__)
 
 
 def _refused(request: Request, exc: WebcertError) -> Response:
     """As a refused deep link: the browser's earlier session ends, the error page shows."""
-    settings = get_settings()
-    identity.end_session(identity.token_from_cookie_header(request.headers.get("cookie")))
-    response = RedirectResponse(routes.error(exc.code), status_code=303)
-    response.delete_cookie(
-        settings.session_cookie_name,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies(),
-    )
+    response = end_session_redirect(request, routes.error(exc.code))
     response.delete_cookie(smart.COOKIE_NAME, path=smart.CALLBACK_PATH)
     return response
 
