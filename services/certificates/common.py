@@ -8,22 +8,28 @@ declarative list of sections and questions. Labels always come from the type's o
 * Försäkringskassan's forms: :func:`fk_text_question`, :func:`fk_grund_annat_question`,
   :func:`fk_diagnoses_question`, :func:`fk_kontakt_section`;
 * Transportstyrelsen's forms: :func:`ts_yes_no`, :func:`ts_details`,
-  :func:`ts_identity_section`, :func:`ts_specialist_question`.
+  :func:`ts_identity_section`, :func:`ts_specialist_question`, :func:`ts_section`, and the rule
+  :func:`ts_bedomning_within_avser`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from services.certificates.base import (
     ALWAYS,
     NEVER,
+    Content,
     FieldKind,
     Option,
     Question,
     Rule,
     Section,
+    Severity,
+    ValidationContext,
+    ValidationMessage,
+    Validator,
     contains,
     equals,
 )
@@ -198,3 +204,31 @@ def ts_specialist_question(texts: Texts, *, help: str = "", max_length: int = TE
 def ts_section(texts: Texts, sid: str, kat: str, *questions: Question) -> Section:
     """A section titled with TS's category text ``kat`` ("KAT_6")."""
     return Section(id=sid, title=texts[f"{kat}.RBK"], questions=questions)
+
+
+def ts_bedomning_within_avser(
+    bedomning: str, avser: str, avser_for: Callable[[str], str | None]
+) -> Validator:
+    """The assessment (``bedomning``) may only grant a behörighet the certificate concerns
+    (``avser``): ``avser_for(code)`` is the code the chosen one needs there (None: none)."""
+
+    def validator(content: Content, ctx: ValidationContext) -> list[ValidationMessage]:
+        chosen = content.get(bedomning)
+        if not isinstance(chosen, list):
+            return []
+        concerned = content.get(avser)
+        concerned = concerned if isinstance(concerned, list) else []
+        return [
+            ctx.message(
+                bedomning,
+                Severity.ERROR,
+                "Vald behörighet överensstämmer inte med vilken behörighet intyget avser.",
+                code,
+            )
+            for code in chosen
+            if isinstance(code, str)
+            and (needed := avser_for(code)) is not None
+            and needed not in concerned
+        ]
+
+    return validator

@@ -47,6 +47,7 @@ from services.certificates.common import (
     code_options,
     form_label,
     form_question,
+    ts_bedomning_within_avser,
     ts_details,
     ts_identity_section,
     ts_section,
@@ -488,31 +489,10 @@ def acuity_validator(content: Content, ctx: ValidationContext) -> list[Validatio
     return out
 
 
-def bedomning_matches_avser(content: Content, ctx: ValidationContext) -> list[ValidationMessage]:
-    """A behörighet in the assessment must be one the certificate concerns (VARn ↔ IAVn)."""
-    chosen = content.get(BEDOMNING)
-    avser = content.get(INTYGET_AVSER)
-    if not isinstance(chosen, list):
-        return []
-    avser = avser if isinstance(avser, list) else []
-    wrong = [
-        code
-        for code in chosen
-        if isinstance(code, str)
-        and code.startswith("VAR")
-        and code[3:].isdigit()
-        and int(code[3:]) <= 10
-        and f"IAV{code[3:]}" not in avser
-    ]
-    return [
-        ctx.message(
-            BEDOMNING,
-            Severity.ERROR,
-            "Vald behörighet överensstämmer inte med vilken behörighet intyget avser.",
-            code,
-        )
-        for code in wrong
-    ]
+def _avser_for(code: str) -> str | None:
+    """VARn in the assessment (n ≤ 10) needs IAVn, the same behörighet, in intyget avser."""
+    n = code[3:]
+    return f"IAV{n}" if code.startswith("VAR") and n.isdigit() and int(n) <= 10 else None
 
 
 DEFINITION = CertificateDefinition(
@@ -529,7 +509,7 @@ DEFINITION = CertificateDefinition(
         "Transportstyrelsen i annat fall begär ett läkarintyg om lämplighet att ha körkort."
     ),
     sections=SECTIONS,
-    validators=(acuity_validator, bedomning_matches_avser),
+    validators=(acuity_validator, ts_bedomning_within_avser(BEDOMNING, INTYGET_AVSER, _avser_for)),
 )
 
 __all__ = ["DEFINITION", "parse_acuity"]

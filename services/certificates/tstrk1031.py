@@ -40,6 +40,7 @@ from services.certificates.common import (
     code_options,
     form_label,
     form_question,
+    ts_bedomning_within_avser,
     ts_details,
     ts_identity_section,
     ts_section,
@@ -374,24 +375,10 @@ def year_validator(content: Content, ctx: ValidationContext) -> list[ValidationM
     return []
 
 
-def bedomning_matches_avser(content: Content, ctx: ValidationContext) -> list[ValidationMessage]:
+def _avser_for(code: str) -> str | None:
     """A higher behörighet (C1 … Taxi) in the assessment must also be one the certificate
     concerns."""
-    chosen = content.get(BEDOMNING)
-    avser = content.get(INTYGET_AVSER)
-    if not isinstance(chosen, list):
-        return []
-    avser = avser if isinstance(avser, list) else []
-    return [
-        ctx.message(
-            BEDOMNING,
-            Severity.ERROR,
-            "Vald behörighet överensstämmer inte med vilken behörighet intyget avser.",
-            code,
-        )
-        for code in chosen
-        if code in HIGHER_CODES and code not in avser
-    ]
+    return code if code in HIGHER_CODES else None
 
 
 DEFINITION = CertificateDefinition(
@@ -407,7 +394,7 @@ DEFINITION = CertificateDefinition(
         "specialistkompetens i 17 kap. i Transportstyrelsens föreskrifter (TSFS 2010:125)."
     ),
     sections=SECTIONS,
-    validators=(year_validator, bedomning_matches_avser),
+    validators=(year_validator, ts_bedomning_within_avser(BEDOMNING, INTYGET_AVSER, _avser_for)),
 )
 
 __all__ = ["DEFINITION"]
