@@ -96,6 +96,16 @@ def patient_id(personnummer: str) -> str:
     return "pat-" + personnummer
 
 
+def _identified(kind: str, ident: str, system: str, value: str, **fields: Any) -> dict[str, Any]:
+    """A FHIR resource of ``kind`` with its one identifier (``system``, ``value``)."""
+    return {
+        "resourceType": kind,
+        "id": ident,
+        "identifier": [{"system": system, "value": value}],
+        **fields,
+    }
+
+
 def _human_name(person: dict[str, Any]) -> dict[str, Any]:
     """The FHIR HumanName of a person in the test data."""
     return {
@@ -106,22 +116,24 @@ def _human_name(person: dict[str, Any]) -> dict[str, Any]:
 
 def patient_resource(ident: str) -> dict[str, Any] | None:
     if ident == NO_PNR_PATIENT:
-        return {
-            "resourceType": "Patient",
-            "id": NO_PNR_PATIENT,
-            "identifier": [{"system": "urn:oid:1.2.752.97.3.1.3", "value": "RES-0001"}],
-            "name": [{"family": "Reservnummer", "given": ["Okänd"]}],
-        }
+        return _identified(
+            "Patient",
+            NO_PNR_PATIENT,
+            "urn:oid:1.2.752.97.3.1.3",
+            "RES-0001",
+            name=[{"family": "Reservnummer", "given": ["Okänd"]}],
+        )
     for person in load_pu_persons():
         if patient_id(person["personnummer"]) != ident:
             continue
-        resource: dict[str, Any] = {
-            "resourceType": "Patient",
-            "id": ident,
-            "identifier": [{"system": PNR_SYSTEM, "value": person["personnummer"]}],
-            "name": [_human_name(person)],
-            "deceasedBoolean": bool(person.get("deceased")),
-        }
+        resource = _identified(
+            "Patient",
+            ident,
+            PNR_SYSTEM,
+            person["personnummer"],
+            name=[_human_name(person)],
+            deceasedBoolean=bool(person.get("deceased")),
+        )
         if person.get("sekretess"):
             resource["meta"] = {
                 "security": [{"system": CONFIDENTIALITY, "code": "R", "display": "restricted"}]
@@ -144,12 +156,9 @@ def practitioner_resource(ident: str) -> dict[str, Any] | None:
     person = _person(ident)
     if person is None:
         return None
-    return {
-        "resourceType": "Practitioner",
-        "id": ident,
-        "identifier": [{"system": HSA_SYSTEM, "value": person["hsa_id"]}],
-        "name": [_human_name(person)],
-    }
+    return _identified(
+        "Practitioner", ident, HSA_SYSTEM, person["hsa_id"], name=[_human_name(person)]
+    )
 
 
 def _unit(unit_id: str) -> dict[str, Any] | None:
@@ -165,12 +174,7 @@ def organization_resource(ident: str) -> dict[str, Any] | None:
     unit = _unit(ident)
     if unit is None:
         return None
-    return {
-        "resourceType": "Organization",
-        "id": ident,
-        "identifier": [{"system": HSA_SYSTEM, "value": unit["id"]}],
-        "name": unit["name"],
-    }
+    return _identified("Organization", ident, HSA_SYSTEM, unit["id"], name=unit["name"])
 
 
 def practitioner_role_resource(ident: str) -> dict[str, Any] | None:

@@ -58,6 +58,13 @@ _OPEN_CHILD_WHERE = (
 _UNDELIVERED = "delivered_at IS NULL AND failed IS false"  # as the outbox queries say it
 
 
+def _partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index of the rows ``where`` holds for, on SQLite and PostgreSQL alike."""
+    return Index(
+        name, *columns, unique=unique, sqlite_where=text(where), postgresql_where=text(where)
+    )
+
+
 class Certificate(SQLModel, table=True):
     """A draft or a certificate. Signed content is immutable (enforced in services)."""
 
@@ -71,14 +78,13 @@ class Certificate(SQLModel, table=True):
         # At most one open (unsigned) renewal/replacement/copy/complement draft per original
         # and care unit: two quick clicks on Förnya/Ersätt/Kopiera/Komplettera make one draft,
         # on every worker.
-        Index(
+        _partial_index(
             "uq_certificate_open_child",
             "parent_id",
             "relation_kind",
             "unit_id",
+            where=_OPEN_CHILD_WHERE,
             unique=True,
-            sqlite_where=text(_OPEN_CHILD_WHERE),
-            postgresql_where=text(_OPEN_CHILD_WHERE),
         ),
     )
 
@@ -176,12 +182,11 @@ class NotificationOutbox(SQLModel, table=True):
         Index("ix_outbox_pending", "delivered_at", "failed", "next_attempt_at"),
         # The next batch and "an earlier undelivered row of the same certificate" read only
         # the few undelivered rows of a large outbox.
-        Index(
+        _partial_index(
             "ix_outbox_undelivered",
             "certificate_id",
             "id",
-            sqlite_where=text(_UNDELIVERED),
-            postgresql_where=text(_UNDELIVERED),
+            where=_UNDELIVERED,
         ),
     )
 
@@ -236,33 +241,30 @@ class AuditRecord(SQLModel, table=True):
         Index("ix_audit_record_cp_at_id", "care_provider_id", "at", "id"),
         # The accesses from another care provider to this one's certificates are few: their
         # indexes are partial (only such records), so the second branch costs nothing.
-        Index(
+        _partial_index(
             "ix_audit_record_rcp_at_id",
             "resource_care_provider_id",
             "at",
             "id",
-            sqlite_where=text(_CROSS_PROVIDER),
-            postgresql_where=text(_CROSS_PROVIDER),
+            where=_CROSS_PROVIDER,
         ),
         Index("ix_audit_record_cp_patient_at_id", "care_provider_id", "patient_id", "at", "id"),
         Index("ix_audit_record_cp_user_at_id", "care_provider_id", "user_id", "at", "id"),
-        Index(
+        _partial_index(
             "ix_audit_record_rcp_patient_at_id",
             "resource_care_provider_id",
             "patient_id",
             "at",
             "id",
-            sqlite_where=text(_CROSS_PROVIDER),
-            postgresql_where=text(_CROSS_PROVIDER),
+            where=_CROSS_PROVIDER,
         ),
-        Index(
+        _partial_index(
             "ix_audit_record_rcp_user_at_id",
             "resource_care_provider_id",
             "user_id",
             "at",
             "id",
-            sqlite_where=text(_CROSS_PROVIDER),
-            postgresql_where=text(_CROSS_PROVIDER),
+            where=_CROSS_PROVIDER,
         ),
     )
 
