@@ -9,6 +9,7 @@
   signed certificate).
 * :func:`compare_and_set` — the one conditional UPDATE every state change goes through: exactly one
   concurrent writer wins; the loser gets the row as it is now and decides what to say.
+  :func:`transition` opens a transaction with it (sign, mark ready, send, revoke).
 * :func:`new_certificate` — the one place a ``Certificate`` row is built (a new draft, or a draft
   derived from another certificate).
 """
@@ -16,7 +17,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -306,3 +308,20 @@ def compare_and_set(
     if latest is not None:
         session.refresh(latest)
     return won, latest
+
+
+@contextmanager
+def transition(
+    certificate_id: str,
+    *,
+    statuses: Iterable[CertificateStatus],
+    version: int | None = None,
+    values: dict[str, Any],
+) -> Iterator[tuple[Session, bool, Certificate | None]]:
+    """A state change's transaction, opened by its :func:`compare_and_set`: yields the session
+    (for the audit record and the notification of the change), ``won`` and ``latest``."""
+    with session_scope() as session:
+        won, latest = compare_and_set(
+            certificate_id, session=session, statuses=statuses, version=version, values=values
+        )
+        yield session, won, latest

@@ -17,17 +17,16 @@ from services import audit, clock, interop, notifications, question_handling, re
 from services.certificate_access import (
     SIGNED_STATUSES,
     already_done,
-    compare_and_set,
     definition_for,
     lock_for,
     prepare,
     record,
+    transition,
 )
 from services.certificates.base import Recipient
 from services.errors import InvalidInput, NotFound, ServiceUnavailable
 from services.identity import SessionUser, require_unit, staff_at_unit
 from services.interop import messages as interop_messages
-from services.persistence.db import session_scope
 from services.persistence.models import Certificate, CertificateStatus, RelationKind
 from services.rights import Action
 
@@ -130,13 +129,11 @@ async def send(user: SessionUser, certificate_id: str, *, patient_consent: Any) 
             "intyget",
         )
         now = clock.now()
-        with session_scope() as s:
-            won, latest = compare_and_set(
-                cert.id,
-                session=s,
-                statuses=(CertificateStatus.SIGNED,),
-                values={"status": CertificateStatus.SENT, "sent_at": now},
-            )
+        with transition(
+            cert.id,
+            statuses=(CertificateStatus.SIGNED,),
+            values={"status": CertificateStatus.SENT, "sent_at": now},
+        ) as (s, won, latest):
             if latest is None or not won:
                 return _settled(latest, CertificateStatus.SENT, "skickas")
             record(user, audit.AuditAction.SEND, latest, session=s, detail=recipient.value)
@@ -195,19 +192,17 @@ async def revoke(
                 "makuleringen",
             )
         now = clock.now()
-        with session_scope() as s:
-            won, latest = compare_and_set(
-                cert.id,
-                session=s,
-                statuses=(*SIGNED_STATUSES, CertificateStatus.LOCKED),
-                values={
-                    "status": CertificateStatus.REVOKED,
-                    "revoked_at": now,
-                    "revoked_by": user.hsa_id,
-                    "revoke_reason": reason_code,
-                    "revoke_message": text,
-                },
-            )
+        with transition(
+            cert.id,
+            statuses=(*SIGNED_STATUSES, CertificateStatus.LOCKED),
+            values={
+                "status": CertificateStatus.REVOKED,
+                "revoked_at": now,
+                "revoked_by": user.hsa_id,
+                "revoke_reason": reason_code,
+                "revoke_message": text,
+            },
+        ) as (s, won, latest):
             if latest is None or not won:
                 return _settled(latest, CertificateStatus.REVOKED, "makuleras")
             record(user, audit.AuditAction.REVOKE, latest, session=s, detail=reason_code)

@@ -22,11 +22,11 @@ from services.certificate_access import (
     DRAFT_STATUSES,
     SIGNED_STATUSES,
     already_done,
-    compare_and_set,
     definition_for,
     edit_stamp,
     prepare,
     record,
+    transition,
     who,
 )
 from services.certificates.base import CertificateDefinition, Recipient
@@ -35,7 +35,6 @@ from services.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from services.identity import SessionUser, staff_at_unit
 from services.interop import signing as interop_signing
 from services.interop.register import from_certificate
-from services.persistence.db import session_scope
 from services.persistence.models import (
     Certificate,
     CertificateStatus,
@@ -142,23 +141,21 @@ async def sign(
     issuer = issuer_snapshot(user)
     digest = content_hash(cert)
     signed_xml = await _sign_with_card(user, cert, now, issuer)
-    with session_scope() as s:
-        won, latest = compare_and_set(
-            cert.id,
-            session=s,
-            statuses=DRAFT_STATUSES,
-            version=cert.version,
-            values={
-                "status": CertificateStatus.SIGNED,
-                "signed_at": now,
-                "signed_by": user.hsa_id,
-                "signed_by_name": user.name,
-                "signed_by_role": user.role,
-                "issuer": issuer,
-                "signature_hash": digest,
-                **edit_stamp(user, now, cert.version),
-            },
-        )
+    with transition(
+        cert.id,
+        statuses=DRAFT_STATUSES,
+        version=cert.version,
+        values={
+            "status": CertificateStatus.SIGNED,
+            "signed_at": now,
+            "signed_by": user.hsa_id,
+            "signed_by_name": user.name,
+            "signed_by_role": user.role,
+            "issuer": issuer,
+            "signature_hash": digest,
+            **edit_stamp(user, now, cert.version),
+        },
+    ) as (s, won, latest):
         if latest is None:  # deleted in between
             raise NotFound("Intyget finns inte.")
         if not won:
@@ -230,18 +227,16 @@ async def mark_ready_for_signing(user: SessionUser, certificate_id: str) -> Cert
     cert = prepared.cert
     require_complete(definition_for(cert.type), cert.content)
     now = clock.now()
-    with session_scope() as s:
-        won, latest = compare_and_set(
-            cert.id,
-            session=s,
-            statuses=(CertificateStatus.DRAFT,),
-            version=cert.version,
-            values={
-                "status": CertificateStatus.READY_FOR_SIGNING,
-                "ready_for_signing_at": now,
-                **edit_stamp(user, now, cert.version),
-            },
-        )
+    with transition(
+        cert.id,
+        statuses=(CertificateStatus.DRAFT,),
+        version=cert.version,
+        values={
+            "status": CertificateStatus.READY_FOR_SIGNING,
+            "ready_for_signing_at": now,
+            **edit_stamp(user, now, cert.version),
+        },
+    ) as (s, won, latest):
         if latest is None:  # deleted in between
             raise NotFound("Intyget finns inte.")
         if not won:
