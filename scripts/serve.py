@@ -174,6 +174,10 @@ def stop(*procs: subprocess.Popen | None) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+def _interrupt(*_args: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("WEBCERT_PORT", "3000")))
@@ -195,6 +199,7 @@ def main() -> None:
         "--migrate", action="store_true", help="migrate the database first (make run does)"
     )
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the app and simulators like Ctrl-C
     sim_base = None if args.no_simulators else args.sim_base_port
     print("Startar Webcert (produktionsbygge) …", flush=True)
     app, sims = start(

@@ -25,11 +25,17 @@ async def lock_drafts_forever(interval: float = LOCK_INTERVAL_SECONDS) -> None:
         await asyncio.sleep(interval)
 
 
+WARM_UP_AFTER = 3.0  # seconds after the start
+
+
 async def warm_up() -> None:
     """Build the diagnosis search index and load the PDF fonts once at start-up, off the event
     loop, so the first user does not wait for them."""
     from services import diagnoses, pdf
 
+    # Not while the server is still starting: the build holds the interpreter (GIL) for about
+    # a second, which the first pages would wait for. A search before it builds the index.
+    await asyncio.sleep(WARM_UP_AFTER)
     try:
         await asyncio.to_thread(diagnoses.warm_up)
         await asyncio.to_thread(pdf.preload_fonts)

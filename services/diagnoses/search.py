@@ -9,7 +9,6 @@ import time
 from .. import blocking
 from ..errors import InvalidInput
 from .codes import CodeList, CodeSystem, Diagnosis, code_key, coerce_system, load_code_list
-from .index import CodeIndex, TextIndex
 from .synonyms import icd_synonyms
 
 #: Code suggestions start at three typed characters (§5.2); text suggestions at one.
@@ -29,6 +28,9 @@ class _Indexes:
     __slots__ = ("build_seconds", "code_index", "code_list", "synonym_counts", "text_index")
 
     def __init__(self, code_list: CodeList) -> None:
+        # Late: numpy and rapidfuzz load with the first index, not when the app starts.
+        from .index import CodeIndex, TextIndex
+
         started = time.perf_counter()
         self.code_list = code_list
         self.code_index = CodeIndex(code_list)

@@ -10,15 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from services import clock
 from services.certificates.base import Severity
 from services.certificates.validation import validate as validate_content
-from services.interop import schematron
 from services.interop.register import CertificateData, ImportError_, read
 from services.interop.transport import RG, TYPES_BY_CODE, spec_for
+
+if TYPE_CHECKING:
+    from services.interop import schematron
 
 SCHEMAS = Path(__file__).parent / "schemas"
 XSD = SCHEMAS / "xsd" / "interactions"
@@ -94,6 +97,9 @@ def xsd(interaction: str) -> etree.XMLSchema:
 
 
 def schematron_for(cert_type: str) -> schematron.Schematron:
+    # Late: the XPath 2.0 engine (elementpath) loads on the first validation, not at start.
+    from services.interop import schematron
+
     return schematron.load(SCHEMAS / "schematron" / spec_for(cert_type).schematron)
 
 
