@@ -108,7 +108,7 @@ def certificate(
 
 def expect_status(page: Page, status: str, *, timeout: float = 15_000) -> None:
     """The certificate's status badge shows ``status``; if it does not, the failure says what
-    the page shows instead (an error message, what is missing, the save status)."""
+    the page shows instead (its alerts and what is missing)."""
     try:
         expect(page.get_by_test_id("certificate-status")).to_have_text(status, timeout=timeout)
     except AssertionError as exc:
