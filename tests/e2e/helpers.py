@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
+from services.localtime import SWEDEN
 from tests.factories import DOCTOR, TOLVAN, UNIT, full_fk7804
 
 FK_OFFSET = 3  # scripts/serve.py: simulators hsa, pu, fk, ... on the ports after the app's
@@ -36,9 +37,15 @@ def check(page: Page, key: str) -> None:
     expect(box).to_have_attribute("data-state", "checked")
 
 
+def swedish_today() -> date:
+    """Today in Sweden: the app's dates (a ticked box's date, "idag") are Swedish, and between
+    midnight in Stockholm and midnight UTC the machine's ``date.today()`` is a day behind."""
+    return datetime.now(SWEDEN).date()
+
+
 def fill_complete_fk7804(page: Page, *, today: date | None = None) -> None:
     """Fill every mandatory FK7804 field (not smittbärarpenning) through the UI."""
-    today = today or date.today()
+    today = today or swedish_today()
     check(page, "grund_for_mu.UNDERSOKNING")
     page.get_by_test_id(tid("grund_for_mu.UNDERSOKNING.date")).fill(today.isoformat())
     check(page, "sysselsattning.NUVARANDE_ARBETE")

@@ -10,7 +10,7 @@ import re
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.e2e.helpers import certificate
+from tests.e2e.helpers import certificate, swedish_today
 from tests.factories import DOCTOR, SEKRETESS_DOCTOR, UNIT
 
 
@@ -236,7 +236,7 @@ def test_item15_ticked_basis_gets_todays_date_and_dates_have_a_calendar(
 def test_item14_new_mandatory_question_is_announced_and_linked(
     app_server, page: Page, shot
 ) -> None:
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from services.certificates import get_definition
 
@@ -245,7 +245,7 @@ def test_item14_new_mandatory_question_is_announced_and_linked(
     page.goto(app_server.deep_link(cert_id))
     question = page.locator("#q-arbetstidsforlaggning")
     expect(question).to_have_count(0)
-    today = date.today()
+    today = swedish_today()
     page.get_by_test_id("field-sjukskrivningar-HALFTEN-from").fill(today.isoformat())
     end = page.get_by_test_id("field-sjukskrivningar-HALFTEN-to")
     end.fill((today + timedelta(days=13)).isoformat())

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import expect_signed, fill_complete_fk7804, tid, wait_saved
+from tests.e2e.helpers import expect_signed, fill_complete_fk7804, swedish_today, tid, wait_saved
 
 
 def test_fill_complete_fk7804_and_what_is_missing_shrinks(app_server, page: Page, shot) -> None:
@@ -23,7 +23,7 @@ def test_fill_complete_fk7804_and_what_is_missing_shrinks(app_server, page: Page
     shot("editor-missing-list")
     before = missing.locator("a").count()
     page.get_by_test_id(tid("grund_for_mu.TELEFONKONTAKT")).click()
-    page.get_by_test_id(tid("grund_for_mu.TELEFONKONTAKT.date")).fill(date.today().isoformat())
+    page.get_by_test_id(tid("grund_for_mu.TELEFONKONTAKT.date")).fill(swedish_today().isoformat())
     page.get_by_test_id(tid("ovrigt")).click()
     expect(missing).not_to_contain_text("Grund för medicinskt underlag")
     assert missing.locator("a").count() < before
@@ -41,7 +41,7 @@ def test_fill_complete_fk7804_and_what_is_missing_shrinks(app_server, page: Page
 def test_end_date_shortcut_and_working_time(app_server, page: Page) -> None:
     cert_id = app_server.create_draft()
     page.goto(app_server.deep_link(cert_id))
-    start = date.today()
+    start = swedish_today()
     page.get_by_test_id(tid("arbetstid_timmar_per_vecka")).fill("40")
     page.get_by_test_id(tid("sjukskrivningar.EN_FJARDEDEL.from")).fill(start.isoformat())
     to_field = page.get_by_test_id(tid("sjukskrivningar.EN_FJARDEDEL.to"))

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import SCREENSHOTS
-from tests.e2e.helpers import certificate, tid, wait_saved
+from tests.e2e.helpers import certificate, swedish_today, tid, wait_saved
 
 REASON = "motivering_langre_an_fmb"
 # A patient no other e2e test writes certificates for: the spell counts every earlier signed
@@ -30,7 +30,7 @@ def test_renewal_past_fmb_maximum_asks_for_a_reason(app_server, page: Page, shot
     # Sent FK7804 for J20 (FMB's typfall maximum for akut bronkit: 14 days), 50 % from today
     # for 14 days (today .. today+13).
     original = certificate(app_server, "SENT", pnr=VALDEMAR)
-    today = date.today()
+    today = swedish_today()
     page.goto(app_server.deep_link(original))
     page.get_by_test_id("action-renew").click()
     page.get_by_test_id("dialog-confirm-renew").click()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import expect_signed, tid, wait_saved
+from tests.e2e.helpers import expect_signed, swedish_today, tid, wait_saved
 
 MAX_TABS = 400
 # A patient without earlier sick leave here (the suite shares one database): with Tolvan's
@@ -33,7 +33,7 @@ def test_complete_fk7804_with_keyboard_only(app_server, page: Page, shot) -> Non
     cert_id = app_server.create_draft(pnr=MANS)
     page.goto(app_server.deep_link(cert_id))
     expect(page.get_by_test_id("certificate-title")).to_be_visible()
-    today = date.today()
+    today = swedish_today()
     tab_to(page, tid("grund_for_mu.UNDERSOKNING"))
     page.keyboard.press("Space")
     # ticking it fills in today's date (form_model.fill_date_on_tick): wait for it before

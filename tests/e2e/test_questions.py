@@ -7,13 +7,13 @@ exactly as FK would; the open page must show the message without a reload.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import urlparse
 
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import FK_OFFSET, certificate
+from tests.e2e.helpers import FK_OFFSET, certificate, swedish_today
 from tests.factories import ADMIN
 
 
@@ -23,7 +23,7 @@ def _fk_url(app_server) -> str:
 
 
 def _content() -> dict:
-    today = date.today()
+    today = swedish_today()
     return {
         "avstangning_smittskydd": True,
         "diagnoser": [{"code": "J20", "text": "Akut bronkit", "system": "ICD_10_SE"}],
